@@ -1,0 +1,13 @@
+//! The deploy pipeline: the steps, what they report, and the code that runs
+//! them. Free of any terminal UI: the wizard and the headless commands both
+//! drive it.
+
+pub mod event;
+pub mod prereqs;
+pub mod runner;
+pub mod settings;
+pub mod step;
+
+pub use event::{CheckId, CheckState, EventKind, LogLevel, PipelineEvent, RunId, StepFailure};
+pub use settings::Settings;
+pub use step::{StepId, StepStatus};

@@ -1,0 +1,98 @@
+//! Starting a step in its own task and reporting what it does over the
+//! event channel.
+
+use std::sync::Arc;
+
+use tokio::sync::mpsc::UnboundedSender;
+use tokio::task::JoinHandle;
+
+use super::event::{CheckId, CheckState, EventKind, LogLevel, PipelineEvent, RunId, StepFailure};
+use super::settings::Settings;
+use super::step::StepId;
+
+/// Sends one run's events. A closed channel (the wizard quit) is not an
+/// error for the step: it just has nobody left to tell.
+#[derive(Debug, Clone)]
+pub struct Reporter {
+    run_id: RunId,
+    step: StepId,
+    tx: UnboundedSender<PipelineEvent>,
+}
+
+impl Reporter {
+    pub fn new(run_id: RunId, step: StepId, tx: UnboundedSender<PipelineEvent>) -> Self {
+        Reporter { run_id, step, tx }
+    }
+
+    fn send(&self, kind: EventKind) {
+        let event = PipelineEvent {
+            run_id: self.run_id,
+            step: self.step,
+            kind,
+        };
+        // The receiver is gone only when the program is shutting down.
+        let _ = self.tx.send(event);
+    }
+
+    pub fn log(&self, level: LogLevel, text: impl Into<String>) {
+        let text = text.into();
+        match level {
+            LogLevel::Info => tracing::info!(step = %self.step, "{text}"),
+            LogLevel::Warn => tracing::warn!(step = %self.step, "{text}"),
+            LogLevel::Error => tracing::error!(step = %self.step, "{text}"),
+        }
+        self.send(EventKind::Log { level, text });
+    }
+
+    pub fn check(&self, check: CheckId, state: CheckState) {
+        self.send(EventKind::Check { check, state });
+    }
+
+    pub fn aws_target(&self, profile: String, region: String) {
+        self.send(EventKind::AwsTarget { profile, region });
+    }
+
+    pub fn finish(&self, outcome: Result<String, StepFailure>) {
+        match &outcome {
+            Ok(summary) => tracing::info!(step = %self.step, "done: {summary}"),
+            Err(failure) => tracing::warn!(step = %self.step, "failed: {}", failure.message),
+        }
+        self.send(EventKind::Finished(outcome));
+    }
+}
+
+/// The steps this build of dashdeploy can run. The others are listed in the
+/// wizard with what they will do, and refuse to start.
+pub fn is_runnable(step: StepId) -> bool {
+    matches!(step, StepId::Prereqs)
+}
+
+/// Runs one step in its own task; its events go to `tx`, ending with
+/// `Finished`. Aborting the handle stops the step.
+pub fn spawn_step(
+    step: StepId,
+    run_id: RunId,
+    settings: Arc<Settings>,
+    tx: UnboundedSender<PipelineEvent>,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let reporter = Reporter::new(run_id, step, tx);
+        let outcome = run_step(step, &settings, &reporter).await;
+        reporter.finish(outcome);
+    })
+}
+
+/// Runs one step to its end, in the caller's task.
+pub async fn run_step(
+    step: StepId,
+    settings: &Settings,
+    reporter: &Reporter,
+) -> Result<String, StepFailure> {
+    match step {
+        StepId::Prereqs => super::prereqs::run(settings, reporter).await,
+        other => Err(StepFailure::new(format!(
+            "The {} step is not part of this version of dashdeploy yet.",
+            other.title()
+        ))),
+    }
+}
