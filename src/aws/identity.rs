@@ -1,0 +1,267 @@
+//! Who dashdeploy acts as on AWS: the standard credentials chain (env,
+//! `AWS_PROFILE`, `~/.aws/config`, SSO, instance roles), the region, and STS
+//! GetCallerIdentity for the account and ARN.
+
+use std::time::Duration;
+
+use aws_config::{BehaviorVersion, SdkConfig, timeout::TimeoutConfig};
+use aws_credential_types::provider::{ProvideCredentials, error::CredentialsError};
+use aws_sdk_sts::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_types::region::Region;
+
+/// How long resolving credentials may take (an SSO refresh, a slow instance
+/// metadata service) before dashdeploy gives up and says so.
+const CREDENTIALS_TIMEOUT: Duration = Duration::from_secs(30);
+const CALL_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// What the user asked for; anything unset comes from the standard chain.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AwsTarget {
+    pub profile: Option<String>,
+    pub region: Option<String>,
+}
+
+impl AwsTarget {
+    /// The profile the chain reads: `--profile`, else `AWS_PROFILE`, else `default`.
+    pub fn profile_name(&self) -> String {
+        self.profile
+            .clone()
+            .or_else(|| std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty()))
+            .unwrap_or_else(|| "default".to_string())
+    }
+
+    /// Where the credentials come from, in words (never the keys themselves).
+    pub fn source(&self) -> String {
+        if self.profile.is_none() && std::env::var_os("AWS_ACCESS_KEY_ID").is_some() {
+            "environment variables (AWS_ACCESS_KEY_ID)".to_string()
+        } else {
+            format!("profile {}", self.profile_name())
+        }
+    }
+}
+
+/// Who the credentials belong to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    pub profile: String,
+    pub source: String,
+    pub region: String,
+    pub account: String,
+    pub arn: String,
+    /// Set when the endpoint is not AWS's own (an emulator, a proxy).
+    pub endpoint: Option<String>,
+}
+
+impl Identity {
+    /// The account's root user: `arn:aws:iam::<account>:root`.
+    pub fn is_root(&self) -> bool {
+        is_root_arn(&self.arn)
+    }
+}
+
+pub fn is_root_arn(arn: &str) -> bool {
+    arn.starts_with("arn:aws") && arn.ends_with(":root")
+}
+
+/// Why no identity could be had, each with what to do.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AwsError {
+    #[error(
+        "No AWS credentials found ({origin}). Run `aws configure` to store an access key, \
+         set AWS_PROFILE to a profile that has one, or run `aws sso login --profile {profile}` \
+         for an SSO profile."
+    )]
+    NoCredentials { profile: String, origin: String },
+    #[error(
+        "The AWS profile '{profile}' is not in ~/.aws/config or ~/.aws/credentials. \
+         Create it with `aws configure --profile {profile}`, or pick another with --profile \
+         or AWS_PROFILE."
+    )]
+    ProfileNotFound { profile: String },
+    #[error(
+        "The SSO session of profile '{profile}' has expired or was never started. Run \
+         `aws sso login --profile {profile}`, then retry."
+    )]
+    SsoExpired { profile: String },
+    #[error(
+        "The AWS credentials from {origin} have expired. For SSO run \
+         `aws sso login --profile {profile}`; for temporary keys get new ones; then retry."
+    )]
+    Expired { profile: String, origin: String },
+    #[error(
+        "AWS does not accept the access key from {origin} (deleted, deactivated or \
+         mistyped). Store a valid key with `aws configure --profile {profile}`, then retry."
+    )]
+    Rejected { profile: String, origin: String },
+    #[error(
+        "No AWS region is set for profile '{profile}'. Pass --region (for example \
+         --region us-east-1), set AWS_REGION, or run `aws configure set region us-east-1 \
+         --profile {profile}`."
+    )]
+    NoRegion { profile: String },
+    #[error("Resolving AWS credentials for {origin} took more than {secs} s. Check your network (or SSO/credential_process), then retry.")]
+    Timeout { origin: String, secs: u64 },
+    #[error("Could not reach AWS STS ({endpoint}): {detail}. Check your network or proxy, then retry.")]
+    Unreachable { endpoint: String, detail: String },
+    #[error("AWS credentials from {origin} could not be used: {detail}")]
+    Other { origin: String, detail: String },
+}
+
+/// Loads the SDK configuration the way every AWS tool does.
+pub async fn load_config(target: &AwsTarget) -> SdkConfig {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest()).timeout_config(
+        TimeoutConfig::builder()
+            .operation_attempt_timeout(CALL_TIMEOUT)
+            .connect_timeout(Duration::from_secs(5))
+            .build(),
+    );
+    if let Some(profile) = &target.profile {
+        loader = loader.profile_name(profile);
+    }
+    if let Some(region) = &target.region {
+        loader = loader.region(Region::new(region.clone()));
+    }
+    loader.load().await
+}
+
+/// Resolves credentials and region, and asks STS who they belong to.
+pub async fn resolve(target: &AwsTarget) -> Result<(SdkConfig, Identity), AwsError> {
+    let profile = target.profile_name();
+    let source = target.source();
+    let config = load_config(target).await;
+    let provider = config
+        .credentials_provider()
+        .ok_or_else(|| AwsError::NoCredentials {
+            profile: profile.clone(),
+            origin: source.clone(),
+        })?;
+    tokio::time::timeout(CREDENTIALS_TIMEOUT, provider.provide_credentials())
+        .await
+        .map_err(|_| AwsError::Timeout {
+            origin: source.clone(),
+            secs: CREDENTIALS_TIMEOUT.as_secs(),
+        })?
+        .map_err(|e| credentials_error(&profile, &source, &e))?;
+    let region = config
+        .region()
+        .map(|r| r.to_string())
+        .ok_or_else(|| AwsError::NoRegion {
+            profile: profile.clone(),
+        })?;
+    let endpoint = config.endpoint_url().map(str::to_string);
+    let sts = aws_sdk_sts::Client::new(&config);
+    let who = sts.get_caller_identity().send().await.map_err(|e| {
+        sts_error(
+            &profile,
+            &source,
+            endpoint.as_deref().unwrap_or("sts.amazonaws.com"),
+            &e,
+        )
+    })?;
+    let identity = Identity {
+        profile,
+        source,
+        region,
+        account: who.account().unwrap_or("unknown").to_string(),
+        arn: who.arn().unwrap_or("unknown").to_string(),
+        endpoint,
+    };
+    Ok((config, identity))
+}
+
+fn credentials_error(profile: &str, source: &str, err: &CredentialsError) -> AwsError {
+    let detail = DisplayErrorContext(err).to_string();
+    let lower = detail.to_lowercase();
+    if matches!(err, CredentialsError::CredentialsNotLoaded(_))
+        && !lower.contains("sso")
+        && !lower.contains("profile")
+    {
+        return AwsError::NoCredentials {
+            profile: profile.to_string(),
+            origin: source.to_string(),
+        };
+    }
+    if lower.contains("sso") && (lower.contains("expired") || lower.contains("token")) {
+        return AwsError::SsoExpired {
+            profile: profile.to_string(),
+        };
+    }
+    if lower.contains("profile")
+        && (lower.contains("not found")
+            || lower.contains("could not find")
+            || lower.contains("not defined")
+            || lower.contains("no profile"))
+    {
+        return AwsError::ProfileNotFound {
+            profile: profile.to_string(),
+        };
+    }
+    if matches!(err, CredentialsError::CredentialsNotLoaded(_)) {
+        return AwsError::NoCredentials {
+            profile: profile.to_string(),
+            origin: source.to_string(),
+        };
+    }
+    AwsError::Other {
+        origin: source.to_string(),
+        detail,
+    }
+}
+
+fn sts_error<E, R>(profile: &str, source: &str, endpoint: &str, err: &SdkError<E, R>) -> AwsError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    match err {
+        SdkError::ServiceError(service) => {
+            let code = service.err().code().unwrap_or("");
+            match code {
+                "ExpiredToken" | "ExpiredTokenException" | "RequestExpired" => AwsError::Expired {
+                    profile: profile.to_string(),
+                    origin: source.to_string(),
+                },
+                "InvalidClientTokenId"
+                | "SignatureDoesNotMatch"
+                | "UnrecognizedClientException"
+                | "AccessDenied"
+                | "InvalidAccessKeyId" => AwsError::Rejected {
+                    profile: profile.to_string(),
+                    origin: source.to_string(),
+                },
+                _ => AwsError::Other {
+                    origin: source.to_string(),
+                    detail: format!(
+                        "{code}: {}",
+                        service.err().message().unwrap_or("no message")
+                    ),
+                },
+            }
+        }
+        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) | SdkError::ResponseError(_) => {
+            AwsError::Unreachable {
+                endpoint: endpoint.to_string(),
+                detail: DisplayErrorContext(err).to_string(),
+            }
+        }
+        _ => AwsError::Other {
+            origin: source.to_string(),
+            detail: DisplayErrorContext(err).to_string(),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn root_arns_are_recognised() {
+        assert!(is_root_arn("arn:aws:iam::123456789012:root"));
+        assert!(is_root_arn("arn:aws-cn:iam::123456789012:root"));
+        assert!(!is_root_arn("arn:aws:iam::123456789012:user/ana"));
+        assert!(!is_root_arn(
+            "arn:aws:sts::123456789012:assumed-role/Admin/root"
+        ));
+    }
+}
