@@ -1,0 +1,52 @@
+//! What can happen to the wizard: a key the user pressed (already turned
+//! into an [`Action`]), a pipeline event, a tick, the result of a side job;
+//! and what the wizard asks the event loop to do in return.
+
+use std::path::PathBuf;
+
+use crate::pipeline::{PipelineEvent, RunId, StepId};
+
+/// What a key means, independent of the terminal library.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Up,
+    Down,
+    /// Enter: run the selected step, or continue past a done one.
+    Activate,
+    /// r: run the selected failed step again.
+    Retry,
+    /// l: show or hide the event log.
+    ToggleLog,
+    /// ?: the help overlay.
+    Help,
+    /// q: quit, asking first when work is running.
+    Quit,
+    /// Ctrl-C (or SIGINT): like q, and a second one quits at once.
+    Interrupt,
+    Yes,
+    No,
+    /// Esc: close what is open.
+    Back,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Input {
+    Key(Action),
+    Pipeline(PipelineEvent),
+    /// Time passed: animates spinners. Sent only while something runs.
+    Tick,
+    /// The bundled sample was copied (to this folder), or why not.
+    SampleCopied(Result<PathBuf, String>),
+    /// SIGTERM or SIGHUP: leave now, cleanly.
+    Terminate,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// Start `step` as run `run_id` (stopping any earlier run of it).
+    Start { step: StepId, run_id: RunId },
+    /// Copy the bundled sample app into this new folder.
+    CopySample { dest: PathBuf },
+    /// Stop everything that runs, give the terminal back, exit.
+    Quit,
+}

@@ -1,0 +1,11 @@
+//! The wizard's state and the one synchronous function that changes it:
+//! [`App::update`] takes an [`Input`] and returns the [`Command`]s for the
+//! event loop to carry out. No IO happens here, so every behaviour of the
+//! wizard can be driven in a test by feeding inputs.
+
+mod input;
+mod state;
+mod update;
+
+pub use input::{Action, Command, Input};
+pub use state::{App, AppInit, LogLine, Overlay, StepState};

@@ -1,0 +1,166 @@
+//! The wizard's state: what each step is doing, what the prerequisites
+//! found, the event log, and which overlay is open.
+
+use std::collections::VecDeque;
+use std::path::PathBuf;
+
+use crate::pipeline::{CheckId, CheckState, LogLevel, RunId, StepId, StepStatus};
+
+/// How many event lines the wizard keeps; older ones stay in the log file.
+pub const LOG_CAPACITY: usize = 500;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepState {
+    pub status: StepStatus,
+    /// The run whose events count; anything from another run is stale.
+    pub run_id: Option<RunId>,
+    /// One line on what a done step achieved.
+    pub summary: Option<String>,
+    /// What went wrong, for a failed step.
+    pub error: Option<String>,
+}
+
+impl StepState {
+    fn pending() -> Self {
+        StepState {
+            status: StepStatus::Pending,
+            run_id: None,
+            summary: None,
+            error: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogLine {
+    /// `HH:MM:SS`, stamped when the line arrived.
+    pub time: String,
+    pub level: LogLevel,
+    pub text: String,
+}
+
+/// What covers the step panels, if anything.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Overlay {
+    None,
+    Help,
+    /// Work is running: quit anyway?
+    ConfirmQuit,
+    /// No Dash app here: copy the bundled sample to this folder?
+    SampleOffer { dest: PathBuf },
+}
+
+/// What the wizard starts from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppInit {
+    pub app_dir: Option<PathBuf>,
+    pub app_name: Option<String>,
+    pub profile: String,
+    pub region: Option<String>,
+    /// Where the log file is, or why there is none.
+    pub log_file: Result<PathBuf, String>,
+    /// Set when no app was given or found: where the sample would go.
+    pub sample_dest: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct App {
+    pub steps: Vec<StepState>,
+    pub selected: StepId,
+    pub checks: Vec<(CheckId, CheckState)>,
+    pub log: VecDeque<LogLine>,
+    pub show_log: bool,
+    pub overlay: Overlay,
+    pub app_dir: Option<PathBuf>,
+    pub app_name: Option<String>,
+    pub profile: String,
+    pub region: Option<String>,
+    pub log_file: Result<PathBuf, String>,
+    /// Advances on every tick while something runs; picks the spinner frame.
+    pub spinner: usize,
+    pub should_quit: bool,
+    pub(super) next_run_id: RunId,
+}
+
+impl App {
+    /// The wizard at start, and what to do first: run the prerequisites.
+    pub fn new(init: AppInit) -> (App, Vec<crate::app::Command>) {
+        let overlay = match &init.sample_dest {
+            Some(dest) if init.app_dir.is_none() => Overlay::SampleOffer { dest: dest.clone() },
+            _ => Overlay::None,
+        };
+        let mut app = App {
+            steps: StepId::ALL.iter().map(|_| StepState::pending()).collect(),
+            selected: StepId::Prereqs,
+            checks: CheckId::ALL
+                .iter()
+                .map(|c| (*c, CheckState::Pending))
+                .collect(),
+            log: VecDeque::new(),
+            show_log: true,
+            overlay,
+            app_dir: init.app_dir,
+            app_name: init.app_name,
+            profile: init.profile,
+            region: init.region,
+            log_file: init.log_file,
+            spinner: 0,
+            should_quit: false,
+            next_run_id: 1,
+        };
+        let start = app.start(StepId::Prereqs);
+        (app, vec![start])
+    }
+
+    pub fn step(&self, step: StepId) -> &StepState {
+        &self.steps[step.index()]
+    }
+
+    pub(super) fn step_mut(&mut self, step: StepId) -> &mut StepState {
+        &mut self.steps[step.index()]
+    }
+
+    pub fn check(&self, check: CheckId) -> &CheckState {
+        self.checks
+            .iter()
+            .find(|(id, _)| *id == check)
+            .map(|(_, state)| state)
+            .unwrap_or(&CheckState::Pending)
+    }
+
+    /// Some step is running.
+    pub fn is_busy(&self) -> bool {
+        self.running_step().is_some()
+    }
+
+    pub fn running_step(&self) -> Option<StepId> {
+        StepId::ALL
+            .iter()
+            .copied()
+            .find(|s| self.step(*s).status == StepStatus::Running)
+    }
+
+    /// Something on screen moves: ticks are wanted.
+    pub fn is_animating(&self) -> bool {
+        self.is_busy()
+    }
+
+    /// The step that must be done before `step` may run, if it is not.
+    pub fn blocker(&self, step: StepId) -> Option<StepId> {
+        StepId::ALL[..step.index()]
+            .iter()
+            .copied()
+            .find(|s| !self.step(*s).status.is_settled())
+    }
+
+    pub(super) fn push_log(&mut self, time: &str, level: LogLevel, text: impl Into<String>) {
+        if self.log.len() == LOG_CAPACITY {
+            self.log.pop_front();
+        }
+        self.log.push_back(LogLine {
+            time: time.to_string(),
+            level,
+            text: text.into(),
+        });
+    }
+}

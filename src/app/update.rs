@@ -1,0 +1,291 @@
+//! [`App::update`]: every change to the wizard's state happens here,
+//! synchronously and without IO.
+
+use crate::pipeline::runner::is_runnable;
+use crate::pipeline::{CheckState, EventKind, LogLevel, PipelineEvent, StepId, StepStatus};
+
+use super::input::{Action, Command, Input};
+use super::state::{App, Overlay};
+
+impl App {
+    /// Applies one input. `now` (`HH:MM:SS`) stamps any log line it adds.
+    pub fn update(&mut self, input: Input, now: &str) -> Vec<Command> {
+        match input {
+            Input::Key(action) => self.on_action(action, now),
+            Input::Pipeline(event) => {
+                self.on_event(event, now);
+                Vec::new()
+            }
+            Input::Tick => {
+                self.spinner = self.spinner.wrapping_add(1);
+                Vec::new()
+            }
+            Input::SampleCopied(result) => {
+                self.on_sample_copied(result, now);
+                Vec::new()
+            }
+            Input::Terminate => self.quit(),
+        }
+    }
+
+    fn on_action(&mut self, action: Action, now: &str) -> Vec<Command> {
+        match self.overlay.clone() {
+            Overlay::Help => match action {
+                Action::Help | Action::Back | Action::Quit | Action::Activate => {
+                    self.overlay = Overlay::None;
+                    Vec::new()
+                }
+                Action::Interrupt => self.ask_to_quit(),
+                _ => Vec::new(),
+            },
+            Overlay::ConfirmQuit => match action {
+                Action::Yes | Action::Activate | Action::Interrupt => self.quit(),
+                Action::No | Action::Back | Action::Quit => {
+                    self.overlay = Overlay::None;
+                    Vec::new()
+                }
+                _ => Vec::new(),
+            },
+            Overlay::SampleOffer { dest } => match action {
+                Action::Yes | Action::Activate => {
+                    self.overlay = Overlay::None;
+                    self.push_log(
+                        now,
+                        LogLevel::Info,
+                        format!("copying the bundled sample app to {}", dest.display()),
+                    );
+                    vec![Command::CopySample { dest }]
+                }
+                Action::No | Action::Back => {
+                    self.overlay = Overlay::None;
+                    self.push_log(
+                        now,
+                        LogLevel::Warn,
+                        "no app folder: quit and run `dashdeploy APP_DIR` with your Dash app's folder",
+                    );
+                    Vec::new()
+                }
+                Action::Quit | Action::Interrupt => self.ask_to_quit(),
+                Action::Help => {
+                    self.overlay = Overlay::Help;
+                    Vec::new()
+                }
+                _ => Vec::new(),
+            },
+            Overlay::None => self.on_main_action(action, now),
+        }
+    }
+
+    fn on_main_action(&mut self, action: Action, now: &str) -> Vec<Command> {
+        match action {
+            Action::Up => {
+                if let Some(prev) = self.selected.previous() {
+                    self.selected = prev;
+                }
+                Vec::new()
+            }
+            Action::Down => {
+                if let Some(next) = self.selected.next() {
+                    self.selected = next;
+                }
+                Vec::new()
+            }
+            Action::Activate => self.activate(now),
+            Action::Retry => self.retry(now),
+            Action::ToggleLog => {
+                self.show_log = !self.show_log;
+                Vec::new()
+            }
+            Action::Help => {
+                self.overlay = Overlay::Help;
+                Vec::new()
+            }
+            Action::Quit | Action::Interrupt => self.ask_to_quit(),
+            Action::Yes | Action::No | Action::Back => Vec::new(),
+        }
+    }
+
+    /// Enter: run a pending or failed step, or move on from a done one.
+    fn activate(&mut self, now: &str) -> Vec<Command> {
+        let step = self.selected;
+        match self.step(step).status {
+            StepStatus::Running => {
+                self.push_log(now, LogLevel::Info, format!("{} is running", step.title()));
+                Vec::new()
+            }
+            StepStatus::Done => {
+                if let Some(next) = step.next() {
+                    self.selected = next;
+                }
+                Vec::new()
+            }
+            StepStatus::Failed => self.retry(now),
+            StepStatus::Pending | StepStatus::Skipped => self.try_start(step, now),
+        }
+    }
+
+    /// r: run the selected failed step again with the same choices; the
+    /// steps after it go back to pending.
+    fn retry(&mut self, now: &str) -> Vec<Command> {
+        let step = self.selected;
+        if self.step(step).status != StepStatus::Failed {
+            self.push_log(
+                now,
+                LogLevel::Info,
+                format!("r retries a failed step; {} has not failed", step.title()),
+            );
+            return Vec::new();
+        }
+        self.push_log(now, LogLevel::Info, format!("retrying {}", step.title()));
+        self.try_start(step, now)
+    }
+
+    fn try_start(&mut self, step: StepId, now: &str) -> Vec<Command> {
+        if let Some(running) = self.running_step() {
+            self.push_log(
+                now,
+                LogLevel::Info,
+                format!("wait for {} to finish first", running.title()),
+            );
+            return Vec::new();
+        }
+        if let Some(blocker) = self.blocker(step) {
+            self.push_log(
+                now,
+                LogLevel::Info,
+                format!(
+                    "{} comes after {}: finish that first",
+                    step.title(),
+                    blocker.title()
+                ),
+            );
+            return Vec::new();
+        }
+        if !is_runnable(step) {
+            self.push_log(
+                now,
+                LogLevel::Warn,
+                format!(
+                    "{} is not part of this version of dashdeploy yet",
+                    step.title()
+                ),
+            );
+            return Vec::new();
+        }
+        if step != StepId::Prereqs && self.app_dir.is_none() {
+            self.push_log(
+                now,
+                LogLevel::Warn,
+                "no app folder: quit and run `dashdeploy APP_DIR` with your Dash app's folder",
+            );
+            return Vec::new();
+        }
+        vec![self.start(step)]
+    }
+
+    /// Marks `step` running under a new run id; the steps after it go back
+    /// to pending, since they depend on it.
+    pub(super) fn start(&mut self, step: StepId) -> Command {
+        let run_id = self.next_run_id;
+        self.next_run_id += 1;
+        for later in &StepId::ALL[step.index() + 1..] {
+            let state = self.step_mut(*later);
+            state.status = StepStatus::Pending;
+            state.run_id = None;
+            state.summary = None;
+            state.error = None;
+        }
+        let state = self.step_mut(step);
+        state.status = StepStatus::Running;
+        state.run_id = Some(run_id);
+        state.summary = None;
+        state.error = None;
+        if step == StepId::Prereqs {
+            for (_, check) in &mut self.checks {
+                *check = CheckState::Pending;
+            }
+        }
+        Command::Start { step, run_id }
+    }
+
+    fn on_event(&mut self, event: PipelineEvent, now: &str) {
+        let state = self.step(event.step);
+        if state.run_id != Some(event.run_id) || state.status != StepStatus::Running {
+            // From a run that was superseded (retried) or already ended.
+            return;
+        }
+        match event.kind {
+            EventKind::Log { level, text } => self.push_log(now, level, text),
+            EventKind::Check { check, state } => {
+                if let Some(slot) = self.checks.iter_mut().find(|(id, _)| *id == check) {
+                    slot.1 = state;
+                }
+            }
+            EventKind::AwsTarget { profile, region } => {
+                self.profile = profile;
+                self.region = Some(region);
+            }
+            EventKind::Finished(Ok(summary)) => {
+                self.push_log(
+                    now,
+                    LogLevel::Info,
+                    format!("{} done: {summary}", event.step.title()),
+                );
+                let state = self.step_mut(event.step);
+                state.status = StepStatus::Done;
+                state.summary = Some(summary);
+                if self.selected == event.step
+                    && let Some(next) = event.step.next()
+                {
+                    self.selected = next;
+                }
+            }
+            EventKind::Finished(Err(failure)) => {
+                self.push_log(
+                    now,
+                    LogLevel::Error,
+                    format!("{} failed: {}", event.step.title(), failure.message),
+                );
+                let state = self.step_mut(event.step);
+                state.status = StepStatus::Failed;
+                state.error = Some(failure.message);
+                self.selected = event.step;
+            }
+        }
+    }
+
+    fn on_sample_copied(&mut self, result: Result<std::path::PathBuf, String>, now: &str) {
+        match result {
+            Ok(dir) => {
+                self.push_log(
+                    now,
+                    LogLevel::Info,
+                    format!("the sample app is in {}", dir.display()),
+                );
+                if self.app_name.is_none() {
+                    let folder = dir
+                        .file_name()
+                        .map(|f| f.to_string_lossy().into_owned())
+                        .unwrap_or_default();
+                    self.app_name = Some(crate::pipeline::settings::name_from_folder(&folder));
+                }
+                self.app_dir = Some(dir);
+            }
+            Err(reason) => self.push_log(now, LogLevel::Error, reason),
+        }
+    }
+
+    fn ask_to_quit(&mut self) -> Vec<Command> {
+        if self.is_busy() {
+            self.overlay = Overlay::ConfirmQuit;
+            Vec::new()
+        } else {
+            self.quit()
+        }
+    }
+
+    fn quit(&mut self) -> Vec<Command> {
+        self.should_quit = true;
+        vec![Command::Quit]
+    }
+}

@@ -1,0 +1,136 @@
+//! The command line. Every option is checked here, before anything runs,
+//! and a bad one gets clap's message and exit code 2.
+
+use std::path::PathBuf;
+
+use clap::{Args, CommandFactory, Parser};
+
+use crate::aws::AwsTarget;
+use crate::docker::DockerTarget;
+use crate::fargate::{self, Arch};
+use crate::pipeline::Settings;
+use crate::pipeline::settings::{
+    Cidr, parse_app_name, parse_arch, parse_cidr, parse_cpu, parse_image, parse_memory,
+    parse_region,
+};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "dashdeploy",
+    version,
+    about = "Deploy a Plotly Dash app to AWS ECS Fargate from a full-screen terminal wizard",
+    long_about = "Deploy a Plotly Dash app to AWS ECS Fargate from a full-screen terminal wizard.\n\n\
+        dashdeploy checks your machine, prepares the app to run in a container, builds and \
+        tries the image, pushes it to ECR, and runs it on ECS Fargate with a public address, \
+        then watches it. With no APP_DIR it uses the current folder, or offers its bundled \
+        sample app.",
+    after_help = "Keys in the wizard: ↑↓/jk select · Enter run/continue · r retry · l log · ? help · q quit"
+)]
+pub struct Cli {
+    /// The Dash app's folder (default: the current folder, or the bundled sample)
+    #[arg(value_name = "APP_DIR", value_parser = parse_app_dir)]
+    pub app_dir: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub shared: SharedOptions,
+}
+
+/// The options every command takes.
+#[derive(Debug, Clone, Args)]
+pub struct SharedOptions {
+    /// AWS profile to use (default: AWS_PROFILE, else "default")
+    #[arg(long, global = true, value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// AWS region, e.g. us-east-1 (default: AWS_REGION or the profile's region)
+    #[arg(long, global = true, value_name = "REGION", value_parser = parse_region)]
+    pub region: Option<String>,
+
+    /// App name for the repository, service and security group (default: the folder's name)
+    #[arg(long, global = true, value_name = "NAME", value_parser = parse_app_name)]
+    pub name: Option<String>,
+
+    /// Base image for the Dockerfile (default: python:3.12-slim)
+    #[arg(long, global = true, value_name = "IMAGE", value_parser = parse_image)]
+    pub base_image: Option<String>,
+
+    /// Task CPU, in units (512) or vCPUs (0.5) [default: 512]
+    #[arg(long, global = true, value_name = "CPU", value_parser = parse_cpu)]
+    pub cpu: Option<u32>,
+
+    /// Task memory, in MiB (1024) or GB (1GB) [default: 1024]
+    #[arg(long, global = true, value_name = "MEMORY", value_parser = parse_memory)]
+    pub memory: Option<u32>,
+
+    /// Task CPU architecture: x86_64 or arm64 (default: the built image's)
+    #[arg(long, global = true, value_name = "ARCH", value_parser = parse_arch)]
+    pub arch: Option<Arch>,
+
+    /// Number of tasks to run [default: 1]
+    #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub desired_count: Option<u32>,
+
+    /// Who may open port 8050: an address or CIDR, e.g. 203.0.113.7/32 or 0.0.0.0/0
+    #[arg(long, global = true, value_name = "CIDR", value_parser = parse_cidr)]
+    pub allow_from: Option<Cidr>,
+}
+
+fn parse_app_dir(text: &str) -> Result<PathBuf, String> {
+    let path = PathBuf::from(text);
+    match std::fs::metadata(&path) {
+        Ok(meta) if meta.is_dir() => Ok(path),
+        Ok(_) => Err(format!(
+            "{text} is a file; give the folder that holds the Dash app"
+        )),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            Err(format!("the folder {text} does not exist"))
+        }
+        Err(e) => Err(format!("the folder {text} cannot be read: {e}")),
+    }
+}
+
+impl SharedOptions {
+    /// Checks what no single option can check alone: the CPU/memory pair.
+    pub fn check(&self) -> Result<(), String> {
+        let (cpu, memory) = self.cpu_memory();
+        fargate::check_pair(cpu, memory)
+    }
+
+    /// The task size asked for; a CPU given alone takes the smallest memory it allows.
+    fn cpu_memory(&self) -> (u32, u32) {
+        let cpu = self.cpu.unwrap_or(fargate::DEFAULT_CPU);
+        let memory = self.memory.unwrap_or_else(|| match self.cpu {
+            Some(cpu) => fargate::memory_choices(cpu)
+                .and_then(|m| m.first().copied())
+                .unwrap_or(fargate::DEFAULT_MEMORY),
+            None => fargate::DEFAULT_MEMORY,
+        });
+        (cpu, memory)
+    }
+
+    pub fn settings(&self, app_dir: Option<PathBuf>) -> Settings {
+        let (cpu, memory) = self.cpu_memory();
+        Settings {
+            app_dir,
+            aws: AwsTarget {
+                profile: self.profile.clone(),
+                region: self.region.clone(),
+            },
+            docker: DockerTarget::from_env(),
+            name: self.name.clone(),
+            base_image: self.base_image.clone(),
+            cpu,
+            memory,
+            arch: self.arch,
+            desired_count: self.desired_count.unwrap_or(1),
+            allow_from: self.allow_from,
+        }
+    }
+}
+
+/// Exits with clap's formatting and code 2 for an error found after parsing.
+pub fn exit_with_usage_error(message: &str) -> ! {
+    Cli::command()
+        .error(clap::error::ErrorKind::ValueValidation, message)
+        .exit()
+}

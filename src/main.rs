@@ -1,0 +1,78 @@
+//! The `dashdeploy` command: parse the command line, then run the wizard.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Instant;
+
+use clap::Parser;
+
+use dashdeploy::app::{App, AppInit};
+use dashdeploy::cli::{self, Cli};
+use dashdeploy::dashapp::detect::holds_dash_app;
+use dashdeploy::tui::{event_loop, terminal::TerminalGuard};
+use dashdeploy::{logging, sample};
+
+fn main() -> ExitCode {
+    let started = Instant::now();
+    let cli = Cli::parse();
+    if let Err(message) = cli.shared.check() {
+        cli::exit_with_usage_error(&message);
+    }
+    let (_log_guard, log_file) = logging::init();
+    tracing::info!("dashdeploy {} starting", env!("CARGO_PKG_VERSION"));
+    match run_wizard(cli, log_file, started) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            tracing::error!("{message}");
+            eprintln!("dashdeploy: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run_wizard(
+    cli: Cli,
+    log_file: Result<PathBuf, String>,
+    started: Instant,
+) -> Result<(), String> {
+    let cwd = std::env::current_dir()
+        .map_err(|e| format!("the current folder cannot be read ({e}); give APP_DIR"))?;
+    let (app_dir, sample_dest) = match cli.app_dir {
+        Some(dir) => (Some(dir), None),
+        None if holds_dash_app(&cwd) => (Some(cwd), None),
+        None => (None, Some(sample::free_folder(&cwd))),
+    };
+    let settings = cli.shared.settings(app_dir.clone());
+    let init = AppInit {
+        app_name: settings.app_name(),
+        app_dir,
+        profile: settings.aws.profile_name(),
+        region: settings
+            .aws
+            .region
+            .clone()
+            .or_else(|| std::env::var("AWS_REGION").ok())
+            .or_else(|| std::env::var("AWS_DEFAULT_REGION").ok()),
+        log_file,
+        sample_dest,
+    };
+    let (app, commands) = App::new(init);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| format!("could not start the async runtime: {e}"))?;
+    let mut guard = TerminalGuard::enter()?;
+    let result = runtime.block_on(event_loop::run(
+        &mut guard.terminal,
+        app,
+        commands,
+        Arc::new(settings),
+        started,
+    ));
+    drop(guard);
+    // Steps still running (aborted) must not keep the process alive.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(2));
+    result.map_err(|e| format!("the terminal failed: {e}"))
+}

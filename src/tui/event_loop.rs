@@ -1,0 +1,151 @@
+//! The wizard's event loop: one `select!` over the terminal's events, the
+//! pipeline's events, a tick while something moves, and the signals that
+//! end a program. It carries out the commands `App::update` returns; it is
+//! the only place that starts work.
+
+use std::collections::HashMap;
+use std::io;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crossterm::event::{Event, EventStream};
+use futures_util::StreamExt;
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use crate::app::{App, Command, Input};
+use crate::pipeline::{PipelineEvent, Settings, StepId, runner};
+use crate::{sample, ui};
+
+use super::keys::action_for;
+use super::terminal::Term;
+
+const TICK: Duration = Duration::from_millis(100);
+
+/// Runs the wizard until the user quits or a signal ends it.
+pub async fn run(
+    terminal: &mut Term,
+    mut app: App,
+    initial: Vec<Command>,
+    settings: Arc<Settings>,
+    started: Instant,
+) -> io::Result<()> {
+    let (pipeline_tx, mut pipeline_rx) = mpsc::unbounded_channel::<PipelineEvent>();
+    let (side_tx, mut side_rx) = mpsc::unbounded_channel::<Input>();
+    let mut jobs = Jobs {
+        steps: HashMap::new(),
+        settings,
+        pipeline_tx,
+        side_tx,
+    };
+    let mut terminal_events = EventStream::new();
+    let mut tick = tokio::time::interval(TICK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut sigterm = signal(SignalKind::terminate())?;
+    let mut sighup = signal(SignalKind::hangup())?;
+    let mut sigint = signal(SignalKind::interrupt())?;
+
+    jobs.execute(initial, &app);
+    terminal.draw(|frame| ui::draw(&app, frame))?;
+    tracing::info!(
+        "first frame drawn {} µs after start",
+        started.elapsed().as_micros()
+    );
+
+    while !app.should_quit {
+        let input = tokio::select! {
+            event = terminal_events.next() => match event {
+                Some(Ok(event)) => terminal_input(&event),
+                Some(Err(e)) => return Err(e),
+                None => Some(Input::Terminate),
+            },
+            Some(event) = pipeline_rx.recv() => Some(Input::Pipeline(event)),
+            Some(input) = side_rx.recv() => Some(input),
+            _ = tick.tick(), if app.is_animating() => Some(Input::Tick),
+            _ = sigint.recv() => Some(Input::Key(crate::app::Action::Interrupt)),
+            _ = sigterm.recv() => Some(Input::Terminate),
+            _ = sighup.recv() => Some(Input::Terminate),
+        };
+        let mut redraw = false;
+        if let Some(input) = input {
+            redraw = true;
+            let commands = app.update(input, &now());
+            jobs.execute(commands, &app);
+        }
+        // Drain what else is queued before drawing, so a burst of events
+        // costs one frame.
+        while let Ok(event) = pipeline_rx.try_recv() {
+            let commands = app.update(Input::Pipeline(event), &now());
+            jobs.execute(commands, &app);
+            redraw = true;
+        }
+        if redraw && !app.should_quit {
+            terminal.draw(|frame| ui::draw(&app, frame))?;
+        }
+    }
+    jobs.stop_all();
+    Ok(())
+}
+
+/// A terminal event as wizard input; a resize needs only a redraw.
+fn terminal_input(event: &Event) -> Option<Input> {
+    match event {
+        Event::Key(key) => action_for(key).map(Input::Key),
+        Event::Resize(..) => Some(Input::Tick),
+        _ => None,
+    }
+}
+
+fn now() -> String {
+    chrono::Local::now().format("%H:%M:%S").to_string()
+}
+
+/// The work the loop has started.
+struct Jobs {
+    steps: HashMap<StepId, JoinHandle<()>>,
+    settings: Arc<Settings>,
+    pipeline_tx: mpsc::UnboundedSender<PipelineEvent>,
+    side_tx: mpsc::UnboundedSender<Input>,
+}
+
+impl Jobs {
+    fn execute(&mut self, commands: Vec<Command>, app: &App) {
+        for command in commands {
+            match command {
+                Command::Start { step, run_id } => {
+                    if let Some(old) = self.steps.remove(&step) {
+                        old.abort();
+                    }
+                    let mut settings = (*self.settings).clone();
+                    if settings.app_dir.is_none() {
+                        settings.app_dir = app.app_dir.clone();
+                    }
+                    let handle = runner::spawn_step(
+                        step,
+                        run_id,
+                        Arc::new(settings),
+                        self.pipeline_tx.clone(),
+                    );
+                    self.steps.insert(step, handle);
+                }
+                Command::CopySample { dest } => {
+                    let tx = self.side_tx.clone();
+                    tokio::task::spawn_blocking(move || {
+                        let result = sample::copy_to(&dest)
+                            .map(|()| dest.clone())
+                            .map_err(|e| e.to_string());
+                        let _ = tx.send(Input::SampleCopied(result));
+                    });
+                }
+                Command::Quit => self.stop_all(),
+            }
+        }
+    }
+
+    fn stop_all(&mut self) {
+        for (_, handle) in self.steps.drain() {
+            handle.abort();
+        }
+    }
+}

@@ -1,0 +1,57 @@
+//! Which key means what: a pure function from crossterm's key event to the
+//! wizard's [`Action`].
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+use crate::app::Action;
+
+pub fn action_for(key: &KeyEvent) -> Option<Action> {
+    if key.kind == KeyEventKind::Release {
+        return None;
+    }
+    if key.modifiers.contains(KeyModifiers::CONTROL) {
+        return match key.code {
+            KeyCode::Char('c') | KeyCode::Char('C') => Some(Action::Interrupt),
+            _ => None,
+        };
+    }
+    match key.code {
+        KeyCode::Up | KeyCode::Char('k') => Some(Action::Up),
+        KeyCode::Down | KeyCode::Char('j') => Some(Action::Down),
+        KeyCode::Enter => Some(Action::Activate),
+        KeyCode::Char('r') => Some(Action::Retry),
+        KeyCode::Char('l') => Some(Action::ToggleLog),
+        KeyCode::Char('?') | KeyCode::F(1) => Some(Action::Help),
+        KeyCode::Char('q') => Some(Action::Quit),
+        KeyCode::Char('y') | KeyCode::Char('Y') => Some(Action::Yes),
+        KeyCode::Char('n') | KeyCode::Char('N') => Some(Action::No),
+        KeyCode::Esc => Some(Action::Back),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn press(code: KeyCode, modifiers: KeyModifiers) -> KeyEvent {
+        KeyEvent::new(code, modifiers)
+    }
+
+    #[test]
+    fn keys_map_to_actions() {
+        let none = KeyModifiers::NONE;
+        assert_eq!(action_for(&press(KeyCode::Char('j'), none)), Some(Action::Down));
+        assert_eq!(action_for(&press(KeyCode::Up, none)), Some(Action::Up));
+        assert_eq!(action_for(&press(KeyCode::Enter, none)), Some(Action::Activate));
+        assert_eq!(action_for(&press(KeyCode::Char('q'), none)), Some(Action::Quit));
+        assert_eq!(
+            action_for(&press(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+            Some(Action::Interrupt)
+        );
+        assert_eq!(action_for(&press(KeyCode::Char('x'), none)), None);
+        let mut release = press(KeyCode::Char('q'), none);
+        release.kind = KeyEventKind::Release;
+        assert_eq!(action_for(&release), None);
+    }
+}

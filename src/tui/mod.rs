@@ -1,0 +1,5 @@
+//! The full-screen wizard: the terminal, its keys and the event loop.
+
+pub mod event_loop;
+pub mod keys;
+pub mod terminal;

@@ -1,0 +1,65 @@
+//! Drawing the wizard: one function per part of the screen, all reading
+//! `&App` and never changing it, never calling Docker or AWS.
+
+mod keys;
+mod log;
+mod overlay;
+mod panel;
+mod steps;
+mod theme;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph, Wrap};
+
+use crate::app::App;
+
+/// The smallest terminal the wizard draws in.
+pub const MIN_WIDTH: u16 = 80;
+pub const MIN_HEIGHT: u16 = 24;
+
+pub fn draw(app: &App, frame: &mut Frame) {
+    let area = frame.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        too_small(frame, area);
+        return;
+    }
+    let block = Block::bordered().title(Span::styled(title(app), theme::strong()));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let log_height = if app.show_log { log::HEIGHT } else { 0 };
+    let [main, events, keys_row] = Layout::vertical([
+        Constraint::Min(1),
+        Constraint::Length(log_height),
+        Constraint::Length(1),
+    ])
+    .areas(inner);
+    let [list, panel_area] =
+        Layout::horizontal([Constraint::Length(steps::WIDTH), Constraint::Min(1)]).areas(main);
+    steps::draw(app, frame, list);
+    panel::draw(app, frame, panel_area);
+    if app.show_log {
+        log::draw(app, frame, events);
+    }
+    keys::draw(app, frame, keys_row);
+    overlay::draw(app, frame, inner);
+}
+
+fn title(app: &App) -> String {
+    let name = app.app_name.as_deref().unwrap_or("no app yet");
+    let region = app.region.as_deref().unwrap_or("region not set");
+    format!(" dashdeploy ─ {name} ─ {region} ─ profile {} ", app.profile)
+}
+
+fn too_small(frame: &mut Frame, area: Rect) {
+    let text = vec![
+        Line::from(Span::styled("dashdeploy", theme::strong())),
+        Line::from(format!(
+            "needs a terminal of at least {MIN_WIDTH}×{MIN_HEIGHT}; this one is {}×{}.",
+            area.width, area.height
+        )),
+        Line::from("Make the window bigger, or press q to quit."),
+    ];
+    frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
+}

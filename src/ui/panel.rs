@@ -1,0 +1,113 @@
+//! The middle panel: what the selected step does and where it stands. The
+//! prerequisites step lists its checks; later steps add panels of their own.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Padding, Paragraph, Wrap};
+
+use crate::app::App;
+use crate::pipeline::runner::is_runnable;
+use crate::pipeline::{CheckId, CheckState, StepId, StepStatus};
+
+use super::theme;
+
+pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
+    let step = app.selected;
+    let block = Block::new()
+        .title(Span::styled(format!(" {}", step.title()), theme::strong()))
+        .padding(Padding::horizontal(1));
+    let mut lines = Vec::new();
+    if step == StepId::Prereqs {
+        prereqs_lines(app, &mut lines);
+    } else {
+        lines.push(Line::from(step.purpose()));
+        lines.push(Line::default());
+        if let Some(dir) = &app.app_dir {
+            lines.push(Line::from(vec![
+                Span::styled("App folder ", theme::dim()),
+                Span::raw(dir.display().to_string()),
+            ]));
+        }
+    }
+    lines.push(Line::default());
+    status_lines(app, step, &mut lines);
+    let text = Paragraph::new(lines)
+        .block(block)
+        .wrap(Wrap { trim: false });
+    frame.render_widget(text, area);
+}
+
+fn prereqs_lines(app: &App, lines: &mut Vec<Line<'static>>) {
+    for check in CheckId::ALL {
+        let state = app.check(check);
+        let (mark, style) = theme::check_mark(state, app.spinner);
+        let (summary, details, detail_style) = match state {
+            CheckState::Pending => ("waiting".to_string(), &[][..], theme::dim()),
+            CheckState::Running => ("checking…".to_string(), &[][..], theme::dim()),
+            CheckState::Passed { summary, lines } => (summary.clone(), &lines[..], theme::dim()),
+            CheckState::Warning { summary, lines } => (summary.clone(), &lines[..], theme::bad()),
+            CheckState::Failed { summary, lines } => (summary.clone(), &lines[..], theme::bad()),
+        };
+        let summary_style = match state {
+            CheckState::Warning { .. } | CheckState::Failed { .. } => theme::bad(),
+            _ => ratatui::style::Style::new(),
+        };
+        lines.push(Line::from(vec![
+            Span::styled(format!("{mark} "), style),
+            Span::styled(format!("{:<18}", check.title()), theme::strong()),
+            Span::styled(summary, summary_style),
+        ]));
+        for detail in details {
+            lines.push(Line::from(Span::styled(
+                format!("    {detail}"),
+                detail_style,
+            )));
+        }
+    }
+}
+
+fn status_lines(app: &App, step: StepId, lines: &mut Vec<Line<'static>>) {
+    let state = app.step(step);
+    match state.status {
+        StepStatus::Running => lines.push(Line::from(Span::styled(
+            format!("{} running…", theme::spinner(app.spinner)),
+            theme::busy(),
+        ))),
+        StepStatus::Done => {
+            let summary = state.summary.clone().unwrap_or_default();
+            lines.push(Line::from(Span::styled(format!("✓ {summary}"), theme::ok())));
+            if step.next().is_some() {
+                lines.push(key_hint("⏎", "continue to the next step"));
+            }
+        }
+        StepStatus::Failed => {
+            let error = state.error.clone().unwrap_or_default();
+            lines.push(Line::from(Span::styled(format!("✗ {error}"), theme::bad())));
+            lines.push(key_hint("r", "retry this step"));
+        }
+        StepStatus::Pending | StepStatus::Skipped => {
+            if !is_runnable(step) {
+                lines.push(Line::from(Span::styled(
+                    "Not part of this version of dashdeploy yet.",
+                    theme::dim(),
+                )));
+            } else if let Some(blocker) = app.blocker(step) {
+                lines.push(Line::from(Span::styled(
+                    format!("Runs after {}.", blocker.title()),
+                    theme::dim(),
+                )));
+            } else {
+                lines.push(key_hint("⏎", "run this step"));
+            }
+        }
+    }
+}
+
+fn key_hint(key: &'static str, what: &'static str) -> Line<'static> {
+    Line::from(vec![
+        Span::styled(key, theme::key()),
+        Span::raw(" "),
+        Span::raw(what),
+    ])
+}
