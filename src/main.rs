@@ -31,11 +31,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn run_wizard(
-    cli: Cli,
-    log_file: Result<PathBuf, String>,
-    started: Instant,
-) -> Result<(), String> {
+fn run_wizard(cli: Cli, log_file: Result<PathBuf, String>, started: Instant) -> Result<(), String> {
     let cwd = std::env::current_dir()
         .map_err(|e| format!("the current folder cannot be read ({e}); give APP_DIR"))?;
     let (app_dir, sample_dest) = match cli.app_dir {
@@ -47,7 +43,7 @@ fn run_wizard(
     let init = AppInit {
         app_name: settings.app_name(),
         app_dir,
-        profile: settings.aws.profile_name(),
+        credentials: settings.aws.label(),
         region: settings
             .aws
             .region

@@ -9,11 +9,26 @@ use std::path::{Path, PathBuf};
 /// Every file of `assets/sample`, by its path inside the sample.
 pub const FILES: &[(&str, &[u8])] = &[
     ("dashapp.py", include_bytes!("../assets/sample/dashapp.py")),
-    ("apps/__init__.py", include_bytes!("../assets/sample/apps/__init__.py")),
-    ("apps/charts.py", include_bytes!("../assets/sample/apps/charts.py")),
-    ("assets/style.css", include_bytes!("../assets/sample/assets/style.css")),
-    ("datasets/sales.csv", include_bytes!("../assets/sample/datasets/sales.csv")),
-    ("requirements.txt", include_bytes!("../assets/sample/requirements.txt")),
+    (
+        "apps/__init__.py",
+        include_bytes!("../assets/sample/apps/__init__.py"),
+    ),
+    (
+        "apps/charts.py",
+        include_bytes!("../assets/sample/apps/charts.py"),
+    ),
+    (
+        "assets/style.css",
+        include_bytes!("../assets/sample/assets/style.css"),
+    ),
+    (
+        "datasets/sales.csv",
+        include_bytes!("../assets/sample/datasets/sales.csv"),
+    ),
+    (
+        "requirements.txt",
+        include_bytes!("../assets/sample/requirements.txt"),
+    ),
 ];
 
 /// The folder name the sample is copied to, numbered when taken.
@@ -23,7 +38,9 @@ pub const FOLDER: &str = "dashdeploy-sample";
 pub enum SampleError {
     #[error("{0} already exists; nothing was overwritten. Choose another folder.")]
     Exists(PathBuf),
-    #[error("could not copy the sample app to {path}: {source}. Check that the folder is writable.")]
+    #[error(
+        "could not copy the sample app to {path}: {source}. Check that the folder is writable."
+    )]
     Io { path: PathBuf, source: io::Error },
 }
 
@@ -116,7 +133,10 @@ mod tests {
         assert!(app.contains("app.run_server(debug=True)"));
         assert!(app.contains("pd.read_csv(\"datasets/sales.csv\")"));
         assert!(dest.join("datasets/sales.csv").is_file());
-        assert_eq!(free_folder(dir.path()), dir.path().join("dashdeploy-sample-2"));
+        assert_eq!(
+            free_folder(dir.path()),
+            dir.path().join("dashdeploy-sample-2")
+        );
         let err = copy_to(&dest).unwrap_err();
         assert!(err.to_string().contains("already exists"), "{err}");
         // No staging folder is left behind.
@@ -135,7 +155,10 @@ mod tests {
         let blocker = dir.path().join("file");
         fs::write(&blocker, "x").unwrap();
         let err = copy_to(&blocker.join("sample")).unwrap_err();
-        assert!(err.to_string().contains("could not copy the sample app"), "{err}");
+        assert!(
+            err.to_string().contains("could not copy the sample app"),
+            "{err}"
+        );
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 }

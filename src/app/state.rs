@@ -47,7 +47,9 @@ pub enum Overlay {
     /// Work is running: quit anyway?
     ConfirmQuit,
     /// No Dash app here: copy the bundled sample to this folder?
-    SampleOffer { dest: PathBuf },
+    SampleOffer {
+        dest: PathBuf,
+    },
 }
 
 /// What the wizard starts from.
@@ -55,7 +57,8 @@ pub enum Overlay {
 pub struct AppInit {
     pub app_dir: Option<PathBuf>,
     pub app_name: Option<String>,
-    pub profile: String,
+    /// Whose credentials: `profile default`, `env credentials`.
+    pub credentials: String,
     pub region: Option<String>,
     /// Where the log file is, or why there is none.
     pub log_file: Result<PathBuf, String>,
@@ -73,7 +76,7 @@ pub struct App {
     pub overlay: Overlay,
     pub app_dir: Option<PathBuf>,
     pub app_name: Option<String>,
-    pub profile: String,
+    pub credentials: String,
     pub region: Option<String>,
     pub log_file: Result<PathBuf, String>,
     /// Advances on every tick while something runs; picks the spinner frame.
@@ -101,7 +104,7 @@ impl App {
             overlay,
             app_dir: init.app_dir,
             app_name: init.app_name,
-            profile: init.profile,
+            credentials: init.credentials,
             region: init.region,
             log_file: init.log_file,
             spinner: 0,

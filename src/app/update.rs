@@ -221,8 +221,11 @@ impl App {
                     slot.1 = state;
                 }
             }
-            EventKind::AwsTarget { profile, region } => {
-                self.profile = profile;
+            EventKind::AwsTarget {
+                credentials,
+                region,
+            } => {
+                self.credentials = credentials;
                 self.region = Some(region);
             }
             EventKind::Finished(Ok(summary)) => {

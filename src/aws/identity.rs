@@ -30,9 +30,22 @@ impl AwsTarget {
             .unwrap_or_else(|| "default".to_string())
     }
 
+    /// A short name for the header: `profile work` or `env credentials`.
+    pub fn label(&self) -> String {
+        if self.uses_env_keys() {
+            "env credentials".to_string()
+        } else {
+            format!("profile {}", self.profile_name())
+        }
+    }
+
+    fn uses_env_keys(&self) -> bool {
+        self.profile.is_none() && std::env::var_os("AWS_ACCESS_KEY_ID").is_some()
+    }
+
     /// Where the credentials come from, in words (never the keys themselves).
     pub fn source(&self) -> String {
-        if self.profile.is_none() && std::env::var_os("AWS_ACCESS_KEY_ID").is_some() {
+        if self.uses_env_keys() {
             "environment variables (AWS_ACCESS_KEY_ID)".to_string()
         } else {
             format!("profile {}", self.profile_name())
@@ -99,9 +112,13 @@ pub enum AwsError {
          --profile {profile}`."
     )]
     NoRegion { profile: String },
-    #[error("Resolving AWS credentials for {origin} took more than {secs} s. Check your network (or SSO/credential_process), then retry.")]
+    #[error(
+        "Resolving AWS credentials for {origin} took more than {secs} s. Check your network (or SSO/credential_process), then retry."
+    )]
     Timeout { origin: String, secs: u64 },
-    #[error("Could not reach AWS STS ({endpoint}): {detail}. Check your network or proxy, then retry.")]
+    #[error(
+        "Could not reach AWS STS ({endpoint}): {detail}. Check your network or proxy, then retry."
+    )]
     Unreachable { endpoint: String, detail: String },
     #[error("AWS credentials from {origin} could not be used: {detail}")]
     Other { origin: String, detail: String },

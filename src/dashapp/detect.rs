@@ -15,7 +15,9 @@ pub fn holds_dash_app(dir: &Path) -> bool {
     entries.filter_map(|e| e.ok()).any(|entry| {
         let path = entry.path();
         path.extension().is_some_and(|e| e == "py")
-            && entry.metadata().is_ok_and(|m| m.is_file() && m.len() <= MAX_READ)
+            && entry
+                .metadata()
+                .is_ok_and(|m| m.is_file() && m.len() <= MAX_READ)
             && fs::read_to_string(&path).is_ok_and(|text| creates_dash_app(&text))
     })
 }

@@ -120,7 +120,9 @@ pub enum DockerError {
          has finished starting (restart it if it hangs), then retry."
     )]
     Timeout { host: String, secs: u64 },
-    #[error("DOCKER_HOST={host} is not an address dashdeploy can use: {reason}. Use unix://PATH or tcp://HOST:PORT.")]
+    #[error(
+        "DOCKER_HOST={host} is not an address dashdeploy can use: {reason}. Use unix://PATH or tcp://HOST:PORT."
+    )]
     BadHost { host: String, reason: String },
     #[error("The Docker engine at {host} answered with an error: {message}")]
     Engine { host: String, message: String },
@@ -158,7 +160,10 @@ pub async fn connect(target: &DockerTarget) -> Result<(Docker, EngineInfo), Dock
         version: version.version.unwrap_or_else(|| "unknown".into()),
         api_version: docker.client_version().to_string(),
         os: version.os.unwrap_or_else(|| "unknown".into()),
-        arch: version.arch.map(normalise_arch).unwrap_or_else(|| "unknown".into()),
+        arch: version
+            .arch
+            .map(normalise_arch)
+            .unwrap_or_else(|| "unknown".into()),
     };
     Ok((docker, info))
 }
@@ -277,13 +282,19 @@ mod tests {
             err: io::Error::from(io::ErrorKind::PermissionDenied),
         };
         let text = classify(&target, &denied).to_string();
-        assert!(text.starts_with("Permission denied on /tmp/x.sock"), "{text}");
+        assert!(
+            text.starts_with("Permission denied on /tmp/x.sock"),
+            "{text}"
+        );
         assert!(text.contains("usermod -aG docker"), "{text}");
         let refused = bollard::errors::Error::IOError {
             err: io::Error::from(io::ErrorKind::ConnectionRefused),
         };
         let text = classify(&target, &refused).to_string();
-        assert!(text.starts_with("Docker is not running at unix:///tmp/x.sock"), "{text}");
+        assert!(
+            text.starts_with("Docker is not running at unix:///tmp/x.sock"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -21,8 +21,9 @@ pub enum EventKind {
     Log { level: LogLevel, text: String },
     /// One check of the prerequisites changed state.
     Check { check: CheckId, state: CheckState },
-    /// The AWS profile and region the credentials chain settled on.
-    AwsTarget { profile: String, region: String },
+    /// Whose credentials (`profile default`, `env credentials`) and the
+    /// region the chain settled on.
+    AwsTarget { credentials: String, region: String },
     /// The step ended: `Ok` with a one-line summary, or what went wrong.
     Finished(Result<String, StepFailure>),
 }
@@ -74,10 +75,19 @@ impl CheckId {
 pub enum CheckState {
     Pending,
     Running,
-    Passed { summary: String, lines: Vec<String> },
+    Passed {
+        summary: String,
+        lines: Vec<String>,
+    },
     /// Passed, but with something the user must know (a root account).
-    Warning { summary: String, lines: Vec<String> },
-    Failed { summary: String, lines: Vec<String> },
+    Warning {
+        summary: String,
+        lines: Vec<String>,
+    },
+    Failed {
+        summary: String,
+        lines: Vec<String>,
+    },
 }
 
 impl CheckState {

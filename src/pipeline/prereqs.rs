@@ -50,7 +50,7 @@ pub async fn run(settings: &Settings, reporter: &Reporter) -> Result<String, Ste
             .await
             .map(|(_, identity)| identity);
         if let Ok(identity) = &result {
-            reporter.aws_target(identity.profile.clone(), identity.region.clone());
+            reporter.aws_target(settings.aws.label(), identity.region.clone());
             reporter.log(
                 LogLevel::Info,
                 format!("aws: account {} ({})", identity.account, identity.arn),
@@ -61,7 +61,10 @@ pub async fn run(settings: &Settings, reporter: &Reporter) -> Result<String, Ste
     };
     let (engine, identity) = tokio::join!(docker_check, aws_check);
     let facts = PrereqsFacts { engine, identity };
-    reporter.check(CheckId::Arch, arch_state(std::env::consts::ARCH, &facts.engine));
+    reporter.check(
+        CheckId::Arch,
+        arch_state(std::env::consts::ARCH, &facts.engine),
+    );
     outcome(&facts, reporter)
 }
 

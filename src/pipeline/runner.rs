@@ -48,8 +48,11 @@ impl Reporter {
         self.send(EventKind::Check { check, state });
     }
 
-    pub fn aws_target(&self, profile: String, region: String) {
-        self.send(EventKind::AwsTarget { profile, region });
+    pub fn aws_target(&self, credentials: String, region: String) {
+        self.send(EventKind::AwsTarget {
+            credentials,
+            region,
+        });
     }
 
     pub fn finish(&self, outcome: Result<String, StepFailure>) {

@@ -226,8 +226,20 @@ mod tests {
 
     #[test]
     fn names() {
-        assert_eq!(parse_app_name("sales-dashboard"), Ok("sales-dashboard".into()));
-        for bad in ["Sales", "a", "-x", "x-", "a--b", "a_b", "1abc", &"a".repeat(41)] {
+        assert_eq!(
+            parse_app_name("sales-dashboard"),
+            Ok("sales-dashboard".into())
+        );
+        for bad in [
+            "Sales",
+            "a",
+            "-x",
+            "x-",
+            "a--b",
+            "a_b",
+            "1abc",
+            &"a".repeat(41),
+        ] {
             let err = parse_app_name(bad).unwrap_err();
             assert!(err.contains("lowercase letters"), "{bad}: {err}");
         }
@@ -244,7 +256,10 @@ mod tests {
             assert_eq!(parse_region(ok), Ok(ok.to_string()));
         }
         for bad in ["useast1", "us-east", "US-EAST-1", "us-east-1a", ""] {
-            assert!(parse_region(bad).unwrap_err().contains("us-east-1"), "{bad}");
+            assert!(
+                parse_region(bad).unwrap_err().contains("us-east-1"),
+                "{bad}"
+            );
         }
     }
 
@@ -265,12 +280,22 @@ mod tests {
 
     #[test]
     fn cidrs() {
-        assert_eq!(parse_cidr("203.0.113.7/32").unwrap().to_string(), "203.0.113.7/32");
-        assert_eq!(parse_cidr("203.0.113.7").unwrap().to_string(), "203.0.113.7/32");
+        assert_eq!(
+            parse_cidr("203.0.113.7/32").unwrap().to_string(),
+            "203.0.113.7/32"
+        );
+        assert_eq!(
+            parse_cidr("203.0.113.7").unwrap().to_string(),
+            "203.0.113.7/32"
+        );
         assert!(parse_cidr("0.0.0.0/0").unwrap().is_anywhere());
         assert!(parse_cidr("10.0.0.1/8").unwrap_err().contains("10.0.0.0/8"));
         assert!(parse_cidr("10.0.0.0/33").unwrap_err().contains("0 to 32"));
-        assert!(parse_cidr("example.com").unwrap_err().contains("203.0.113.7/32"));
+        assert!(
+            parse_cidr("example.com")
+                .unwrap_err()
+                .contains("203.0.113.7/32")
+        );
     }
 
     #[test]

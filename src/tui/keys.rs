@@ -41,10 +41,19 @@ mod tests {
     #[test]
     fn keys_map_to_actions() {
         let none = KeyModifiers::NONE;
-        assert_eq!(action_for(&press(KeyCode::Char('j'), none)), Some(Action::Down));
+        assert_eq!(
+            action_for(&press(KeyCode::Char('j'), none)),
+            Some(Action::Down)
+        );
         assert_eq!(action_for(&press(KeyCode::Up, none)), Some(Action::Up));
-        assert_eq!(action_for(&press(KeyCode::Enter, none)), Some(Action::Activate));
-        assert_eq!(action_for(&press(KeyCode::Char('q'), none)), Some(Action::Quit));
+        assert_eq!(
+            action_for(&press(KeyCode::Enter, none)),
+            Some(Action::Activate)
+        );
+        assert_eq!(
+            action_for(&press(KeyCode::Char('q'), none)),
+            Some(Action::Quit)
+        );
         assert_eq!(
             action_for(&press(KeyCode::Char('c'), KeyModifiers::CONTROL)),
             Some(Action::Interrupt)

@@ -21,7 +21,9 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
         ],
         Overlay::Help => &[("?/Esc", "close help"), ("q", "close")],
         Overlay::ConfirmQuit => &[("y/⏎", "quit"), ("n/Esc", "stay")],
-        Overlay::SampleOffer { .. } => &[("y/⏎", "use the sample"), ("n", "not now"), ("q", "quit")],
+        Overlay::SampleOffer { .. } => {
+            &[("y/⏎", "use the sample"), ("n", "not now"), ("q", "quit")]
+        }
     };
     let mut spans = vec![Span::raw(" ")];
     for (key, what) in keys {

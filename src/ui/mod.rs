@@ -7,6 +7,7 @@ mod overlay;
 mod panel;
 mod steps;
 mod theme;
+mod wrap;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -49,7 +50,7 @@ pub fn draw(app: &App, frame: &mut Frame) {
 fn title(app: &App) -> String {
     let name = app.app_name.as_deref().unwrap_or("no app yet");
     let region = app.region.as_deref().unwrap_or("region not set");
-    format!(" dashdeploy ─ {name} ─ {region} ─ profile {} ", app.profile)
+    format!(" dashdeploy ─ {name} ─ {region} ─ {} ", app.credentials)
 }
 
 fn too_small(frame: &mut Frame, area: Rect) {

@@ -44,8 +44,14 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
 fn help(app: &App, frame: &mut Frame, area: Rect) {
     let rows: [(&str, &str); 9] = [
         ("↑ ↓  j k", "select a step"),
-        ("⏎ Enter", "run the selected step, or continue past a done one"),
-        ("r", "retry the selected failed step (the steps after it reset)"),
+        (
+            "⏎ Enter",
+            "run the selected step, or continue past a done one",
+        ),
+        (
+            "r",
+            "retry the selected failed step (the steps after it reset)",
+        ),
         ("l", "show or hide the event log"),
         ("?", "this help"),
         ("q", "quit (asks first while work is running)"),
@@ -86,10 +92,7 @@ fn help(app: &App, frame: &mut Frame, area: Rect) {
 }
 
 fn confirm_quit(app: &App, frame: &mut Frame, area: Rect) {
-    let running = app
-        .running_step()
-        .map(|s| s.title())
-        .unwrap_or("a step");
+    let running = app.running_step().map(|s| s.title()).unwrap_or("a step");
     let lines = vec![
         Line::from(format!("{running} is still running.")),
         Line::from("Quitting stops it; what it finished is kept."),
@@ -121,7 +124,9 @@ fn popup(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line>, width: u1
         .title(Span::styled(title.to_string(), theme::strong()))
         .padding(Padding::horizontal(1));
     frame.render_widget(
-        Paragraph::new(lines).block(block).wrap(Wrap { trim: false }),
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
         rect,
     );
 }

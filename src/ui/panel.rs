@@ -11,6 +11,9 @@ use crate::pipeline::runner::is_runnable;
 use crate::pipeline::{CheckId, CheckState, StepId, StepStatus};
 
 use super::theme;
+use super::wrap::wrap;
+
+const DETAIL_INDENT: &str = "    ";
 
 pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let step = app.selected;
@@ -18,8 +21,9 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
         .title(Span::styled(format!(" {}", step.title()), theme::strong()))
         .padding(Padding::horizontal(1));
     let mut lines = Vec::new();
+    let width = usize::from(block.inner(area).width);
     if step == StepId::Prereqs {
-        prereqs_lines(app, &mut lines);
+        prereqs_lines(app, width, &mut lines);
     } else {
         lines.push(Line::from(step.purpose()));
         lines.push(Line::default());
@@ -38,7 +42,7 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     frame.render_widget(text, area);
 }
 
-fn prereqs_lines(app: &App, lines: &mut Vec<Line<'static>>) {
+fn prereqs_lines(app: &App, width: usize, lines: &mut Vec<Line<'static>>) {
     for check in CheckId::ALL {
         let state = app.check(check);
         let (mark, style) = theme::check_mark(state, app.spinner);
@@ -59,10 +63,12 @@ fn prereqs_lines(app: &App, lines: &mut Vec<Line<'static>>) {
             Span::styled(summary, summary_style),
         ]));
         for detail in details {
-            lines.push(Line::from(Span::styled(
-                format!("    {detail}"),
-                detail_style,
-            )));
+            for part in wrap(detail, width.saturating_sub(DETAIL_INDENT.len())) {
+                lines.push(Line::from(Span::styled(
+                    format!("{DETAIL_INDENT}{part}"),
+                    detail_style,
+                )));
+            }
         }
     }
 }
@@ -76,7 +82,10 @@ fn status_lines(app: &App, step: StepId, lines: &mut Vec<Line<'static>>) {
         ))),
         StepStatus::Done => {
             let summary = state.summary.clone().unwrap_or_default();
-            lines.push(Line::from(Span::styled(format!("✓ {summary}"), theme::ok())));
+            lines.push(Line::from(Span::styled(
+                format!("✓ {summary}"),
+                theme::ok(),
+            )));
             if step.next().is_some() {
                 lines.push(key_hint("⏎", "continue to the next step"));
             }
