@@ -1,0 +1,89 @@
+//! The command line: help, version, and every bad argument refused with
+//! clap's message and exit code 2 before anything runs.
+
+use std::process::{Command, Output};
+
+fn dashdeploy(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_dashdeploy"))
+        .args(args)
+        .env(
+            "DASHDEPLOY_STATE_DIR",
+            std::env::temp_dir().join("dashdeploy-cli-test"),
+        )
+        .output()
+        .expect("run dashdeploy")
+}
+
+fn refused(args: &[&str], expected: &str) {
+    let out = dashdeploy(args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+    assert!(
+        stderr.contains(expected),
+        "{args:?}: '{expected}' not in:\n{stderr}"
+    );
+}
+
+#[test]
+fn help_lists_the_shared_options() {
+    let out = dashdeploy(&["--help"]);
+    assert!(out.status.success());
+    let help = String::from_utf8_lossy(&out.stdout);
+    for option in [
+        "[APP_DIR]",
+        "--profile",
+        "--region",
+        "--name",
+        "--base-image",
+        "--cpu",
+        "--memory",
+        "--arch",
+        "--desired-count",
+        "--allow-from",
+    ] {
+        assert!(help.contains(option), "{option} missing from:\n{help}");
+    }
+    // Subcommands appear only once they work.
+    assert!(!help.contains("Commands:"), "{help}");
+}
+
+#[test]
+fn version() {
+    let out = dashdeploy(&["--version"]);
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        format!("dashdeploy {}", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+#[test]
+fn bad_arguments_exit_2_with_a_reason() {
+    refused(
+        &["/no/such/folder"],
+        "the folder /no/such/folder does not exist",
+    );
+    refused(&["Cargo.toml"], "Cargo.toml is a file");
+    refused(&["--region", "useast1"], "not an AWS region name");
+    refused(&["--name", "Sales Dashboard"], "not a valid app name");
+    refused(&["--cpu", "300"], "no task size with 300 CPU");
+    refused(&["--memory", "lots"], "not a memory size");
+    refused(
+        &["--cpu", "512", "--memory", "512"],
+        "with 0.5 vCPU the memory must be one of 1 GB",
+    );
+    refused(&["--arch", "sparc"], "use x86_64 (amd64) or arm64");
+    refused(&["--desired-count", "0"], "0 is not in 1..=100");
+    refused(&["--allow-from", "10.0.0.1/8"], "the network is 10.0.0.0/8");
+    refused(&["--base-image", "python 3"], "not a Docker image name");
+    refused(&["--no-such-flag"], "unexpected argument '--no-such-flag'");
+}
+
+#[test]
+fn without_a_terminal_the_wizard_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dashdeploy(&[dir.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("needs an interactive terminal"), "{stderr}");
+}

@@ -1,0 +1,144 @@
+//! Helpers shared by the wizard's state and screen tests.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+use dashdeploy::app::{App, AppInit, Command, Input};
+use dashdeploy::pipeline::{
+    CheckId, CheckState, EventKind, PipelineEvent, RunId, StepFailure, StepId,
+};
+
+pub const NOW: &str = "12:01:03";
+
+pub fn init() -> AppInit {
+    AppInit {
+        app_dir: Some(PathBuf::from("/home/ana/sales-dashboard")),
+        app_name: Some("sales-dashboard".into()),
+        credentials: "profile default".into(),
+        region: Some("us-east-1".into()),
+        log_file: Ok(PathBuf::from(
+            "/home/ana/.local/state/dashdeploy/dashdeploy.log",
+        )),
+        sample_dest: None,
+    }
+}
+
+/// The wizard right after start: prerequisites running as run 1.
+pub fn started() -> App {
+    let (app, commands) = App::new(init());
+    assert_eq!(
+        commands,
+        vec![Command::Start {
+            step: StepId::Prereqs,
+            run_id: 1
+        }]
+    );
+    app
+}
+
+pub fn event(step: StepId, run_id: RunId, kind: EventKind) -> Input {
+    Input::Pipeline(PipelineEvent { run_id, step, kind })
+}
+
+pub fn check(check: CheckId, state: CheckState) -> EventKind {
+    EventKind::Check { check, state }
+}
+
+pub fn passed(summary: &str, lines: &[&str]) -> CheckState {
+    CheckState::Passed {
+        summary: summary.into(),
+        lines: lines.iter().map(|l| l.to_string()).collect(),
+    }
+}
+
+pub fn failed(summary: &str, lines: &[&str]) -> CheckState {
+    CheckState::Failed {
+        summary: summary.into(),
+        lines: lines.iter().map(|l| l.to_string()).collect(),
+    }
+}
+
+pub fn feed(app: &mut App, inputs: Vec<Input>) -> Vec<Command> {
+    inputs
+        .into_iter()
+        .flat_map(|input| app.update(input, NOW))
+        .collect()
+}
+
+/// Prerequisites finished well in run `run_id`.
+pub fn prereqs_pass(app: &mut App, run_id: RunId) {
+    feed(
+        app,
+        vec![
+            event(
+                StepId::Prereqs,
+                run_id,
+                check(
+                    CheckId::Docker,
+                    passed(
+                        "Docker Engine 27.3.1 (API 1.47) at unix:///var/run/docker.sock",
+                        &["engine runs linux/x86_64"],
+                    ),
+                ),
+            ),
+            event(
+                StepId::Prereqs,
+                run_id,
+                check(
+                    CheckId::Aws,
+                    passed(
+                        "arn:aws:iam::123456789012:user/ana",
+                        &[
+                            "account 123456789012 · region us-east-1",
+                            "credentials from profile default",
+                        ],
+                    ),
+                ),
+            ),
+            event(
+                StepId::Prereqs,
+                run_id,
+                check(
+                    CheckId::Arch,
+                    passed("x86_64: images built here run on X86_64 tasks", &[]),
+                ),
+            ),
+            event(
+                StepId::Prereqs,
+                run_id,
+                EventKind::Finished(Ok(
+                    "Docker 27.3.1 · account 123456789012 · us-east-1 · x86_64".into(),
+                )),
+            ),
+        ],
+    );
+}
+
+/// Prerequisites failed in run `run_id`: Docker is not running.
+pub fn prereqs_fail(app: &mut App, run_id: RunId) {
+    feed(
+        app,
+        vec![
+            event(
+                StepId::Prereqs,
+                run_id,
+                check(
+                    CheckId::Docker,
+                    failed(
+                        "Docker engine not reachable",
+                        &[
+                            "Docker is not running at unix:///var/run/docker.sock: the connection was refused. Start Docker (Docker Desktop, or `sudo systemctl start docker`), or set DOCKER_HOST to where your engine listens.",
+                        ],
+                    ),
+                ),
+            ),
+            event(
+                StepId::Prereqs,
+                run_id,
+                EventKind::Finished(Err(StepFailure::new(
+                    "Not ready: the Docker engine. Fix what the panel says, then press r to retry.",
+                ))),
+            ),
+        ],
+    );
+}

@@ -1,0 +1,100 @@
+//! The AWS prerequisite through the real credentials chain, in an
+//! environment this test controls: no credentials, an unknown profile, no
+//! region, an endpoint that does not answer. One test function, because it
+//! changes this process's environment between cases.
+
+use dashdeploy::aws::{AwsError, AwsTarget, identity};
+
+/// Sets the environment for one case. Only this test runs in this process,
+/// so nothing reads the environment while it changes.
+fn set_env(home: &std::path::Path, vars: &[(&str, &str)]) {
+    let clear = [
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_PROFILE",
+        "AWS_DEFAULT_PROFILE",
+        "AWS_REGION",
+        "AWS_DEFAULT_REGION",
+        "AWS_ENDPOINT_URL",
+        "AWS_ROLE_ARN",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    ];
+    // SAFETY: this file holds a single test, so no other thread of this
+    // process reads or writes the environment meanwhile.
+    unsafe {
+        for var in clear {
+            std::env::remove_var(var);
+        }
+        std::env::set_var("HOME", home);
+        std::env::set_var("AWS_CONFIG_FILE", home.join("config"));
+        std::env::set_var("AWS_SHARED_CREDENTIALS_FILE", home.join("credentials"));
+        std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
+        for (k, v) in vars {
+            std::env::set_var(k, v);
+        }
+    }
+}
+
+#[tokio::test]
+async fn credentials_problems_are_explained() {
+    let home = tempfile::tempdir().unwrap();
+
+    // Nothing anywhere.
+    set_env(home.path(), &[]);
+    let err = identity::resolve(&AwsTarget::default()).await.unwrap_err();
+    assert!(matches!(err, AwsError::NoCredentials { .. }), "{err:?}");
+    let text = err.to_string();
+    for needed in [
+        "No AWS credentials found",
+        "aws configure",
+        "AWS_PROFILE",
+        "aws sso login",
+    ] {
+        assert!(text.contains(needed), "missing '{needed}' in: {text}");
+    }
+
+    // A profile that is not in the files.
+    std::fs::write(
+        home.path().join("credentials"),
+        "[default]\naws_access_key_id = AKIAEXAMPLEEXAMPLE\naws_secret_access_key = not-a-real-secret\n",
+    )
+    .unwrap();
+    let target = AwsTarget {
+        profile: Some("nosuch".into()),
+        region: Some("us-east-1".into()),
+    };
+    let err = identity::resolve(&target).await.unwrap_err();
+    assert!(matches!(err, AwsError::ProfileNotFound { .. }), "{err:?}");
+    assert!(
+        err.to_string().contains("aws configure --profile nosuch"),
+        "{err}"
+    );
+
+    // Keys but no region.
+    let err = identity::resolve(&AwsTarget::default()).await.unwrap_err();
+    assert!(matches!(err, AwsError::NoRegion { .. }), "{err:?}");
+    assert!(err.to_string().contains("--region"), "{err}");
+
+    // Keys and region, but STS does not answer (a closed loopback port).
+    set_env(
+        home.path(),
+        &[
+            ("AWS_REGION", "us-east-1"),
+            ("AWS_ENDPOINT_URL", "http://127.0.0.1:9"),
+        ],
+    );
+    let err = identity::resolve(&AwsTarget::default()).await.unwrap_err();
+    assert!(matches!(err, AwsError::Unreachable { .. }), "{err:?}");
+    let text = err.to_string();
+    assert!(
+        text.contains("Could not reach AWS STS (http://127.0.0.1:9)"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("not-a-real-secret"),
+        "no secret in errors: {text}"
+    );
+}

@@ -1,0 +1,183 @@
+//! Each state of the wizard drawn into ratatui's TestBackend and compared
+//! with its reviewed snapshot (tests/snapshots).
+
+mod common;
+
+use common::*;
+use dashdeploy::app::{Action, App, Input, StepState};
+use dashdeploy::pipeline::{CheckId, CheckState, StepId, StepStatus};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+fn render(app: &App, width: u16, height: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal
+        .draw(|frame| dashdeploy::ui::draw(app, frame))
+        .unwrap();
+    terminal.backend().to_string()
+}
+
+#[test]
+fn all_pending() {
+    let mut app = started();
+    app.steps[StepId::Prereqs.index()].status = StepStatus::Pending;
+    app.steps[StepId::Prereqs.index()].run_id = None;
+    insta::assert_snapshot!(render(&app, 100, 30));
+}
+
+#[test]
+fn prerequisites_running() {
+    let mut app = started();
+    feed(
+        &mut app,
+        vec![
+            event(
+                StepId::Prereqs,
+                1,
+                check(CheckId::Docker, CheckState::Running),
+            ),
+            event(StepId::Prereqs, 1, check(CheckId::Aws, CheckState::Running)),
+            event(
+                StepId::Prereqs,
+                1,
+                check(
+                    CheckId::Arch,
+                    passed("x86_64: images built here run on X86_64 tasks", &[]),
+                ),
+            ),
+        ],
+    );
+    insta::assert_snapshot!(render(&app, 100, 30));
+}
+
+#[test]
+fn prerequisites_failed_with_its_error() {
+    let mut app = started();
+    prereqs_fail(&mut app, 1);
+    insta::assert_snapshot!(render(&app, 100, 30));
+}
+
+#[test]
+fn root_user_warning() {
+    let mut app = started();
+    feed(
+        &mut app,
+        vec![event(
+            StepId::Prereqs,
+            1,
+            check(
+                CheckId::Aws,
+                CheckState::Warning {
+                    summary: "ROOT USER arn:aws:iam::123456789012:root".into(),
+                    lines: vec![
+                        "These are the root user's keys, as the tutorial uses. Root keys can do anything, close the account included, and cannot be limited or safely shared. Create an IAM Identity Center (SSO) or IAM user with only the rights a deploy needs, and use its profile instead.".into(),
+                        "account 123456789012 · region us-east-1".into(),
+                    ],
+                },
+            ),
+        )],
+    );
+    insta::assert_snapshot!(render(&app, 100, 30));
+}
+
+#[test]
+fn all_done() {
+    let mut app = started();
+    prereqs_pass(&mut app, 1);
+    for step in &StepId::ALL[1..] {
+        app.steps[step.index()] = StepState {
+            status: StepStatus::Done,
+            run_id: Some(1),
+            summary: Some(format!("{} finished", step.title())),
+            error: None,
+        };
+    }
+    app.selected = StepId::Monitor;
+    insta::assert_snapshot!(render(&app, 100, 30));
+}
+
+#[test]
+fn help_overlay() {
+    let mut app = started();
+    prereqs_pass(&mut app, 1);
+    app.update(Input::Key(Action::Help), NOW);
+    insta::assert_snapshot!(render(&app, 100, 30));
+}
+
+#[test]
+fn confirm_quit_overlay() {
+    let mut app = started();
+    app.update(Input::Key(Action::Quit), NOW);
+    insta::assert_snapshot!(render(&app, 100, 30));
+}
+
+#[test]
+fn sample_offer() {
+    let mut init = init();
+    init.app_dir = None;
+    init.app_name = None;
+    init.sample_dest = Some("/home/ana/dashdeploy-sample".into());
+    let (app, _) = App::new(init);
+    insta::assert_snapshot!(render(&app, 100, 30));
+}
+
+#[test]
+fn log_hidden() {
+    let mut app = started();
+    prereqs_pass(&mut app, 1);
+    app.update(Input::Key(Action::ToggleLog), NOW);
+    insta::assert_snapshot!(render(&app, 100, 30));
+}
+
+#[test]
+fn terminal_too_small() {
+    let app = started();
+    let screen = render(&app, 79, 24);
+    assert!(
+        screen.contains("at least 80×24; this one is 79×24"),
+        "{screen}"
+    );
+    insta::assert_snapshot!(screen);
+    let screen = render(&app, 120, 23);
+    assert!(screen.contains("this one is 120×23"), "{screen}");
+}
+
+#[test]
+fn the_smallest_terminal_shows_every_step() {
+    let app = started();
+    let screen = render(&app, 80, 24);
+    for step in StepId::ALL {
+        assert!(
+            screen.contains(step.title()),
+            "{} missing:\n{screen}",
+            step.title()
+        );
+    }
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn states_have_their_colours() {
+    use ratatui::style::Color;
+    let mut app = started();
+    prereqs_fail(&mut app, 1);
+    let mut terminal = Terminal::new(TestBackend::new(100, 30)).unwrap();
+    terminal
+        .draw(|frame| dashdeploy::ui::draw(&app, frame))
+        .unwrap();
+    let buffer = terminal.backend().buffer();
+    // Row 2 is the first step; its mark sits in column 2.
+    assert_eq!(buffer[(2, 2)].symbol(), "✗");
+    assert_eq!(buffer[(2, 2)].fg, Color::Red);
+    assert_eq!(buffer[(2, 3)].symbol(), "·");
+    assert_eq!(buffer[(2, 3)].fg, Color::DarkGray);
+    prereqs_pass(&mut app, 1);
+    app.update(Input::Key(Action::Retry), NOW);
+    prereqs_pass(&mut app, 2);
+    terminal
+        .draw(|frame| dashdeploy::ui::draw(&app, frame))
+        .unwrap();
+    let buffer = terminal.backend().buffer();
+    assert_eq!(buffer[(2, 2)].symbol(), "✓");
+    assert_eq!(buffer[(2, 2)].fg, Color::Green);
+}

@@ -1,0 +1,293 @@
+//! `App::update` driven by key actions and pipeline events, with no
+//! terminal: what each input does to the wizard's state.
+
+mod common;
+
+use common::*;
+use dashdeploy::app::{Action, App, Command, Input, Overlay};
+use dashdeploy::pipeline::{CheckId, CheckState, EventKind, LogLevel, StepId, StepStatus};
+
+#[test]
+fn start_runs_the_prerequisites() {
+    let app = started();
+    assert_eq!(app.step(StepId::Prereqs).status, StepStatus::Running);
+    assert!(app.is_busy());
+    assert!(app.is_animating());
+    assert!(
+        StepId::ALL[1..]
+            .iter()
+            .all(|s| app.step(*s).status == StepStatus::Pending)
+    );
+}
+
+#[test]
+fn checks_update_the_panel_and_success_moves_on() {
+    let mut app = started();
+    prereqs_pass(&mut app, 1);
+    assert_eq!(app.step(StepId::Prereqs).status, StepStatus::Done);
+    assert!(matches!(
+        app.check(CheckId::Docker),
+        CheckState::Passed { .. }
+    ));
+    assert!(matches!(
+        app.check(CheckId::Arch),
+        CheckState::Passed { .. }
+    ));
+    assert_eq!(
+        app.selected,
+        StepId::App,
+        "selection moves to the next step"
+    );
+    assert!(!app.is_busy());
+    let last = app.log.back().unwrap();
+    assert!(
+        last.text.starts_with("Prerequisites done: Docker 27.3.1"),
+        "{}",
+        last.text
+    );
+    assert_eq!(last.time, NOW);
+}
+
+#[test]
+fn aws_target_event_updates_the_header() {
+    let mut app = started();
+    feed(
+        &mut app,
+        vec![event(
+            StepId::Prereqs,
+            1,
+            EventKind::AwsTarget {
+                credentials: "profile work".into(),
+                region: "eu-west-2".into(),
+            },
+        )],
+    );
+    assert_eq!(app.credentials, "profile work");
+    assert_eq!(app.region.as_deref(), Some("eu-west-2"));
+}
+
+#[test]
+fn a_failed_step_is_retried_with_r_and_a_new_run_id() {
+    let mut app = started();
+    prereqs_fail(&mut app, 1);
+    assert_eq!(app.step(StepId::Prereqs).status, StepStatus::Failed);
+    assert_eq!(app.selected, StepId::Prereqs);
+    assert!(
+        app.step(StepId::Prereqs)
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("press r")
+    );
+    let commands = app.update(Input::Key(Action::Retry), NOW);
+    assert_eq!(
+        commands,
+        vec![Command::Start {
+            step: StepId::Prereqs,
+            run_id: 2
+        }]
+    );
+    assert_eq!(app.step(StepId::Prereqs).status, StepStatus::Running);
+    assert_eq!(app.step(StepId::Prereqs).error, None);
+    assert_eq!(
+        app.check(CheckId::Docker),
+        &CheckState::Pending,
+        "checks reset"
+    );
+}
+
+#[test]
+fn events_of_a_superseded_run_are_dropped() {
+    let mut app = started();
+    prereqs_fail(&mut app, 1);
+    app.update(Input::Key(Action::Retry), NOW);
+    // Late events of run 1 must not touch run 2.
+    prereqs_pass(&mut app, 1);
+    assert_eq!(app.step(StepId::Prereqs).status, StepStatus::Running);
+    assert_eq!(app.check(CheckId::Docker), &CheckState::Pending);
+    prereqs_pass(&mut app, 2);
+    assert_eq!(app.step(StepId::Prereqs).status, StepStatus::Done);
+}
+
+#[test]
+fn retry_on_a_step_that_did_not_fail_says_so() {
+    let mut app = started();
+    prereqs_pass(&mut app, 1);
+    app.selected = StepId::Prereqs;
+    let commands = app.update(Input::Key(Action::Retry), NOW);
+    assert!(commands.is_empty());
+    assert!(app.log.back().unwrap().text.contains("has not failed"));
+}
+
+#[test]
+fn enter_on_a_done_step_continues_and_on_a_blocked_step_explains() {
+    let mut app = started();
+    app.selected = StepId::Build;
+    let commands = app.update(Input::Key(Action::Activate), NOW);
+    assert!(commands.is_empty());
+    assert!(
+        app.log
+            .back()
+            .unwrap()
+            .text
+            .contains("wait for Prerequisites")
+    );
+    prereqs_pass(&mut app, 1);
+    app.selected = StepId::Prereqs;
+    app.update(Input::Key(Action::Activate), NOW);
+    assert_eq!(app.selected, StepId::App);
+    app.selected = StepId::Build;
+    app.update(Input::Key(Action::Activate), NOW);
+    assert_eq!(
+        app.log.back().unwrap().text,
+        "Build comes after App: finish that first"
+    );
+}
+
+#[test]
+fn steps_not_in_this_version_refuse_to_start() {
+    let mut app = started();
+    prereqs_pass(&mut app, 1);
+    let commands = app.update(Input::Key(Action::Activate), NOW);
+    assert!(commands.is_empty());
+    let last = app.log.back().unwrap();
+    assert_eq!(last.level, LogLevel::Warn);
+    assert!(
+        last.text.contains("not part of this version"),
+        "{}",
+        last.text
+    );
+}
+
+#[test]
+fn arrows_move_within_the_list() {
+    let mut app = started();
+    app.update(Input::Key(Action::Up), NOW);
+    assert_eq!(app.selected, StepId::Prereqs);
+    for _ in 0..20 {
+        app.update(Input::Key(Action::Down), NOW);
+    }
+    assert_eq!(app.selected, StepId::Monitor);
+    app.update(Input::Key(Action::Up), NOW);
+    assert_eq!(app.selected, StepId::Deploy);
+}
+
+#[test]
+fn quitting_while_work_runs_asks_first() {
+    let mut app = started();
+    assert!(app.update(Input::Key(Action::Quit), NOW).is_empty());
+    assert_eq!(app.overlay, Overlay::ConfirmQuit);
+    app.update(Input::Key(Action::No), NOW);
+    assert_eq!(app.overlay, Overlay::None);
+    assert!(!app.should_quit);
+    app.update(Input::Key(Action::Interrupt), NOW);
+    assert_eq!(app.overlay, Overlay::ConfirmQuit);
+    // A second Ctrl-C quits at once.
+    assert_eq!(
+        app.update(Input::Key(Action::Interrupt), NOW),
+        vec![Command::Quit]
+    );
+    assert!(app.should_quit);
+}
+
+#[test]
+fn quitting_when_idle_is_immediate() {
+    let mut app = started();
+    prereqs_pass(&mut app, 1);
+    assert_eq!(
+        app.update(Input::Key(Action::Quit), NOW),
+        vec![Command::Quit]
+    );
+    assert!(app.should_quit);
+}
+
+#[test]
+fn sigterm_quits_even_while_running() {
+    let mut app = started();
+    assert_eq!(app.update(Input::Terminate, NOW), vec![Command::Quit]);
+    assert!(app.should_quit);
+}
+
+#[test]
+fn help_and_log_toggle() {
+    let mut app = started();
+    app.update(Input::Key(Action::Help), NOW);
+    assert_eq!(app.overlay, Overlay::Help);
+    // q closes help rather than quitting.
+    assert!(app.update(Input::Key(Action::Quit), NOW).is_empty());
+    assert_eq!(app.overlay, Overlay::None);
+    assert!(app.show_log);
+    app.update(Input::Key(Action::ToggleLog), NOW);
+    assert!(!app.show_log);
+}
+
+#[test]
+fn ticks_animate_only_the_spinner() {
+    let mut app = started();
+    let before = app.clone();
+    app.update(Input::Tick, NOW);
+    assert_eq!(app.spinner, before.spinner + 1);
+    app.spinner = before.spinner;
+    assert_eq!(app, before);
+}
+
+#[test]
+fn the_sample_offer_copies_on_yes() {
+    let mut init = init();
+    init.app_dir = None;
+    init.app_name = None;
+    init.sample_dest = Some("/home/ana/dashdeploy-sample".into());
+    let (mut app, _) = App::new(init);
+    assert!(matches!(app.overlay, Overlay::SampleOffer { .. }));
+    let commands = app.update(Input::Key(Action::Yes), NOW);
+    assert_eq!(
+        commands,
+        vec![Command::CopySample {
+            dest: "/home/ana/dashdeploy-sample".into()
+        }]
+    );
+    app.update(
+        Input::SampleCopied(Ok("/home/ana/dashdeploy-sample".into())),
+        NOW,
+    );
+    assert_eq!(
+        app.app_dir.as_deref(),
+        Some(std::path::Path::new("/home/ana/dashdeploy-sample"))
+    );
+    assert_eq!(app.app_name.as_deref(), Some("dashdeploy-sample"));
+}
+
+#[test]
+fn declining_the_sample_leaves_no_app_and_later_steps_say_why() {
+    let mut init = init();
+    init.app_dir = None;
+    init.sample_dest = Some("/home/ana/dashdeploy-sample".into());
+    let (mut app, _) = App::new(init);
+    assert!(app.update(Input::Key(Action::No), NOW).is_empty());
+    assert_eq!(app.overlay, Overlay::None);
+    assert!(app.app_dir.is_none());
+    assert!(app.log.back().unwrap().text.contains("dashdeploy APP_DIR"));
+    let failed_copy = app.update(Input::SampleCopied(Err("disk full".into())), NOW);
+    assert!(failed_copy.is_empty());
+    assert_eq!(app.log.back().unwrap().level, LogLevel::Error);
+}
+
+#[test]
+fn the_log_keeps_a_bounded_number_of_lines() {
+    let mut app = started();
+    for i in 0..(dashdeploy::app::LOG_CAPACITY + 10) {
+        feed(
+            &mut app,
+            vec![event(
+                StepId::Prereqs,
+                1,
+                EventKind::Log {
+                    level: LogLevel::Info,
+                    text: format!("line {i}"),
+                },
+            )],
+        );
+    }
+    assert_eq!(app.log.len(), dashdeploy::app::LOG_CAPACITY);
+    assert_eq!(app.log.front().unwrap().text, "line 10");
+}
