@@ -1,0 +1,606 @@
+#!/usr/bin/env python3
+"""Fargate stand-in for dashdeploy's test stack.
+
+The AWS emulator (moto) accepts ECS services but never runs their tasks. This
+process plays Fargate for it, through the emulator's public API only, plus the
+stack's own Docker engine (DOCKER_HOST):
+
+* every 2 s it lists clusters, services and their descriptions;
+* for each ACTIVE service with fewer live containers than its desired count it
+  calls RunTask (group "service:<name>", launch type FARGATE, the service's
+  network configuration), gives the task's ENI a loopback "public" address
+  (AllocateAddress 127.0.0.N + AssociateAddress), pulls the service's image
+  from the registry posing as ECR with the emulator's ECR token, and runs it
+  with ``-p 127.0.0.N:<port>:<port>`` and, when the task definition asks for
+  it, the awslogs log driver pointed at the emulator;
+* a container that exited means StopTask("Essential container in task exited
+  (exit code N)"); a container of an old task definition or deployment, of a
+  service scaled down, no longer ACTIVE or deleted means StopTask and removal;
+  its addresses are released.
+
+Containers carry labels (dashdeploy.standin=1 and the task they stand for), so
+the stand-in keeps no state that matters: a restarted stand-in adopts them.
+It logs one line per action to stdout (the stack's log file), never secrets,
+and exits by itself after STANDIN_MAX_SECONDS (at most 2 hours).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+import urllib.request
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+LOOP_SECONDS = 2.0
+MAX_SECONDS = min(int(os.environ.get("STANDIN_MAX_SECONDS", "7200")), 7200)
+REGION = os.environ.get("AWS_REGION", "us-east-1")
+ENDPOINT = os.environ.get("AWS_ENDPOINT_URL", "http://127.0.0.1:5055").rstrip("/")
+STACK_DIR = os.environ.get("DASHDEPLOY_STACK_DIR", "/var/lib/dashdeploy-test-stack")
+DOCKER = os.environ.get("STANDIN_DOCKER_CLI") or shutil.which("docker") or "docker"
+DOCKER_CONFIG_DIR = os.path.join(STACK_DIR, "standin", "docker-config")
+HEARTBEAT = os.path.join(STACK_DIR, "run", "standin.heartbeat")
+
+LABEL = "dashdeploy.standin"
+MAX_CONTAINERS = 40          # live stand-in containers, all services together
+MAX_STARTS_PER_PASS = 3      # keeps one pass short
+FIRST_ADDRESS, LAST_ADDRESS = 2, 254   # 127.0.0.N
+DOCKER_TIMEOUT = 120
+PULL_TIMEOUT = 900
+STOP_GRACE_SECONDS = 3
+
+STOP = threading.Event()
+
+
+def log(msg: str) -> None:
+    print(time.strftime("%Y-%m-%dT%H:%M:%S") + " standin: " + msg, flush=True)
+
+
+def short(text: str, limit: int = 300) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+# ---------------------------------------------------------------------------
+# Emulator clients (loopback only: this process must never reach real AWS)
+# ---------------------------------------------------------------------------
+def check_endpoint() -> None:
+    host = urllib.parse.urlparse(ENDPOINT).hostname or ""
+    try:
+        loopback = ipaddress.ip_address(socket.gethostbyname(host)).is_loopback
+    except (OSError, ValueError):
+        loopback = False
+    if not loopback:
+        log(f"refusing to run: AWS_ENDPOINT_URL {ENDPOINT} is not a loopback address")
+        sys.exit(2)
+
+
+SESSION = boto3.session.Session(
+    aws_access_key_id=os.environ.get("AWS_ACCESS_KEY_ID", "testing-key-id"),
+    aws_secret_access_key=os.environ.get("AWS_SECRET_ACCESS_KEY", "testing-secret-access-key"),
+    region_name=REGION,
+)
+CFG = Config(connect_timeout=3, read_timeout=30, retries={"max_attempts": 2, "mode": "standard"})
+
+
+def client(service: str, region: str = REGION):
+    return SESSION.client(service, endpoint_url=ENDPOINT, region_name=region, config=CFG)
+
+
+ECS = client("ecs")
+EC2 = client("ec2")
+ECR = client("ecr")
+
+
+TASK_TRANSITION = {"progression": "manual", "times": 2**31 - 1}
+
+
+def freeze_task_transition() -> None:
+    """moto walks a task RUNNING -> DEACTIVATING -> STOPPING -> DEPROVISIONING ->
+    STOPPED, one step per DescribeTasks call. Its documented state-manager API
+    (/moto-api/state-manager/set-transition) makes tasks stay RUNNING until
+    StopTask, as on Fargate. Checked every pass (one GET), since a restarted
+    emulator forgets it."""
+    url = ENDPOINT + "/moto-api/state-manager/get-transition?model_name=ecs::task"
+    with urllib.request.urlopen(url, timeout=5) as resp:
+        if json.loads(resp.read() or b"{}") == TASK_TRANSITION:
+            return
+    body = json.dumps({"model_name": "ecs::task", "transition": TASK_TRANSITION}).encode()
+    req = urllib.request.Request(ENDPOINT + "/moto-api/state-manager/set-transition",
+                                 data=body, method="POST",
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=5) as resp:
+        resp.read()
+    log("emulator: ecs::task state transition set to manual (tasks stay RUNNING until StopTask)")
+
+
+# ---------------------------------------------------------------------------
+# Docker CLI against the stack's engine, with a private DOCKER_CONFIG
+# ---------------------------------------------------------------------------
+def docker(*args: str, timeout: int = DOCKER_TIMEOUT) -> subprocess.CompletedProcess:
+    env = dict(os.environ, DOCKER_CONFIG=DOCKER_CONFIG_DIR)
+    return subprocess.run([DOCKER, *args], capture_output=True, text=True,
+                          timeout=timeout, env=env, stdin=subprocess.DEVNULL)
+
+
+def list_containers() -> list[dict[str, Any]]:
+    ps = docker("ps", "-aq", "--no-trunc", "--filter", f"label={LABEL}=1")
+    if ps.returncode != 0:
+        raise RuntimeError("docker ps failed: " + short(ps.stderr))
+    ids = ps.stdout.split()
+    if not ids:
+        return []
+    ins = docker("inspect", *ids)
+    if ins.returncode != 0:
+        # a container vanished between ps and inspect: try again next pass
+        raise RuntimeError("docker inspect failed: " + short(ins.stderr))
+    out = []
+    for c in json.loads(ins.stdout):
+        labels = c["Config"].get("Labels") or {}
+        out.append({
+            "id": c["Id"][:12],
+            "name": c["Name"].lstrip("/"),
+            "status": c["State"]["Status"],          # created/running/exited/dead/...
+            "exit_code": c["State"].get("ExitCode", 0),
+            "error": c["State"].get("Error", ""),
+            "cluster": labels.get(f"{LABEL}.cluster", ""),
+            "service": labels.get(f"{LABEL}.service", ""),
+            "task_arn": labels.get(f"{LABEL}.task-arn", ""),
+            "task_definition": labels.get(f"{LABEL}.task-definition", ""),
+            "deployment": labels.get(f"{LABEL}.deployment", ""),
+            "address": labels.get(f"{LABEL}.address", ""),
+            "allocation_id": labels.get(f"{LABEL}.allocation-id", ""),
+            "association_id": labels.get(f"{LABEL}.association-id", ""),
+        })
+    return out
+
+
+def write_ecr_credentials() -> None:
+    """The emulator's ECR token is base64 "AWS:<password>", which is exactly a
+    docker config "auth" entry: no `docker login` and no secret on a command
+    line. Only the stand-in's own DOCKER_CONFIG folder is written."""
+    data = ECR.get_authorization_token()["authorizationData"][0]
+    host = urllib.parse.urlparse(data["proxyEndpoint"]).hostname
+    cfg = {"auths": {host: {"auth": data["authorizationToken"]}}}
+    os.makedirs(DOCKER_CONFIG_DIR, mode=0o700, exist_ok=True)
+    path = os.path.join(DOCKER_CONFIG_DIR, "config.json")
+    new = json.dumps(cfg)
+    try:
+        with open(path, encoding="utf-8") as f:
+            if f.read() == new:
+                return
+    except OSError:
+        pass
+    fd = os.open(path + ".new", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(new)
+    os.replace(path + ".new", path)
+    log(f"ecr: credentials for {host} written to the stand-in's private DOCKER_CONFIG")
+
+
+# ---------------------------------------------------------------------------
+# Emulator reads
+# ---------------------------------------------------------------------------
+def paginate(method, key: str, **kwargs) -> list:
+    items, token, pages = [], None, 0
+    while pages < 100:
+        resp = method(**kwargs, **({"nextToken": token} if token else {}))
+        items += resp.get(key, [])
+        token = resp.get("nextToken")
+        pages += 1
+        if not token:
+            break
+    return items
+
+
+def list_services() -> dict[tuple[str, str], dict]:
+    """All services of all clusters, keyed by (cluster ARN, service name)."""
+    services = {}
+    for cluster_arn in paginate(ECS.list_clusters, "clusterArns"):
+        arns = paginate(ECS.list_services, "serviceArns", cluster=cluster_arn)
+        for i in range(0, len(arns), 10):
+            for svc in ECS.describe_services(cluster=cluster_arn, services=arns[i:i + 10])["services"]:
+                services[(cluster_arn, svc["serviceName"])] = svc
+    return services
+
+
+TD_ARN_CACHE: dict[str, str] = {}
+
+
+def task_definition_arn(ref: str) -> str:
+    """A service's task definition as a full ARN (moto keeps what UpdateService
+    was given, which may be a family or family:revision)."""
+    if ref.startswith("arn:") or not ref:
+        return ref
+    if ref not in TD_ARN_CACHE or ":" not in ref:
+        TD_ARN_CACHE[ref] = ECS.describe_task_definition(taskDefinition=ref)["taskDefinition"]["taskDefinitionArn"]
+    return TD_ARN_CACHE[ref]
+
+
+def primary_deployment(svc: dict) -> str:
+    for dep in svc.get("deployments") or []:
+        if dep.get("status") == "PRIMARY":
+            return dep.get("id", "")
+    return ""
+
+
+# ---------------------------------------------------------------------------
+# Stopping a task: StopTask, container removal, address release
+# ---------------------------------------------------------------------------
+def release_address(c: dict) -> None:
+    if c.get("association_id"):
+        try:
+            EC2.disassociate_address(AssociationId=c["association_id"])
+        except (ClientError, BotoCoreError) as e:
+            log(f"ec2: disassociate {c['association_id']} failed: {short(e)}")
+    if c.get("allocation_id"):
+        try:
+            EC2.release_address(AllocationId=c["allocation_id"])
+            log(f"ec2: released {c.get('address')} ({c['allocation_id']})")
+        except (ClientError, BotoCoreError) as e:
+            log(f"ec2: release {c['allocation_id']} failed: {short(e)}")
+
+
+def stop_task(cluster: str, task_arn: str, reason: str, only_if_running: bool = False) -> None:
+    if not task_arn:
+        return
+    try:
+        if only_if_running:
+            tasks = ECS.describe_tasks(cluster=cluster, tasks=[task_arn]).get("tasks", [])
+            if tasks and tasks[0].get("lastStatus") == "STOPPED":
+                return
+        ECS.stop_task(cluster=cluster, task=task_arn, reason=reason)
+        log(f"ecs: StopTask {task_arn.rsplit('/', 1)[-1]} reason {reason!r}")
+    except (ClientError, BotoCoreError) as e:
+        log(f"ecs: StopTask {task_arn} failed (cluster or task gone?): {short(e)}")
+
+
+def retire(c: dict, reason: str, exited: bool = False) -> None:
+    """Stop the task a container stands for, remove the container, free its address."""
+    stop_task(c["cluster"], c["task_arn"], reason, only_if_running=exited)
+    if c["status"] == "running":
+        docker("stop", "-t", str(STOP_GRACE_SECONDS), c["id"], timeout=DOCKER_TIMEOUT)
+    rm = docker("rm", "-f", c["id"])
+    if rm.returncode == 0:
+        log(f"docker: removed container {c['name']} ({c['id']})")
+    else:
+        log(f"docker: rm {c['id']} failed: {short(rm.stderr)}")
+    release_address(c)
+
+
+# ---------------------------------------------------------------------------
+# Starting a task
+# ---------------------------------------------------------------------------
+STANDIN_TD: dict[str, str] = {}
+
+
+def runnable_task_definition(td: dict) -> str:
+    """moto's RunTask fails (HTTP 500) unless every container has memory or
+    memoryReservation; Fargate needs neither. Such a task definition is copied
+    into family standin-<family> with memoryReservation filled in."""
+    containers = td["containerDefinitions"]
+    if all(c.get("memory") or c.get("memoryReservation") for c in containers):
+        return td["taskDefinitionArn"]
+    if td["taskDefinitionArn"] in STANDIN_TD:
+        return STANDIN_TD[td["taskDefinitionArn"]]
+    allowed = set(ECS.meta.service_model.shape_for("ContainerDefinition").members)
+    share = max(6, int(td.get("memory") or 512) // max(1, len(containers)))
+    copies = []
+    for c in containers:
+        c = {k: v for k, v in c.items() if k in allowed}
+        if not (c.get("memory") or c.get("memoryReservation")):
+            c["memoryReservation"] = share
+        copies.append(c)
+    kwargs: dict[str, Any] = {"family": "standin-" + td["family"], "containerDefinitions": copies}
+    for key in ("taskRoleArn", "executionRoleArn", "networkMode", "requiresCompatibilities",
+                "cpu", "memory", "runtimePlatform"):
+        if td.get(key):
+            kwargs[key] = td[key]
+    arn = ECS.register_task_definition(**kwargs)["taskDefinition"]["taskDefinitionArn"]
+    STANDIN_TD[td["taskDefinitionArn"]] = arn
+    log(f"ecs: registered {arn.rsplit('/', 1)[-1]} (copy of {td['taskDefinitionArn'].rsplit('/', 1)[-1]} "
+        f"with memoryReservation {share})")
+    return arn
+
+
+def port_free(address: str, port: int) -> bool:
+    """Can docker-proxy listen on address:port? (SO_REUSEADDR as it uses, so
+    TIME_WAIT leftovers of earlier connections do not count as taken.)"""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((address, port))
+            return True
+        except OSError:
+            return False
+
+
+def pick_address(ports: list[int], taken_by_containers: set[str]) -> str | None:
+    """A loopback address 127.0.0.N (N >= 2) that no elastic IP in the emulator
+    and no stand-in container holds, with the task's ports free on it."""
+    taken = set(taken_by_containers)
+    for addr in EC2.describe_addresses().get("Addresses", []):
+        taken.add(addr.get("PublicIp", ""))
+    for n in range(FIRST_ADDRESS, LAST_ADDRESS + 1):
+        candidate = f"127.0.0.{n}"
+        if candidate not in taken and all(port_free(candidate, p) for p in ports):
+            return candidate
+    return None
+
+
+def eni_of(task: dict) -> str:
+    for att in task.get("attachments", []):
+        if att.get("type") == "ElasticNetworkInterface":
+            for d in att.get("details", []):
+                if d.get("name") == "networkInterfaceId":
+                    return d.get("value", "")
+    return ""
+
+
+def is_ecr_image(image: str) -> bool:
+    host = image.split("/", 1)[0] if "/" in image else ""
+    return ".dkr.ecr." in host and host.endswith(".amazonaws.com")
+
+
+class StartFailed(Exception):
+    pass
+
+
+def start_task(cluster: str, svc: dict, td_arn: str, deployment: str,
+               taken_addresses: set[str]) -> None:
+    name = svc["serviceName"]
+    td = ECS.describe_task_definition(taskDefinition=td_arn)["taskDefinition"]
+    container = td["containerDefinitions"][0]
+    if len(td["containerDefinitions"]) > 1:
+        log(f"service {name}: task definition has {len(td['containerDefinitions'])} containers; "
+            f"only the first ({container.get('name')}) is stood in")
+    ports = sorted({int(pm["containerPort"]) for pm in container.get("portMappings") or []
+                    if pm.get("containerPort") and pm.get("protocol", "tcp") == "tcp"})
+    address = pick_address(ports, taken_addresses)
+    if not address:
+        raise StartFailed(f"no free loopback address 127.0.0.2-254 with ports {ports} free")
+
+    run_kwargs: dict[str, Any] = {
+        "cluster": cluster, "taskDefinition": runnable_task_definition(td), "count": 1,
+        "group": "service:" + name, "launchType": "FARGATE",
+        "startedBy": deployment or "dashdeploy-standin",
+    }
+    if svc.get("networkConfiguration"):
+        run_kwargs["networkConfiguration"] = svc["networkConfiguration"]
+    resp = ECS.run_task(**run_kwargs)
+    if resp.get("failures") or not resp.get("tasks"):
+        raise StartFailed("RunTask failed: " + short(resp.get("failures")))
+    task = resp["tasks"][0]
+    task_arn = task["taskArn"]
+    task_id = task_arn.rsplit("/", 1)[-1]
+    log(f"ecs: RunTask service {name} -> task {task_id} ({run_kwargs['taskDefinition'].rsplit('/', 1)[-1]})")
+    c = {"cluster": cluster, "task_arn": task_arn, "status": "none", "id": "", "name": "",
+         "address": address, "allocation_id": "", "association_id": ""}
+
+    def fail(reason: str) -> None:
+        stop_task(cluster, task_arn, reason)
+        release_address(c)
+        raise StartFailed(reason)
+
+    # Loopback "public IP" for the task's ENI.
+    eni = eni_of(task)
+    if eni:
+        try:
+            alloc = EC2.allocate_address(Domain="vpc", Address=address, TagSpecifications=[{
+                "ResourceType": "elastic-ip",
+                "Tags": [{"Key": "dashdeploy-standin-task", "Value": task_arn}]}])
+            c["allocation_id"] = alloc["AllocationId"]
+            c["association_id"] = EC2.associate_address(
+                AllocationId=alloc["AllocationId"], NetworkInterfaceId=eni)["AssociationId"]
+            log(f"ec2: {address} allocated ({alloc['AllocationId']}) and associated to {eni}")
+        except (ClientError, BotoCoreError) as e:
+            fail(f"ResourceInitializationError: public IP {address} for {eni}: {short(e, 150)}")
+    else:
+        log(f"ecs: task {task_id} has no ENI attachment; no public IP")
+
+    # Image: always pulled from the registry when it names ECR (proves the
+    # pushed image is the one that runs); otherwise a local image is used.
+    image = container["image"]
+    if is_ecr_image(image):
+        write_ecr_credentials()
+        pull = docker("pull", "-q", image, timeout=PULL_TIMEOUT)
+        if pull.returncode != 0:
+            fail("CannotPullContainerError: " + short(pull.stderr, 200))
+        log(f"docker: pulled {image}")
+    elif docker("image", "inspect", image).returncode != 0:
+        pull = docker("pull", "-q", image, timeout=PULL_TIMEOUT)
+        if pull.returncode != 0:
+            fail("CannotPullContainerError: " + short(pull.stderr, 200))
+        log(f"docker: pulled {image}")
+
+    cname = f"standin-{name}-{task_id[:12]}"
+    args = ["run", "-d", "--name", cname,
+            "--label", f"{LABEL}=1",
+            "--label", f"{LABEL}.cluster={cluster}",
+            "--label", f"{LABEL}.service={name}",
+            "--label", f"{LABEL}.task-arn={task_arn}",
+            "--label", f"{LABEL}.task-definition={td_arn}",
+            "--label", f"{LABEL}.deployment={deployment}",
+            "--label", f"{LABEL}.address={address}",
+            "--label", f"{LABEL}.allocation-id={c['allocation_id']}",
+            "--label", f"{LABEL}.association-id={c['association_id']}"]
+    for p in ports:
+        args += ["-p", f"{address}:{p}:{p}"]
+    for env in container.get("environment") or []:
+        args += ["-e", f"{env['name']}={env.get('value', '')}"]
+    if container.get("secrets"):
+        log(f"service {name}: secrets {[s.get('name') for s in container['secrets']]} are not resolved by the stand-in")
+    logcfg = container.get("logConfiguration") or {}
+    if logcfg.get("logDriver") == "awslogs":
+        opts = logcfg.get("options") or {}
+        group = opts.get("awslogs-group", "")
+        prefix = opts.get("awslogs-stream-prefix", "")
+        stream = f"{prefix}/{container.get('name')}/{task_id}" if prefix else task_id
+        args += ["--log-driver", "awslogs",
+                 "--log-opt", f"awslogs-endpoint={ENDPOINT}",
+                 "--log-opt", f"awslogs-region={opts.get('awslogs-region', REGION)}",
+                 "--log-opt", f"awslogs-group={group}",
+                 "--log-opt", f"awslogs-stream={stream}"]
+        if str(opts.get("awslogs-create-group", "")).lower() == "true":
+            args += ["--log-opt", "awslogs-create-group=true"]
+    entry = container.get("entryPoint") or []
+    command = container.get("command") or []
+    if entry:
+        args += ["--entrypoint", entry[0]]
+    args.append(image)
+    args += list(entry[1:]) + list(command)
+
+    run = docker(*args)
+    if run.returncode != 0:
+        docker("rm", "-f", cname)
+        fail("CannotStartContainerError: " + short(run.stderr, 200))
+    cid = run.stdout.strip()[:12]
+    taken_addresses.add(address)
+    published = ", ".join(f"{address}:{p}" for p in ports) or "no ports"
+    log(f"docker: started {cname} ({cid}) for service {name}, task {task_id}, on {published}")
+
+
+# ---------------------------------------------------------------------------
+# One pass of the loop
+# ---------------------------------------------------------------------------
+BACKOFF: dict[tuple[str, str], tuple[float, float]] = {}   # key -> (not before, delay)
+
+
+def one_pass() -> int:
+    services = list_services()
+    containers = list_containers()
+    kept: list[dict] = []
+
+    # Containers first: exited ones, and those of services gone or not ACTIVE.
+    for c in containers:
+        key = (c["cluster"], c["service"])
+        svc = services.get(key)
+        if c["status"] not in ("running", "restarting", "paused", "removing"):
+            if c["status"] == "created" and c["error"]:
+                reason = "CannotStartContainerError: " + short(c["error"], 200)
+            else:
+                reason = f"Essential container in task exited (exit code {c['exit_code']})"
+            log(f"docker: container {c['name']} is {c['status']} (exit code {c['exit_code']})")
+            retire(c, reason, exited=True)
+        elif svc is None:
+            retire(c, f"Service {c['service']} no longer exists")
+        elif svc.get("status") != "ACTIVE":
+            retire(c, f"Service {c['service']} is {svc.get('status')}")
+        else:
+            kept.append(c)
+
+    taken = {c["address"] for c in kept if c["address"]}
+    starts = 0
+    for key, svc in sorted(services.items()):
+        if svc.get("status") != "ACTIVE":
+            continue
+        cluster, name = key
+        try:
+            td_arn = task_definition_arn(svc.get("taskDefinition", ""))
+        except (ClientError, BotoCoreError) as e:
+            log(f"service {name}: task definition {svc.get('taskDefinition')} unreadable: {short(e)}")
+            continue
+        deployment = primary_deployment(svc)
+        mine = [c for c in kept if (c["cluster"], c["service"]) == key]
+        current = [c for c in mine if c["task_definition"] == td_arn
+                   and (not deployment or c["deployment"] == deployment)]
+        stale = [c for c in mine if c not in current]
+        desired = int(svc.get("desiredCount") or 0)
+        scaling_reason = f"Scaling activity initiated by (deployment {deployment or 'unknown'})"
+
+        # Start what is missing (new deployment first, then the old one goes).
+        missing = desired - len(current)
+        not_before, delay = BACKOFF.get(key, (0.0, 0.0))
+        while missing > 0 and starts < MAX_STARTS_PER_PASS and time.time() >= not_before:
+            if len(kept) >= MAX_CONTAINERS:
+                log(f"service {name}: {MAX_CONTAINERS} stand-in containers already run; not starting more")
+                break
+            starts += 1
+            try:
+                start_task(cluster, svc, td_arn, deployment, taken)
+                BACKOFF.pop(key, None)
+                missing -= 1
+                kept.append({"cluster": cluster, "service": name})  # counts toward the cap
+            except (StartFailed, ClientError, BotoCoreError, subprocess.TimeoutExpired) as e:
+                delay = min(60.0, max(5.0, delay * 2))
+                BACKOFF[key] = (time.time() + delay, delay)
+                log(f"service {name}: task start failed: {short(e)}; next try in {delay:.0f}s")
+                break
+        if missing <= 0:
+            for c in stale:
+                retire(c, scaling_reason)
+        for c in current[desired:] if len(current) > desired else []:
+            retire(c, scaling_reason)
+    return len(kept)
+
+
+# ---------------------------------------------------------------------------
+# Main loop with a heartbeat for `test-stack status`
+# ---------------------------------------------------------------------------
+STATE = {"last_pass": 0.0, "containers": 0}
+
+
+def heartbeat() -> None:
+    while not STOP.wait(5.0):
+        write_heartbeat()
+
+
+def write_heartbeat() -> None:
+    last = STATE["last_pass"]
+    ago = f"{time.time() - last:.0f}s ago" if last else "not yet"
+    text = f"last pass {ago}, {STATE['containers']} container(s), log {STACK_DIR}/log/standin.log\n"
+    try:
+        with open(HEARTBEAT + ".new", "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(HEARTBEAT + ".new", HEARTBEAT)
+    except OSError:
+        pass
+
+
+def main() -> int:
+    check_endpoint()
+    signal.signal(signal.SIGTERM, lambda *_: STOP.set())
+    signal.signal(signal.SIGINT, lambda *_: STOP.set())
+    os.makedirs(DOCKER_CONFIG_DIR, mode=0o700, exist_ok=True)
+    log(f"starting: pid {os.getpid()}, emulator {ENDPOINT}, region {REGION}, "
+        f"DOCKER_HOST {os.environ.get('DOCKER_HOST', '(default)')}, every {LOOP_SECONDS:.0f}s, "
+        f"exits after {MAX_SECONDS}s")
+    write_heartbeat()
+    threading.Thread(target=heartbeat, daemon=True).start()
+    deadline = time.monotonic() + MAX_SECONDS
+    last_error = ""
+    while not STOP.is_set() and time.monotonic() < deadline:
+        started = time.monotonic()
+        try:
+            freeze_task_transition()
+            STATE["containers"] = one_pass()
+            STATE["last_pass"] = time.time()
+            if last_error:
+                log("pass succeeded again")
+                last_error = ""
+        except (ClientError, BotoCoreError, OSError, RuntimeError,
+                subprocess.TimeoutExpired, json.JSONDecodeError) as e:
+            message = short(e)
+            if message != last_error:   # one line per new failure, not every 2 s
+                log(f"pass failed: {message}")
+                last_error = message
+        STOP.wait(max(0.1, LOOP_SECONDS - (time.monotonic() - started)))
+    log("stopping: " + ("signal" if STOP.is_set() else f"max runtime {MAX_SECONDS}s reached"))
+    STOP.set()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
