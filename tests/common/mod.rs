@@ -1,6 +1,8 @@
 //! Helpers shared by the wizard's state and screen tests.
 #![allow(dead_code)]
 
+pub mod stack;
+
 use std::path::PathBuf;
 
 use dashdeploy::app::{App, AppInit, Command, Input};

@@ -1,0 +1,137 @@
+//! The test stack (scripts/test-stack): finding it, and failing loudly when
+//! it is not there. Tests that need it call [`require`] first.
+#![allow(dead_code)]
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::time::{Duration, Instant};
+
+pub const MISSING: &str = "test stack not running: run scripts/test-stack up";
+
+/// What the stack's `env` exported.
+#[derive(Debug, Clone)]
+pub struct Stack {
+    pub docker_host: String,
+    pub endpoint: String,
+    pub base_image: String,
+    pub registry: String,
+}
+
+/// The stack from this process's environment, checked to be answering.
+pub fn require() -> Stack {
+    match find(|name| std::env::var(name).ok()) {
+        Ok(stack) => stack,
+        Err(reason) => panic!("{MISSING} ({reason})"),
+    }
+}
+
+/// Reads the stack's variables through `var` and checks each piece answers.
+pub fn find(var: impl Fn(&str) -> Option<String>) -> Result<Stack, String> {
+    let get = |name: &str| {
+        var(name)
+            .filter(|v| !v.is_empty())
+            .ok_or(format!("{name} is not set"))
+    };
+    get("DASHDEPLOY_TEST_STACK")?;
+    let stack = Stack {
+        docker_host: get("DOCKER_HOST")?,
+        endpoint: get("AWS_ENDPOINT_URL")?,
+        base_image: get("DASHDEPLOY_TEST_BASE_IMAGE")?,
+        registry: get("DASHDEPLOY_TEST_REGISTRY")?,
+    };
+    let socket = stack.docker_host.strip_prefix("unix://").ok_or(format!(
+        "DOCKER_HOST={} is not a unix socket",
+        stack.docker_host
+    ))?;
+    if !std::path::Path::new(socket).exists() {
+        return Err(format!("no Docker socket at {socket}"));
+    }
+    let emulator = stack
+        .endpoint
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_string();
+    connect(&emulator)
+        .map_err(|e| format!("the AWS emulator at {emulator} does not answer: {e}"))?;
+    connect(&format!("{}:443", stack.registry)).map_err(|e| {
+        format!(
+            "the registry at {}:443 does not answer: {e}",
+            stack.registry
+        )
+    })?;
+    Ok(stack)
+}
+
+fn connect(addr: &str) -> Result<TcpStream, String> {
+    let addrs: Vec<SocketAddr> = addr.to_socket_addrs().map_err(|e| e.to_string())?.collect();
+    let first = addrs.first().ok_or("no address")?;
+    TcpStream::connect_timeout(first, Duration::from_secs(3)).map_err(|e| e.to_string())
+}
+
+/// A name no other test run uses: `prefix-<pid>-<micros>`.
+pub fn unique(prefix: &str) -> String {
+    let micros = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_micros() % 1_000_000_000)
+        .unwrap_or(0);
+    format!("{prefix}-{}-{micros}", std::process::id())
+}
+
+/// A free TCP port on 127.0.0.1.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+/// One plain HTTP/1.0 GET (loopback only): status code and body.
+pub fn http_get(host: &str, port: u16, path: &str) -> Result<(u16, String), String> {
+    assert!(
+        host.starts_with("127."),
+        "tests only send traffic to loopback, not {host}"
+    );
+    let mut stream = connect(&format!("{host}:{port}"))?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .map_err(|e| e.to_string())?;
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: {host}:{port}\r\n\r\n")
+        .map_err(|e| e.to_string())?;
+    let mut response = String::new();
+    stream
+        .read_to_string(&mut response)
+        .map_err(|e| e.to_string())?;
+    let status = response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| format!("not an HTTP response: {:.80}", response))?;
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    Ok((status, body))
+}
+
+/// Polls `GET /` until it answers 200 with a Dash page, for at most `limit`.
+pub fn wait_for_dash_page(host: &str, port: u16, limit: Duration) -> Result<String, String> {
+    let deadline = Instant::now() + limit;
+    let mut last = String::from("no answer yet");
+    while Instant::now() < deadline {
+        match http_get(host, port, "/") {
+            Ok((200, body)) if is_dash_page(&body) => return Ok(body),
+            Ok((status, body)) => last = format!("HTTP {status}: {:.120}", body),
+            Err(e) => last = e,
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    Err(format!(
+        "http://{host}:{port}/ gave no Dash page within {} s; last: {last}",
+        limit.as_secs()
+    ))
+}
+
+/// Dash serves a page with its React entry point and renderer config.
+pub fn is_dash_page(body: &str) -> bool {
+    body.contains("react-entry-point") && body.contains("_dash-config")
+}
