@@ -8,6 +8,7 @@
 pub mod app;
 pub mod aws;
 pub mod cli;
+pub mod config;
 pub mod dashapp;
 pub mod docker;
 pub mod fargate;

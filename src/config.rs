@@ -1,0 +1,88 @@
+//! `dashdeploy.toml` in the app folder: the choices made for this app, plain
+//! and reviewable. Unknown keys and wrong types are refused with the line.
+//! Never holds a secret.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::dashapp::write::write_atomic;
+
+pub const FILE: &str = "dashdeploy.toml";
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppConfig {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The entry file, relative to the app folder.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entry: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub base_image: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cpu: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub memory: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub arch: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub desired_count: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allow_from: Option<String>,
+    /// Source fixes the user declined; not proposed again.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skipped_fixes: Vec<String>,
+}
+
+/// Reads `dashdeploy.toml` from `dir`; a missing file is the default.
+pub fn load(dir: &Path) -> Result<AppConfig, String> {
+    let path = dir.join(FILE);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(AppConfig::default()),
+        Err(e) => return Err(format!("{} cannot be read: {e}", path.display())),
+    };
+    toml::from_str(&text).map_err(|e| {
+        format!(
+            "{} is not valid: {}. Fix or delete it, then retry.",
+            path.display(),
+            e.to_string().trim().replace('\n', " ")
+        )
+    })
+}
+
+pub fn save(dir: &Path, config: &AppConfig) -> Result<(), String> {
+    let body = toml::to_string(config)
+        .map_err(|e| format!("the choices could not be written as TOML: {e}"))?;
+    let text = format!(
+        "# dashdeploy's choices for this app; edit freely. No secrets are kept here.\n{body}"
+    );
+    write_atomic(&dir.join(FILE), &text).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_and_refusals() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(load(dir.path()).unwrap(), AppConfig::default());
+        let config = AppConfig {
+            entry: Some("index.py".into()),
+            base_image: Some("python:3.12-slim".into()),
+            ..Default::default()
+        };
+        save(dir.path(), &config).unwrap();
+        assert_eq!(load(dir.path()).unwrap(), config);
+        std::fs::write(dir.path().join(FILE), "cpu = \"lots\"\n").unwrap();
+        let err = load(dir.path()).unwrap_err();
+        assert!(err.contains("is not valid"), "{err}");
+        std::fs::write(dir.path().join(FILE), "colour = 1\n").unwrap();
+        let err = load(dir.path()).unwrap_err();
+        assert!(err.contains("unknown field `colour`"), "{err}");
+    }
+}

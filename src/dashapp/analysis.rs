@@ -1,0 +1,378 @@
+//! The `app` step's analysis of a folder: the entry module and its Dash
+//! app, the fixes it needs, the files it reads by relative path, secrets,
+//! and requirements.txt. Reads only; writing is [`super::write`]'s job.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::facts::{self, ModuleFacts};
+use super::fixes::{self, Edit, Fix};
+use super::python::Source;
+use super::requirements;
+use super::scan::{self, Scan};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PathFinding {
+    /// The module that reads it.
+    pub file: String,
+    pub line: usize,
+    pub path: String,
+    /// Whether it exists relative to the app folder (the image's WORKDIR).
+    pub exists: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Analysis {
+    #[serde(skip)]
+    pub app_dir: PathBuf,
+    /// The entry file, relative to the app folder.
+    pub entry: String,
+    /// The module gunicorn imports (`dashapp` serves `dashapp:server`).
+    pub module: String,
+    /// A folder gunicorn adds to the Python path (`--pythonpath src`).
+    pub pythonpath: Option<String>,
+    /// The name of the Dash app in the entry module.
+    pub app_var: String,
+    pub fixes: Vec<Fix>,
+    pub relative_paths: Vec<PathFinding>,
+    pub secrets: Vec<String>,
+    /// Packages added to (or, when generated, making up) requirements.txt.
+    pub requirements_added: Vec<String>,
+    pub requirements_generated: bool,
+    pub warnings: Vec<String>,
+    /// Files seen in the folder.
+    pub files: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AnalysisError {
+    #[error("{0} does not exist: give the folder that holds the Dash app")]
+    Missing(PathBuf),
+    #[error("{0} is a file, not a folder: give the folder that holds the Dash app")]
+    NotAFolder(PathBuf),
+    #[error(
+        "No Dash app in {dir}: looked through {count} Python file(s) for a module that creates \
+         `Dash(...)` (or `dash.Dash(...)`) and runs it with `app.run(...)`.{extra}"
+    )]
+    NoDashApp {
+        dir: PathBuf,
+        count: usize,
+        extra: String,
+    },
+    #[error(
+        "Several modules run a Dash app: {}. Choose the one to deploy (the wizard asks; \
+         headless, set entry = \"<file>\" in dashdeploy.toml).", .0.join(", ")
+    )]
+    Ambiguous(Vec<String>),
+    #[error(
+        "{file} does not parse as Python: syntax error at line {line}, column {column}. Fix it \
+         (`python3 -m py_compile {file}` shows the same), then retry; no file was changed."
+    )]
+    Syntax {
+        file: String,
+        line: usize,
+        column: usize,
+    },
+    #[error(
+        "{file} is not UTF-8 text, so it cannot be read as Python 3 source. Save it as UTF-8, then retry; no file was changed."
+    )]
+    NotUtf8 { file: String },
+    #[error("the entry '{0}' from dashdeploy.toml is not a module of this app that uses Dash")]
+    UnknownEntry(String),
+}
+
+/// One module as read: its source and what it says.
+struct Module {
+    source: Source,
+    facts: ModuleFacts,
+}
+
+pub fn analyze(dir: &Path, chosen_entry: Option<&str>) -> Result<Analysis, AnalysisError> {
+    match std::fs::metadata(dir) {
+        Err(_) => return Err(AnalysisError::Missing(dir.to_path_buf())),
+        Ok(meta) if !meta.is_dir() => return Err(AnalysisError::NotAFolder(dir.to_path_buf())),
+        Ok(_) => {}
+    }
+    let scan = scan::scan(dir);
+    let mut warnings = scan.problems.clone();
+    let mut not_utf8 = Vec::new();
+    let mut sources = Vec::new();
+    for rel in &scan.python {
+        match std::fs::read(dir.join(rel)) {
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(text) => match Source::parse(rel, text) {
+                    Ok(source) => sources.push(source),
+                    Err(reason) => warnings.push(reason),
+                },
+                Err(_) => not_utf8.push(rel.clone()),
+            },
+            Err(e) => warnings.push(format!("{rel} cannot be read ({e}); it is skipped")),
+        }
+    }
+    let local = local_names(&scan);
+    let modules = read_modules(sources, &local);
+
+    let entry_index = choose_entry(dir, &modules, &not_utf8, &scan, chosen_entry)?;
+    let entry = &modules[entry_index];
+    for module in &modules {
+        if let Some(err) = module.source.syntax_error() {
+            let defines_app = !module.facts.dash_vars.is_empty();
+            if module.source.rel == entry.source.rel || defines_app {
+                return Err(AnalysisError::Syntax {
+                    file: module.source.rel.clone(),
+                    line: err.line,
+                    column: err.column,
+                });
+            }
+            warnings.push(format!(
+                "{} has a syntax error at line {}; the app fails if it imports it",
+                module.source.rel, err.line
+            ));
+        }
+    }
+    for file in &not_utf8 {
+        warnings.push(format!("{file} is not UTF-8 text and was not read"));
+    }
+
+    let run = entry.facts.run_calls.first();
+    let app_var = run
+        .map(|r| r.var.clone())
+        .or_else(|| app_vars(&modules, entry_index).into_iter().next())
+        .unwrap_or_else(|| "app".into());
+    let mut fixes_out = Vec::new();
+    let mut edits: Vec<Edit> = Vec::new();
+    let original = entry.source.text.clone();
+    if let Some(run) = run {
+        let review = fixes::review_run_call(&entry.source, run);
+        warnings.extend(review.warnings);
+        if let Some(edit) = review.edit {
+            edits.push(edit);
+            push_fix(
+                &mut fixes_out,
+                "run-call",
+                &entry.source.rel,
+                format!(
+                    "The run call becomes {} (Dash's own server is for running it by hand; in the image gunicorn serves it).",
+                    review.fixed_call
+                ),
+                &original,
+                &edits,
+            );
+        }
+    }
+    if let Some(edit) = fixes::add_server(&entry.source, &entry.facts, &app_var, run) {
+        edits.push(edit);
+        push_fix(
+            &mut fixes_out,
+            "add-server",
+            &entry.source.rel,
+            format!("Adds `server = {app_var}.server`, the WSGI app gunicorn serves."),
+            &original,
+            &edits,
+        );
+    }
+
+    let imports: BTreeSet<String> = modules
+        .iter()
+        .flat_map(|m| m.facts.imports.iter().cloned())
+        .filter(|name| !local.contains(name))
+        .collect();
+    let existing = std::fs::read_to_string(dir.join("requirements.txt")).ok();
+    let plan = requirements::plan_requirements(existing.as_deref(), &imports);
+    warnings.extend(plan.warnings.iter().cloned());
+    if let Some(new_text) = &plan.new_text {
+        let old = existing.clone().unwrap_or_default();
+        let description = if plan.generated {
+            format!(
+                "Creates requirements.txt from the app's imports: {}.",
+                plan.added.join(", ")
+            )
+        } else {
+            format!("Adds {} to requirements.txt.", plan.added.join(", "))
+        };
+        fixes_out.push(Fix {
+            kind: "requirements".into(),
+            file: "requirements.txt".into(),
+            description,
+            diff: fixes::unified_diff("requirements.txt", &old, new_text, existing.is_none()),
+            new_text: new_text.clone(),
+            creates: existing.is_none(),
+        });
+    }
+
+    let relative_paths = modules
+        .iter()
+        .flat_map(|m| {
+            m.facts.relative_paths.iter().map(|p| PathFinding {
+                file: m.source.rel.clone(),
+                line: p.line,
+                path: p.path.clone(),
+                exists: dir.join(&p.path).exists(),
+            })
+        })
+        .collect();
+    let (module, pythonpath) = module_name(&entry.source.rel);
+    Ok(Analysis {
+        app_dir: dir.to_path_buf(),
+        entry: entry.source.rel.clone(),
+        module,
+        pythonpath,
+        app_var,
+        fixes: fixes_out,
+        relative_paths,
+        secrets: scan.secrets.clone(),
+        requirements_added: plan.added,
+        requirements_generated: plan.generated,
+        warnings,
+        files: scan.files,
+    })
+}
+
+/// Adds a fix whose text is the original with every edit so far applied,
+/// and whose diff is against the text before this fix.
+fn push_fix(
+    out: &mut Vec<Fix>,
+    kind: &str,
+    file: &str,
+    description: String,
+    original: &str,
+    edits: &[Edit],
+) {
+    let before = out
+        .iter()
+        .rev()
+        .find(|f| f.file == file)
+        .map(|f| f.new_text.clone())
+        .unwrap_or_else(|| original.to_string());
+    let after = fixes::apply(original, edits);
+    out.push(Fix {
+        kind: kind.into(),
+        file: file.into(),
+        description,
+        diff: fixes::unified_diff(file, &before, &after, false),
+        new_text: after,
+        creates: false,
+    });
+}
+
+/// Names that are the app's own modules: every folder and file stem of its
+/// Python files (`components` for src/components/cards.py too).
+fn local_names(scan: &Scan) -> BTreeSet<String> {
+    let mut names: BTreeSet<String> = scan.local_modules.iter().cloned().collect();
+    for rel in &scan.python {
+        for part in rel.split('/') {
+            names.insert(part.trim_end_matches(".py").to_string());
+        }
+    }
+    names
+}
+
+fn read_modules(sources: Vec<Source>, local: &BTreeSet<String>) -> Vec<Module> {
+    let local: Vec<String> = local.iter().cloned().collect();
+    // First pass: which names hold a Dash app in each module.
+    let first: Vec<Module> = sources
+        .into_iter()
+        .map(|source| {
+            let facts = facts::read(&source, &local, &[]);
+            Module { source, facts }
+        })
+        .collect();
+    // Second pass: the run calls of apps made here or imported from a sibling.
+    let vars: Vec<Vec<String>> = (0..first.len()).map(|i| app_vars(&first, i)).collect();
+    first
+        .into_iter()
+        .zip(vars)
+        .map(|(module, vars)| {
+            let facts = facts::read(&module.source, &local, &vars);
+            Module {
+                source: module.source,
+                facts,
+            }
+        })
+        .collect()
+}
+
+/// Names that hold a Dash app in module `index`: its own, and those it
+/// imports from a sibling module that makes one.
+fn app_vars(modules: &[Module], index: usize) -> Vec<String> {
+    let module = &modules[index];
+    let mut vars = module.facts.dash_vars.clone();
+    for (from, name, local) in &module.facts.local_imports {
+        let makes_it = modules
+            .iter()
+            .any(|m| stem(&m.source.rel) == from && m.facts.dash_vars.iter().any(|v| v == name));
+        if makes_it && !vars.contains(local) {
+            vars.push(local.clone());
+        }
+    }
+    vars
+}
+
+fn stem(rel: &str) -> &str {
+    let file = rel.rsplit('/').next().unwrap_or(rel);
+    let file = file.strip_suffix(".py").unwrap_or(file);
+    if file == "__init__" {
+        rel.rsplit('/').nth(1).unwrap_or(file)
+    } else {
+        file
+    }
+}
+
+fn choose_entry(
+    dir: &Path,
+    modules: &[Module],
+    not_utf8: &[String],
+    scan: &Scan,
+    chosen: Option<&str>,
+) -> Result<usize, AnalysisError> {
+    let uses_dash = |m: &Module| !m.facts.run_calls.is_empty() || !m.facts.dash_vars.is_empty();
+    if let Some(chosen) = chosen {
+        return modules
+            .iter()
+            .position(|m| m.source.rel == chosen && uses_dash(m))
+            .ok_or_else(|| AnalysisError::UnknownEntry(chosen.to_string()));
+    }
+    let runners: Vec<usize> = (0..modules.len())
+        .filter(|i| !modules[*i].facts.run_calls.is_empty())
+        .collect();
+    let makers: Vec<usize> = (0..modules.len())
+        .filter(|i| !modules[*i].facts.dash_vars.is_empty())
+        .collect();
+    let pool = if runners.is_empty() { makers } else { runners };
+    match pool.as_slice() {
+        [one] => Ok(*one),
+        [] => {
+            if let Some(file) = not_utf8.first() {
+                return Err(AnalysisError::NotUtf8 { file: file.clone() });
+            }
+            let extra = if scan.problems.is_empty() {
+                String::new()
+            } else {
+                format!(" Not read: {}", scan.problems.join("; "))
+            };
+            Err(AnalysisError::NoDashApp {
+                dir: dir.to_path_buf(),
+                count: scan.python.len(),
+                extra,
+            })
+        }
+        many => Err(AnalysisError::Ambiguous(
+            many.iter()
+                .map(|i| modules[*i].source.rel.clone())
+                .collect(),
+        )),
+    }
+}
+
+/// `dashapp.py` → (`dashapp`, none); `src/app.py` → (`app`, `src`).
+fn module_name(rel: &str) -> (String, Option<String>) {
+    match rel.rsplit_once('/') {
+        Some((folder, file)) => (
+            file.trim_end_matches(".py").to_string(),
+            Some(folder.to_string()),
+        ),
+        None => (rel.trim_end_matches(".py").to_string(), None),
+    }
+}

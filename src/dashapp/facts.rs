@@ -1,0 +1,209 @@
+//! What one Python module of the app says about Dash: which names hold a
+//! `Dash(...)` app (made here or imported from a sibling module), where it is
+//! run, whether `server` is assigned, what it imports and which files it
+//! opens by relative path.
+
+use std::collections::BTreeSet;
+use std::ops::Range;
+
+use tree_sitter::Node;
+
+use super::python::{Source, callee_name, runs_only_as_main, top_level_statement, walk};
+
+/// Calls whose first argument names a file the app reads.
+const FILE_READERS: &[&str] = &[
+    "open",
+    "Path",
+    "read_csv",
+    "read_excel",
+    "read_json",
+    "read_parquet",
+    "read_table",
+    "read_pickle",
+    "read_feather",
+    "read_sql",
+    "load",
+    "loadtxt",
+    "genfromtxt",
+];
+
+/// One `X.run(...)` / `X.run_server(...)` of a Dash app.
+#[derive(Debug, Clone)]
+pub struct RunCall {
+    pub var: String,
+    pub method: String,
+    pub call: Range<usize>,
+    pub args: Range<usize>,
+    /// The module-level statement holding the call.
+    pub statement: Range<usize>,
+    /// Inside `if __name__ == "__main__":` (or a function): importing does not run it.
+    pub guarded: bool,
+    pub line: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct RelativePath {
+    pub path: String,
+    pub line: usize,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ModuleFacts {
+    /// Names assigned a `Dash(...)` in this module.
+    pub dash_vars: Vec<String>,
+    /// `from <module> import <name> [as <local>]` of the app's own modules: (module, name, local).
+    pub local_imports: Vec<(String, String, String)>,
+    pub run_calls: Vec<RunCall>,
+    /// A top-level assignment to `server`.
+    pub assigns_server: bool,
+    /// `if __name__ == "__main__":` at module level: its start byte.
+    pub main_guard: Option<usize>,
+    /// Top-level names of every import.
+    pub imports: BTreeSet<String>,
+    pub relative_paths: Vec<RelativePath>,
+}
+
+/// Reads the facts of one module. `app_vars` are names that hold a Dash app
+/// in this module (its own and imported ones), known from a first pass.
+pub fn read(source: &Source, local_modules: &[String], app_vars: &[String]) -> ModuleFacts {
+    let mut facts = ModuleFacts::default();
+    let root = source.root();
+    walk(root, &mut |node| match node.kind() {
+        "assignment" => assignment(source, node, &mut facts),
+        "import_statement" => {
+            let mut cursor = node.walk();
+            for name in node.children_by_field_name("name", &mut cursor) {
+                let dotted = match name.kind() {
+                    "aliased_import" => name.child_by_field_name("name").unwrap_or(name),
+                    _ => name,
+                };
+                if let Some(top) = source.text_of(dotted).split('.').next() {
+                    facts.imports.insert(top.trim().to_string());
+                }
+            }
+        }
+        "import_from_statement" => import_from(source, node, local_modules, &mut facts),
+        "call" => call(source, node, app_vars, &mut facts),
+        "if_statement" if node.parent().is_some_and(|p| p.kind() == "module") => {
+            if let Some(condition) = node.child_by_field_name("condition") {
+                let text = source.text_of(condition);
+                if text.contains("__name__")
+                    && text.contains("__main__")
+                    && facts.main_guard.is_none()
+                {
+                    facts.main_guard = Some(node.start_byte());
+                }
+            }
+        }
+        _ => {}
+    });
+    facts
+}
+
+fn assignment(source: &Source, node: Node, facts: &mut ModuleFacts) {
+    let (Some(left), Some(right)) = (
+        node.child_by_field_name("left"),
+        node.child_by_field_name("right"),
+    ) else {
+        return;
+    };
+    if left.kind() != "identifier" {
+        return;
+    }
+    let name = source.text_of(left).to_string();
+    let at_top = node
+        .parent()
+        .and_then(|p| p.parent())
+        .is_some_and(|p| p.kind() == "module");
+    if name == "server" && at_top {
+        facts.assigns_server = true;
+    }
+    if right.kind() == "call"
+        && let Some(callee) = callee_name(source, right)
+        && (callee == "Dash" || callee.ends_with(".Dash"))
+        && !facts.dash_vars.contains(&name)
+    {
+        facts.dash_vars.push(name);
+    }
+}
+
+fn import_from(source: &Source, node: Node, local_modules: &[String], facts: &mut ModuleFacts) {
+    let Some(module) = node.child_by_field_name("module_name") else {
+        return;
+    };
+    let module_text = source.text_of(module).trim_start_matches('.').to_string();
+    let top = module_text.split('.').next().unwrap_or("").to_string();
+    if module.kind() != "relative_import" && !top.is_empty() {
+        facts.imports.insert(top.clone());
+    }
+    let last = module_text.rsplit('.').next().unwrap_or("").to_string();
+    if !local_modules.contains(&top) && module.kind() != "relative_import" {
+        return;
+    }
+    let mut cursor = node.walk();
+    for name in node.children_by_field_name("name", &mut cursor) {
+        let (imported, local) = match name.kind() {
+            "aliased_import" => (
+                name.child_by_field_name("name").map(|n| source.text_of(n)),
+                name.child_by_field_name("alias").map(|n| source.text_of(n)),
+            ),
+            _ => (Some(source.text_of(name)), Some(source.text_of(name))),
+        };
+        if let (Some(imported), Some(local)) = (imported, local) {
+            facts
+                .local_imports
+                .push((last.clone(), imported.to_string(), local.to_string()));
+        }
+    }
+}
+
+fn call(source: &Source, node: Node, app_vars: &[String], facts: &mut ModuleFacts) {
+    let Some(callee) = callee_name(source, node) else {
+        return;
+    };
+    let Some(args) = node.child_by_field_name("arguments") else {
+        return;
+    };
+    if let Some((var, method)) = callee.rsplit_once('.')
+        && (method == "run" || method == "run_server")
+        && (app_vars.iter().any(|v| v == var) || facts.dash_vars.iter().any(|v| v == var))
+    {
+        let statement = top_level_statement(node);
+        facts.run_calls.push(RunCall {
+            var: var.to_string(),
+            method: method.to_string(),
+            call: node.byte_range(),
+            args: args.byte_range(),
+            statement: statement.byte_range(),
+            guarded: runs_only_as_main(source, node),
+            line: node.start_position().row + 1,
+        });
+        return;
+    }
+    let last = callee.rsplit('.').next().unwrap_or(&callee);
+    if !FILE_READERS.contains(&last) || callee == "json.load" || callee == "pickle.load" {
+        return;
+    }
+    let mut cursor = args.walk();
+    let first = args
+        .named_children(&mut cursor)
+        .find(|c| c.kind() != "comment");
+    if let Some(first) = first
+        && let Some(path) = source.string_value(first)
+        && is_relative_path(&path)
+    {
+        facts.relative_paths.push(RelativePath {
+            path,
+            line: node.start_position().row + 1,
+        });
+    }
+}
+
+fn is_relative_path(path: &str) -> bool {
+    !path.is_empty()
+        && !path.starts_with('/')
+        && !path.starts_with('~')
+        && !path.contains("://")
+        && !path.starts_with('\\')
+        && !(path.len() > 1 && path.as_bytes()[1] == b':')
+}

@@ -1,0 +1,195 @@
+//! Python source through tree-sitter: a concrete syntax tree with byte
+//! offsets, so a rewrite touches exactly the text it means to, and an
+//! error-tolerant parse, so a broken file can still be read and reported.
+
+use tree_sitter::{Node, Parser, Tree};
+
+/// One parsed Python file of the app.
+pub struct Source {
+    /// Path relative to the app folder, with `/`.
+    pub rel: String,
+    pub text: String,
+    pub tree: Tree,
+}
+
+/// Where a file stops being Python.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntaxError {
+    /// 1-based.
+    pub line: usize,
+    pub column: usize,
+}
+
+impl Source {
+    pub fn parse(rel: &str, text: String) -> Result<Source, String> {
+        let mut parser = Parser::new();
+        parser
+            .set_language(&tree_sitter_python::LANGUAGE.into())
+            .map_err(|e| format!("the Python grammar could not be loaded: {e}"))?;
+        let tree = parser
+            .parse(&text, None)
+            .ok_or_else(|| format!("{rel} could not be parsed"))?;
+        Ok(Source {
+            rel: rel.to_string(),
+            text,
+            tree,
+        })
+    }
+
+    pub fn root(&self) -> Node<'_> {
+        self.tree.root_node()
+    }
+
+    pub fn text_of(&self, node: Node) -> &str {
+        self.text.get(node.byte_range()).unwrap_or("")
+    }
+
+    /// The first syntax error, if the file does not parse cleanly: where
+    /// tree-sitter inserted a missing token, else where the innermost error
+    /// began (after the last piece that still parsed).
+    pub fn syntax_error(&self) -> Option<SyntaxError> {
+        let root = self.root();
+        if !root.has_error() {
+            return None;
+        }
+        let mut missing = None;
+        let mut innermost_error = None;
+        walk(root, &mut |node| {
+            if missing.is_none() && node.is_missing() {
+                missing = Some(node.start_position());
+            }
+            if innermost_error.is_none() && node.is_error() {
+                let mut cursor = node.walk();
+                let children: Vec<Node> = node.children(&mut cursor).collect();
+                if !children.iter().any(|c| c.has_error()) {
+                    innermost_error = Some(match children.as_slice() {
+                        [.., before, _last] => before.end_position(),
+                        _ => node.start_position(),
+                    });
+                }
+            }
+        });
+        let point = missing.or(innermost_error).unwrap_or(root.start_position());
+        Some(SyntaxError {
+            line: point.row + 1,
+            column: point.column + 1,
+        })
+    }
+
+    /// The value of a plain string literal (not an f-string, no concatenation).
+    pub fn string_value(&self, node: Node) -> Option<String> {
+        if node.kind() != "string" {
+            return None;
+        }
+        let mut cursor = node.walk();
+        if node
+            .children(&mut cursor)
+            .any(|c| c.kind() == "interpolation")
+        {
+            return None;
+        }
+        let text = self.text_of(node);
+        let body = text.trim_start_matches(['r', 'R', 'u', 'U', 'b', 'B']);
+        for quote in ["\"\"\"", "'''", "\"", "'"] {
+            if let Some(inner) = body
+                .strip_prefix(quote)
+                .and_then(|rest| rest.strip_suffix(quote))
+            {
+                return Some(inner.to_string());
+            }
+        }
+        None
+    }
+}
+
+/// Visits `node` and everything under it, depth first, in source order.
+pub fn walk<'t>(node: Node<'t>, visit: &mut impl FnMut(Node<'t>)) {
+    let mut cursor = node.walk();
+    let mut stack = vec![node];
+    while let Some(current) = stack.pop() {
+        visit(current);
+        let children: Vec<Node<'t>> = current.children(&mut cursor).collect();
+        stack.extend(children.into_iter().rev());
+    }
+}
+
+/// The dotted name of a callee: `app.run`, `pd.read_csv`, `Dash`.
+pub fn callee_name(source: &Source, call: Node) -> Option<String> {
+    let function = call.child_by_field_name("function")?;
+    match function.kind() {
+        "identifier" | "attribute" => {
+            Some(source.text_of(function).replace(char::is_whitespace, ""))
+        }
+        _ => None,
+    }
+}
+
+/// True when `node` sits inside `if __name__ == "__main__":` or inside a
+/// function or class body (code that importing the module does not run).
+pub fn runs_only_as_main(source: &Source, node: Node) -> bool {
+    let mut current = node.parent();
+    while let Some(n) = current {
+        match n.kind() {
+            "function_definition" | "class_definition" | "lambda" => return true,
+            "if_statement" => {
+                if let Some(condition) = n.child_by_field_name("condition") {
+                    let text = source.text_of(condition);
+                    if text.contains("__name__") && text.contains("__main__") {
+                        return true;
+                    }
+                }
+            }
+            _ => {}
+        }
+        current = n.parent();
+    }
+    false
+}
+
+/// The statement directly under the module that contains `node`.
+pub fn top_level_statement(node: Node) -> Node {
+    let mut current = node;
+    while let Some(parent) = current.parent() {
+        if parent.kind() == "module" {
+            return current;
+        }
+        current = parent;
+    }
+    current
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_errors_and_guards() {
+        let src = Source::parse(
+            "a.py",
+            "x = open('data/a.csv')\ny = f'{x}'\nif __name__ == '__main__':\n    app.run()\n"
+                .into(),
+        )
+        .unwrap();
+        assert_eq!(src.syntax_error(), None);
+        let mut strings = Vec::new();
+        let mut calls = Vec::new();
+        walk(src.root(), &mut |n| {
+            if n.kind() == "string" {
+                strings.push(src.string_value(n));
+            }
+            if n.kind() == "call" {
+                calls.push((callee_name(&src, n), runs_only_as_main(&src, n)));
+            }
+        });
+        assert_eq!(
+            strings,
+            vec![Some("data/a.csv".into()), None, Some("__main__".into())]
+        );
+        assert_eq!(
+            calls,
+            vec![(Some("open".into()), false), (Some("app.run".into()), true)]
+        );
+        let broken = Source::parse("b.py", "x = 1\ndef f(:\n    pass\n".into()).unwrap();
+        assert_eq!(broken.syntax_error().map(|e| e.line), Some(2));
+    }
+}
