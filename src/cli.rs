@@ -3,16 +3,16 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, CommandFactory, Parser};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 
 use crate::aws::AwsTarget;
 use crate::docker::DockerTarget;
 use crate::fargate::{self, Arch};
-use crate::pipeline::Settings;
 use crate::pipeline::settings::{
     Cidr, parse_app_name, parse_arch, parse_cidr, parse_cpu, parse_image, parse_memory,
     parse_region,
 };
+use crate::pipeline::{Settings, StepId};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -24,15 +24,47 @@ use crate::pipeline::settings::{
         tries the image, pushes it to ECR, and runs it on ECS Fargate with a public address, \
         then watches it. With no APP_DIR it uses the current folder, or offers its bundled \
         sample app.",
-    after_help = "Keys in the wizard: ↑↓/jk select · Enter run/continue · r retry · l log · ? help · q quit"
+    after_help = "Keys in the wizard: ↑↓/jk select · Enter run/continue · r retry · l log · ? help · q quit",
+    args_conflicts_with_subcommands = true
 )]
 pub struct Cli {
     /// The Dash app's folder (default: the current folder, or the bundled sample)
     #[arg(value_name = "APP_DIR", value_parser = parse_app_dir)]
     pub app_dir: Option<PathBuf>,
 
+    #[command(subcommand)]
+    pub command: Option<Commands>,
+
     #[command(flatten)]
     pub shared: SharedOptions,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Commands {
+    /// Show what would be done to the app (fixes, Dockerfile, .dockerignore); changes nothing
+    Plan {
+        /// The Dash app's folder (default: the current folder)
+        #[arg(value_name = "APP_DIR", value_parser = parse_app_dir)]
+        app_dir: Option<PathBuf>,
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run the steps without the wizard, accepting every proposal
+    Deploy {
+        /// The Dash app's folder (default: the current folder)
+        #[arg(value_name = "APP_DIR", value_parser = parse_app_dir)]
+        app_dir: Option<PathBuf>,
+        /// Accept every proposal: source fixes, generated files, resources to create
+        #[arg(long, required = true)]
+        yes: bool,
+        /// Stop after this step (prereqs, app, dockerfile, build, local-test, registry, push, sizing, network, deploy, monitor)
+        #[arg(long, value_name = "STEP")]
+        until: Option<StepId>,
+        /// Print a JSON summary on stdout (progress goes to stderr)
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// The options every command takes.

@@ -8,7 +8,7 @@ use std::time::Instant;
 use clap::Parser;
 
 use dashdeploy::app::{App, AppInit};
-use dashdeploy::cli::{self, Cli};
+use dashdeploy::cli::{self, Cli, Commands};
 use dashdeploy::dashapp::detect::holds_dash_app;
 use dashdeploy::tui::{event_loop, terminal::TerminalGuard};
 use dashdeploy::{logging, sample};
@@ -21,6 +21,16 @@ fn main() -> ExitCode {
     }
     let (_log_guard, log_file) = logging::init();
     tracing::info!("dashdeploy {} starting", env!("CARGO_PKG_VERSION"));
+    match cli.command {
+        Some(Commands::Plan { app_dir, json }) => return plan(&cli.shared, app_dir, json),
+        Some(Commands::Deploy {
+            app_dir,
+            until,
+            json,
+            yes: _,
+        }) => return deploy(&cli.shared, app_dir, until, json),
+        None => {}
+    }
     match run_wizard(cli, log_file, started) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
@@ -29,6 +39,65 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The folder a headless command works on: the one given, else the current one.
+fn folder(app_dir: Option<PathBuf>) -> Result<PathBuf, String> {
+    match app_dir {
+        Some(dir) => Ok(dir),
+        None => std::env::current_dir()
+            .map_err(|e| format!("the current folder cannot be read ({e}); give APP_DIR")),
+    }
+}
+
+fn plan(shared: &cli::SharedOptions, app_dir: Option<PathBuf>, json: bool) -> ExitCode {
+    let result =
+        folder(app_dir).and_then(|dir| dashdeploy::plan::make(&shared.settings(Some(dir))));
+    match result {
+        Ok((analysis, proposal)) => {
+            if json {
+                println!("{:#}", dashdeploy::plan::to_json(&analysis, &proposal));
+            } else {
+                print!("{}", dashdeploy::plan::to_text(&analysis, &proposal));
+            }
+            ExitCode::SUCCESS
+        }
+        Err(message) => {
+            eprintln!("dashdeploy: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn deploy(
+    shared: &cli::SharedOptions,
+    app_dir: Option<PathBuf>,
+    until: Option<dashdeploy::pipeline::StepId>,
+    json: bool,
+) -> ExitCode {
+    let dir = match folder(app_dir) {
+        Ok(dir) => dir,
+        Err(message) => {
+            eprintln!("dashdeploy: {message}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("dashdeploy: could not start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(dashdeploy::headless::deploy(
+        shared.settings(Some(dir)),
+        until,
+        json,
+    ))
 }
 
 fn run_wizard(cli: Cli, log_file: Result<PathBuf, String>, started: Instant) -> Result<(), String> {

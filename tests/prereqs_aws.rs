@@ -89,9 +89,9 @@ async fn credentials_problems_are_explained() {
     let err = identity::resolve(&AwsTarget::default()).await.unwrap_err();
     assert!(matches!(err, AwsError::Unreachable { .. }), "{err:?}");
     let text = err.to_string();
-    assert!(
-        text.contains("Could not reach AWS STS (http://127.0.0.1:9)"),
-        "{text}"
+    assert_eq!(
+        text,
+        "Could not reach AWS STS (http://127.0.0.1:9): connection refused. Check your network or proxy, then retry."
     );
     assert!(
         !text.contains("not-a-real-secret"),

@@ -181,3 +181,26 @@ fn states_have_their_colours() {
     assert_eq!(buffer[(2, 2)].symbol(), "✓");
     assert_eq!(buffer[(2, 2)].fg, Color::Green);
 }
+
+#[test]
+fn app_fixes_to_accept() {
+    let (app_fixes, _) = tutorial_proposals();
+    let app = waiting_on(StepId::App, app_fixes);
+    insta::assert_snapshot!(render(&app, 110, 40));
+}
+
+#[test]
+fn dockerfile_to_accept() {
+    let (_, dockerfile) = tutorial_proposals();
+    let app = waiting_on(StepId::Dockerfile, dockerfile);
+    insta::assert_snapshot!(render(&app, 110, 40));
+}
+
+#[test]
+fn choose_the_entry_module() {
+    let app = waiting_on(
+        StepId::App,
+        dashdeploy::pipeline::Proposal::ChooseEntry(vec!["admin.py".into(), "dashboard.py".into()]),
+    );
+    insta::assert_snapshot!(render(&app, 100, 30));
+}

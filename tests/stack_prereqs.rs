@@ -42,7 +42,13 @@ async fn the_whole_step_passes_and_names_account_region_and_engine() {
         allow_from: None,
     };
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let handle = runner::spawn_step(StepId::Prereqs, 7, Arc::new(settings), tx);
+    let handle = runner::spawn_step(
+        StepId::Prereqs,
+        7,
+        Arc::new(settings),
+        tx,
+        dashdeploy::pipeline::Answers::AcceptAll,
+    );
     let mut checks = Vec::new();
     let mut finished = None;
     let mut target = None;

@@ -148,6 +148,10 @@ fn enter_on_a_done_step_continues_and_on_a_blocked_step_explains() {
 fn steps_not_in_this_version_refuse_to_start() {
     let mut app = started();
     prereqs_pass(&mut app, 1);
+    for step in [StepId::App, StepId::Dockerfile] {
+        app.steps[step.index()].status = StepStatus::Done;
+    }
+    app.selected = StepId::Build;
     let commands = app.update(Input::Key(Action::Activate), NOW);
     assert!(commands.is_empty());
     let last = app.log.back().unwrap();
@@ -290,4 +294,110 @@ fn the_log_keeps_a_bounded_number_of_lines() {
     }
     assert_eq!(app.log.len(), dashdeploy::app::LOG_CAPACITY);
     assert_eq!(app.log.front().unwrap().text, "line 10");
+}
+
+#[test]
+fn a_proposal_waits_for_a_and_answers_its_run() {
+    use dashdeploy::pipeline::Answer;
+    let (app_fixes, _) = tutorial_proposals();
+    let mut app = waiting_on(StepId::App, app_fixes);
+    assert_eq!(app.selected, StepId::App);
+    assert!(!app.is_busy(), "waiting for the user is not busy work");
+    assert!(!app.is_animating());
+    // q while waiting quits at once: nothing runs.
+    let mut quitter = app.clone();
+    assert_eq!(
+        quitter.update(Input::Key(Action::Quit), NOW),
+        vec![Command::Quit]
+    );
+    // g means nothing for source fixes.
+    assert!(app.update(Input::Key(Action::Regenerate), NOW).is_empty());
+    assert!(app.waiting.is_some());
+    let commands = app.update(Input::Key(Action::Accept), NOW);
+    assert_eq!(
+        commands,
+        vec![Command::Answer {
+            step: StepId::App,
+            run_id: 2,
+            answer: Answer::Accept
+        }]
+    );
+    assert!(app.waiting.is_none());
+    assert!(app.is_busy(), "the step now writes the files");
+}
+
+#[test]
+fn the_dockerfile_can_be_edited_regenerated_or_accepted() {
+    use dashdeploy::pipeline::Answer;
+    let (_, dockerfile) = tutorial_proposals();
+    let mut app = waiting_on(StepId::Dockerfile, dockerfile.clone());
+    let dashdeploy::pipeline::Proposal::Dockerfile(proposal) = &dockerfile else {
+        unreachable!()
+    };
+    let commands = app.update(Input::Key(Action::Edit), NOW);
+    assert_eq!(
+        commands,
+        vec![Command::Edit {
+            step: StepId::Dockerfile,
+            run_id: 2,
+            text: proposal.dockerfile.clone()
+        }]
+    );
+    assert!(
+        app.waiting.is_some(),
+        "still waiting while the editor is open"
+    );
+    let commands = app.update(Input::Key(Action::Regenerate), NOW);
+    assert_eq!(
+        commands,
+        vec![Command::Answer {
+            step: StepId::Dockerfile,
+            run_id: 2,
+            answer: Answer::Regenerate
+        }]
+    );
+}
+
+#[test]
+fn an_entry_is_chosen_by_number() {
+    use dashdeploy::pipeline::{Answer, Proposal};
+    let mut app = waiting_on(
+        StepId::App,
+        Proposal::ChooseEntry(vec!["admin.py".into(), "dashboard.py".into()]),
+    );
+    assert!(
+        app.update(Input::Key(Action::Choose(3)), NOW).is_empty(),
+        "no third choice"
+    );
+    assert_eq!(
+        app.update(Input::Key(Action::Choose(2)), NOW),
+        vec![Command::Answer {
+            step: StepId::App,
+            run_id: 2,
+            answer: Answer::Choose("dashboard.py".into())
+        }]
+    );
+}
+
+#[test]
+fn a_retry_drops_the_old_proposal() {
+    let (app_fixes, _) = tutorial_proposals();
+    let mut app = waiting_on(StepId::App, app_fixes);
+    app.update(
+        event(
+            StepId::App,
+            2,
+            EventKind::Finished(Err(dashdeploy::pipeline::StepFailure::new("boom"))),
+        ),
+        NOW,
+    );
+    assert!(app.waiting.is_none());
+    let commands = app.update(Input::Key(Action::Retry), NOW);
+    assert_eq!(
+        commands,
+        vec![Command::Start {
+            step: StepId::App,
+            run_id: 3
+        }]
+    );
 }

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use crate::pipeline::{PipelineEvent, RunId, StepId};
+use crate::pipeline::{Answer, PipelineEvent, RunId, StepId};
 
 /// What a key means, independent of the terminal library.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,6 +27,19 @@ pub enum Action {
     No,
     /// Esc: close what is open.
     Back,
+    /// a: accept the waiting proposal.
+    Accept,
+    /// s: skip the proposed fixes.
+    Skip,
+    /// e: edit the proposed file in $EDITOR.
+    Edit,
+    /// g: regenerate the proposed file.
+    Regenerate,
+    /// 1-9: pick a choice.
+    Choose(usize),
+    /// PgUp/PgDn: scroll the panel.
+    ScrollUp,
+    ScrollDown,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -39,12 +52,26 @@ pub enum Input {
     SampleCopied(Result<PathBuf, String>),
     /// SIGTERM or SIGHUP: leave now, cleanly.
     Terminate,
+    /// A word from the event loop itself (an editor that failed to start).
+    Notice(crate::pipeline::LogLevel, String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
     /// Start `step` as run `run_id` (stopping any earlier run of it).
     Start { step: StepId, run_id: RunId },
+    /// Give a waiting step the user's answer.
+    Answer {
+        step: StepId,
+        run_id: RunId,
+        answer: Answer,
+    },
+    /// Open `text` in the user's editor; its result answers the step.
+    Edit {
+        step: StepId,
+        run_id: RunId,
+        text: String,
+    },
     /// Copy the bundled sample app into this new folder.
     CopySample { dest: PathBuf },
     /// Stop everything that runs, give the terminal back, exit.

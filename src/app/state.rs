@@ -4,7 +4,7 @@
 use std::collections::VecDeque;
 use std::path::PathBuf;
 
-use crate::pipeline::{CheckId, CheckState, LogLevel, RunId, StepId, StepStatus};
+use crate::pipeline::{CheckId, CheckState, LogLevel, Proposal, RunId, StepId, StepStatus};
 
 /// How many event lines the wizard keeps; older ones stay in the log file.
 pub const LOG_CAPACITY: usize = 500;
@@ -37,6 +37,14 @@ pub struct LogLine {
     pub time: String,
     pub level: LogLevel,
     pub text: String,
+}
+
+/// A step waiting for the user's answer to its proposal.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Waiting {
+    pub step: StepId,
+    pub run_id: RunId,
+    pub proposal: Proposal,
 }
 
 /// What covers the step panels, if anything.
@@ -74,6 +82,10 @@ pub struct App {
     pub log: VecDeque<LogLine>,
     pub show_log: bool,
     pub overlay: Overlay,
+    /// The proposal a running step waits on.
+    pub waiting: Option<Waiting>,
+    /// Lines the middle panel is scrolled down by.
+    pub scroll: u16,
     pub app_dir: Option<PathBuf>,
     pub app_name: Option<String>,
     pub credentials: String,
@@ -102,6 +114,8 @@ impl App {
             log: VecDeque::new(),
             show_log: true,
             overlay,
+            waiting: None,
+            scroll: 0,
             app_dir: init.app_dir,
             app_name: init.app_name,
             credentials: init.credentials,
@@ -131,9 +145,10 @@ impl App {
             .unwrap_or(&CheckState::Pending)
     }
 
-    /// Some step is running.
+    /// Some step is running and not just waiting for an answer.
     pub fn is_busy(&self) -> bool {
-        self.running_step().is_some()
+        self.running_step()
+            .is_some_and(|step| self.waiting.as_ref().is_none_or(|w| w.step != step))
     }
 
     pub fn running_step(&self) -> Option<StepId> {

@@ -2,10 +2,12 @@
 //! synchronously and without IO.
 
 use crate::pipeline::runner::is_runnable;
-use crate::pipeline::{CheckState, EventKind, LogLevel, PipelineEvent, StepId, StepStatus};
+use crate::pipeline::{
+    Answer, CheckState, EventKind, LogLevel, PipelineEvent, Proposal, StepId, StepStatus,
+};
 
 use super::input::{Action, Command, Input};
-use super::state::{App, Overlay};
+use super::state::{App, Overlay, Waiting};
 
 impl App {
     /// Applies one input. `now` (`HH:MM:SS`) stamps any log line it adds.
@@ -25,6 +27,10 @@ impl App {
                 Vec::new()
             }
             Input::Terminate => self.quit(),
+            Input::Notice(level, text) => {
+                self.push_log(now, level, text);
+                Vec::new()
+            }
         }
     }
 
@@ -80,16 +86,29 @@ impl App {
         match action {
             Action::Up => {
                 if let Some(prev) = self.selected.previous() {
-                    self.selected = prev;
+                    self.select(prev);
                 }
                 Vec::new()
             }
             Action::Down => {
                 if let Some(next) = self.selected.next() {
-                    self.selected = next;
+                    self.select(next);
                 }
                 Vec::new()
             }
+            Action::ScrollUp => {
+                self.scroll = self.scroll.saturating_sub(10);
+                Vec::new()
+            }
+            Action::ScrollDown => {
+                self.scroll = self.scroll.saturating_add(10);
+                Vec::new()
+            }
+            Action::Accept
+            | Action::Skip
+            | Action::Edit
+            | Action::Regenerate
+            | Action::Choose(_) => self.answer(action, now),
             Action::Activate => self.activate(now),
             Action::Retry => self.retry(now),
             Action::ToggleLog => {
@@ -105,17 +124,76 @@ impl App {
         }
     }
 
+    fn select(&mut self, step: StepId) {
+        self.selected = step;
+        self.scroll = 0;
+    }
+
+    /// a / s / e / g / 1-9: answer the proposal of the selected step.
+    fn answer(&mut self, action: Action, now: &str) -> Vec<Command> {
+        let Some(waiting) = self.waiting.clone().filter(|w| w.step == self.selected) else {
+            self.push_log(
+                now,
+                LogLevel::Info,
+                format!("{} is not waiting for an answer", self.selected.title()),
+            );
+            return Vec::new();
+        };
+        let (step, run_id) = (waiting.step, waiting.run_id);
+        let answer = match (&waiting.proposal, action) {
+            (Proposal::AppFixes(_), Action::Accept) => Answer::Accept,
+            (Proposal::AppFixes(_), Action::Skip) => Answer::Skip,
+            (Proposal::Dockerfile(_), Action::Accept) => Answer::Accept,
+            (Proposal::Dockerfile(_), Action::Regenerate) => Answer::Regenerate,
+            (Proposal::Dockerfile(proposal), Action::Edit) => {
+                return vec![Command::Edit {
+                    step,
+                    run_id,
+                    text: proposal.dockerfile.clone(),
+                }];
+            }
+            (Proposal::ChooseEntry(candidates), Action::Choose(n))
+                if (1..=candidates.len()).contains(&n) =>
+            {
+                Answer::Choose(candidates[n - 1].clone())
+            }
+            _ => {
+                self.push_log(
+                    now,
+                    LogLevel::Info,
+                    "that key does nothing here: see the keys under the panel",
+                );
+                return Vec::new();
+            }
+        };
+        self.waiting = None;
+        self.scroll = 0;
+        vec![Command::Answer {
+            step,
+            run_id,
+            answer,
+        }]
+    }
+
     /// Enter: run a pending or failed step, or move on from a done one.
     fn activate(&mut self, now: &str) -> Vec<Command> {
         let step = self.selected;
         match self.step(step).status {
             StepStatus::Running => {
-                self.push_log(now, LogLevel::Info, format!("{} is running", step.title()));
+                let text = if self.waiting.as_ref().is_some_and(|w| w.step == step) {
+                    format!(
+                        "{} waits for your answer: see the keys under the panel",
+                        step.title()
+                    )
+                } else {
+                    format!("{} is running", step.title())
+                };
+                self.push_log(now, LogLevel::Info, text);
                 Vec::new()
             }
             StepStatus::Done => {
                 if let Some(next) = step.next() {
-                    self.selected = next;
+                    self.select(next);
                 }
                 Vec::new()
             }
@@ -195,6 +273,10 @@ impl App {
             state.summary = None;
             state.error = None;
         }
+        if self.waiting.as_ref().is_some_and(|w| w.step >= step) {
+            self.waiting = None;
+        }
+        self.scroll = 0;
         let state = self.step_mut(step);
         state.status = StepStatus::Running;
         state.run_id = Some(run_id);
@@ -228,7 +310,16 @@ impl App {
                 self.credentials = credentials;
                 self.region = Some(region);
             }
+            EventKind::Proposal(proposal) => {
+                self.waiting = Some(Waiting {
+                    step: event.step,
+                    run_id: event.run_id,
+                    proposal,
+                });
+                self.select(event.step);
+            }
             EventKind::Finished(Ok(summary)) => {
+                self.clear_waiting(event.step);
                 self.push_log(
                     now,
                     LogLevel::Info,
@@ -240,10 +331,11 @@ impl App {
                 if self.selected == event.step
                     && let Some(next) = event.step.next()
                 {
-                    self.selected = next;
+                    self.select(next);
                 }
             }
             EventKind::Finished(Err(failure)) => {
+                self.clear_waiting(event.step);
                 self.push_log(
                     now,
                     LogLevel::Error,
@@ -254,6 +346,12 @@ impl App {
                 state.error = Some(failure.message);
                 self.selected = event.step;
             }
+        }
+    }
+
+    fn clear_waiting(&mut self, step: StepId) {
+        if self.waiting.as_ref().is_some_and(|w| w.step == step) {
+            self.waiting = None;
         }
     }
 

@@ -228,7 +228,7 @@ fn credentials_error(profile: &str, source: &str, err: &CredentialsError) -> Aws
 fn sts_error<E, R>(profile: &str, source: &str, endpoint: &str, err: &SdkError<E, R>) -> AwsError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
+    R: std::fmt::Debug + 'static,
 {
     match err {
         SdkError::ServiceError(service) => {
@@ -258,7 +258,7 @@ where
         SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) | SdkError::ResponseError(_) => {
             AwsError::Unreachable {
                 endpoint: endpoint.to_string(),
-                detail: DisplayErrorContext(err).to_string(),
+                detail: network_reason(err),
             }
         }
         _ => AwsError::Other {
@@ -266,6 +266,28 @@ where
             detail: DisplayErrorContext(err).to_string(),
         },
     }
+}
+
+/// The operating system's word for a failed connection (`connection
+/// refused`), or the innermost cause, rather than the SDK's whole chain.
+fn network_reason(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    let mut innermost = err.to_string();
+    while let Some(e) = current {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            return match io.kind() {
+                std::io::ErrorKind::ConnectionRefused => "connection refused".into(),
+                std::io::ErrorKind::TimedOut => "timed out".into(),
+                _ => io.to_string(),
+            };
+        }
+        innermost = e.to_string();
+        current = e.source();
+    }
+    if matches!(err.downcast_ref::<SdkError<aws_sdk_sts::operation::get_caller_identity::GetCallerIdentityError>>(), Some(SdkError::TimeoutError(_))) {
+        return "timed out".into();
+    }
+    innermost
 }
 
 #[cfg(test)]

@@ -200,10 +200,7 @@ fn call(source: &Source, node: Node, app_vars: &[String], facts: &mut ModuleFact
 }
 
 fn is_relative_path(path: &str) -> bool {
-    !path.is_empty()
-        && !path.starts_with('/')
-        && !path.starts_with('~')
-        && !path.contains("://")
-        && !path.starts_with('\\')
-        && !(path.len() > 1 && path.as_bytes()[1] == b':')
+    let windows_drive = path.len() > 1 && path.as_bytes()[1] == b':';
+    let absolute = path.starts_with(['/', '~', '\\']) || windows_drive;
+    !path.is_empty() && !absolute && !path.contains("://")
 }

@@ -1,4 +1,13 @@
-//! Understanding the user's Dash app. For now: telling whether a folder
-//! holds one at all.
+//! Understanding the user's Dash app: where it starts, what it needs fixed
+//! to run in a container, what it reads and what must stay out of its image;
+//! and the Dockerfile and .dockerignore that package it.
 
+pub mod analysis;
 pub mod detect;
+pub mod dockerfile;
+pub mod facts;
+pub mod fixes;
+pub mod python;
+pub mod requirements;
+pub mod scan;
+pub mod write;

@@ -44,32 +44,36 @@ impl Source {
         self.text.get(node.byte_range()).unwrap_or("")
     }
 
-    /// The first syntax error, if the file does not parse cleanly: where
-    /// tree-sitter inserted a missing token, else where the innermost error
-    /// began (after the last piece that still parsed).
+    /// The first syntax error, if the file does not parse cleanly. Each
+    /// error node points at where parsing went wrong (a missing token right
+    /// after what precedes it; an error node after the last piece that still
+    /// parsed); the earliest of those points is the one reported.
     pub fn syntax_error(&self) -> Option<SyntaxError> {
         let root = self.root();
         if !root.has_error() {
             return None;
         }
-        let mut missing = None;
-        let mut innermost_error = None;
+        let mut earliest: Option<tree_sitter::Point> = None;
         walk(root, &mut |node| {
-            if missing.is_none() && node.is_missing() {
-                missing = Some(node.start_position());
-            }
-            if innermost_error.is_none() && node.is_error() {
+            let point = if node.is_missing() {
+                node.prev_sibling()
+                    .map(|p| p.end_position())
+                    .unwrap_or(node.start_position())
+            } else if node.is_error() {
                 let mut cursor = node.walk();
                 let children: Vec<Node> = node.children(&mut cursor).collect();
-                if !children.iter().any(|c| c.has_error()) {
-                    innermost_error = Some(match children.as_slice() {
-                        [.., before, _last] => before.end_position(),
-                        _ => node.start_position(),
-                    });
+                match children.as_slice() {
+                    [.., before, _last] => before.end_position(),
+                    _ => node.start_position(),
                 }
+            } else {
+                return;
+            };
+            if earliest.is_none_or(|e| point < e) {
+                earliest = Some(point);
             }
         });
-        let point = missing.or(innermost_error).unwrap_or(root.start_position());
+        let point = earliest.unwrap_or(root.start_position());
         Some(SyntaxError {
             line: point.row + 1,
             column: point.column + 1,

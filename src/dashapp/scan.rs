@@ -15,6 +15,7 @@ const SKIP_DIRS: &[&str] = &[
     "site-packages",
     ".venv",
     "venv",
+    "env",
     ".tox",
     ".nox",
     ".mypy_cache",

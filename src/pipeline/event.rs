@@ -24,6 +24,8 @@ pub enum EventKind {
     /// Whose credentials (`profile default`, `env credentials`) and the
     /// region the chain settled on.
     AwsTarget { credentials: String, region: String },
+    /// The step waits for the user's answer to this.
+    Proposal(super::ask::Proposal),
     /// The step ended: `Ok` with a one-line summary, or what went wrong.
     Finished(Result<String, StepFailure>),
 }

@@ -2,12 +2,16 @@
 //! them. Free of any terminal UI: the wizard and the headless commands both
 //! drive it.
 
+pub mod app_step;
+pub mod ask;
+pub mod dockerfile_step;
 pub mod event;
 pub mod prereqs;
 pub mod runner;
 pub mod settings;
 pub mod step;
 
+pub use ask::{Answer, Answers, DockerfileProposal, Proposal};
 pub use event::{CheckId, CheckState, EventKind, LogLevel, PipelineEvent, RunId, StepFailure};
 pub use settings::Settings;
 pub use step::{StepId, StepStatus};

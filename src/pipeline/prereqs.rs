@@ -26,7 +26,7 @@ pub async fn run(settings: &Settings, reporter: &Reporter) -> Result<String, Ste
     );
     reporter.log(
         LogLevel::Info,
-        format!("aws: resolving credentials ({})", settings.aws.source()),
+        format!("aws: resolving credentials from {}", settings.aws.source()),
     );
     let docker_check = async {
         let started = std::time::Instant::now();

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
 
+use super::ask::Answers;
 use super::event::{CheckId, CheckState, EventKind, LogLevel, PipelineEvent, RunId, StepFailure};
 use super::settings::Settings;
 use super::step::StepId;
@@ -24,7 +25,7 @@ impl Reporter {
         Reporter { run_id, step, tx }
     }
 
-    fn send(&self, kind: EventKind) {
+    pub(crate) fn send(&self, kind: EventKind) {
         let event = PipelineEvent {
             run_id: self.run_id,
             step: self.step,
@@ -67,7 +68,7 @@ impl Reporter {
 /// The steps this build of dashdeploy can run. The others are listed in the
 /// wizard with what they will do, and refuse to start.
 pub fn is_runnable(step: StepId) -> bool {
-    matches!(step, StepId::Prereqs)
+    matches!(step, StepId::Prereqs | StepId::App | StepId::Dockerfile)
 }
 
 /// Runs one step in its own task; its events go to `tx`, ending with
@@ -77,10 +78,11 @@ pub fn spawn_step(
     run_id: RunId,
     settings: Arc<Settings>,
     tx: UnboundedSender<PipelineEvent>,
+    mut answers: Answers,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
         let reporter = Reporter::new(run_id, step, tx);
-        let outcome = run_step(step, &settings, &reporter).await;
+        let outcome = run_step(step, &settings, &reporter, &mut answers).await;
         reporter.finish(outcome);
     })
 }
@@ -90,9 +92,12 @@ pub async fn run_step(
     step: StepId,
     settings: &Settings,
     reporter: &Reporter,
+    answers: &mut Answers,
 ) -> Result<String, StepFailure> {
     match step {
         StepId::Prereqs => super::prereqs::run(settings, reporter).await,
+        StepId::App => super::app_step::run(settings, reporter, answers).await,
+        StepId::Dockerfile => super::dockerfile_step::run(settings, reporter, answers).await,
         other => Err(StepFailure::new(format!(
             "The {} step is not part of this version of dashdeploy yet.",
             other.title()

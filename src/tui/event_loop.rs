@@ -15,7 +15,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use crate::app::{App, Command, Input};
-use crate::pipeline::{PipelineEvent, Settings, StepId, runner};
+use crate::pipeline::{Answer, Answers, LogLevel, PipelineEvent, RunId, Settings, StepId, runner};
 use crate::{sample, ui};
 
 use super::keys::action_for;
@@ -35,6 +35,8 @@ pub async fn run(
     let (side_tx, mut side_rx) = mpsc::unbounded_channel::<Input>();
     let mut jobs = Jobs {
         steps: HashMap::new(),
+        answers: HashMap::new(),
+        edit: None,
         settings,
         pipeline_tx,
         side_tx,
@@ -80,6 +82,19 @@ pub async fn run(
             jobs.execute(commands, &app);
             redraw = true;
         }
+        if let Some((step, run_id, text)) = jobs.edit.take() {
+            // The editor owns the terminal meanwhile: stop reading its keys.
+            drop(terminal_events);
+            let edited = super::editor::edit(terminal, "Dockerfile", &text);
+            terminal_events = EventStream::new();
+            match edited {
+                Ok(text) => jobs.answer(step, run_id, Answer::Edited(text)),
+                Err(reason) => {
+                    app.update(Input::Notice(LogLevel::Error, reason), &now());
+                }
+            }
+            redraw = true;
+        }
         if redraw && !app.should_quit {
             terminal.draw(|frame| ui::draw(&app, frame))?;
         }
@@ -104,6 +119,10 @@ fn now() -> String {
 /// The work the loop has started.
 struct Jobs {
     steps: HashMap<StepId, JoinHandle<()>>,
+    /// Where each running step's answers go, with the run they belong to.
+    answers: HashMap<StepId, (RunId, mpsc::UnboundedSender<Answer>)>,
+    /// An edit to run once the loop can hand the terminal over.
+    edit: Option<(StepId, RunId, String)>,
     settings: Arc<Settings>,
     pipeline_tx: mpsc::UnboundedSender<PipelineEvent>,
     side_tx: mpsc::UnboundedSender<Input>,
@@ -121,14 +140,23 @@ impl Jobs {
                     if settings.app_dir.is_none() {
                         settings.app_dir = app.app_dir.clone();
                     }
+                    let (answer_tx, answer_rx) = mpsc::unbounded_channel();
                     let handle = runner::spawn_step(
                         step,
                         run_id,
                         Arc::new(settings),
                         self.pipeline_tx.clone(),
+                        Answers::Channel(answer_rx),
                     );
                     self.steps.insert(step, handle);
+                    self.answers.insert(step, (run_id, answer_tx));
                 }
+                Command::Answer {
+                    step,
+                    run_id,
+                    answer,
+                } => self.answer(step, run_id, answer),
+                Command::Edit { step, run_id, text } => self.edit = Some((step, run_id, text)),
                 Command::CopySample { dest } => {
                     let tx = self.side_tx.clone();
                     tokio::task::spawn_blocking(move || {
@@ -140,6 +168,15 @@ impl Jobs {
                 }
                 Command::Quit => self.stop_all(),
             }
+        }
+    }
+
+    /// Hands an answer to the run it belongs to; a superseded run gets none.
+    fn answer(&mut self, step: StepId, run_id: RunId, answer: Answer) {
+        if let Some((current, tx)) = self.answers.get(&step)
+            && *current == run_id
+        {
+            let _ = tx.send(answer);
         }
     }
 

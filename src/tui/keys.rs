@@ -26,6 +26,13 @@ pub fn action_for(key: &KeyEvent) -> Option<Action> {
         KeyCode::Char('y') | KeyCode::Char('Y') => Some(Action::Yes),
         KeyCode::Char('n') | KeyCode::Char('N') => Some(Action::No),
         KeyCode::Esc => Some(Action::Back),
+        KeyCode::Char('a') => Some(Action::Accept),
+        KeyCode::Char('s') => Some(Action::Skip),
+        KeyCode::Char('e') => Some(Action::Edit),
+        KeyCode::Char('g') => Some(Action::Regenerate),
+        KeyCode::Char(c @ '1'..='9') => Some(Action::Choose(c as usize - '0' as usize)),
+        KeyCode::PageUp => Some(Action::ScrollUp),
+        KeyCode::PageDown | KeyCode::Char(' ') => Some(Action::ScrollDown),
         _ => None,
     }
 }
@@ -59,6 +66,14 @@ mod tests {
             Some(Action::Interrupt)
         );
         assert_eq!(action_for(&press(KeyCode::Char('x'), none)), None);
+        assert_eq!(
+            action_for(&press(KeyCode::Char('3'), none)),
+            Some(Action::Choose(3))
+        );
+        assert_eq!(
+            action_for(&press(KeyCode::Char('a'), none)),
+            Some(Action::Accept)
+        );
         let mut release = press(KeyCode::Char('q'), none);
         release.kind = KeyEventKind::Release;
         assert_eq!(action_for(&release), None);

@@ -1,5 +1,6 @@
 //! The full-screen wizard: the terminal, its keys and the event loop.
 
+pub mod editor;
 pub mod event_loop;
 pub mod keys;
 pub mod terminal;

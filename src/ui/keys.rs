@@ -10,7 +10,11 @@ use crate::app::{App, Overlay};
 use super::theme;
 
 pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
+    let waiting = app.waiting.as_ref().filter(|w| w.step == app.selected);
     let keys: &[(&str, &str)] = match app.overlay {
+        Overlay::None if waiting.is_some() => waiting
+            .map(|w| super::proposal::keys(&w.proposal))
+            .unwrap_or(&[]),
         Overlay::None => &[
             ("↑↓/jk", "select"),
             ("⏎", "run/continue"),

@@ -1,10 +1,12 @@
 //! Drawing the wizard: one function per part of the screen, all reading
 //! `&App` and never changing it, never calling Docker or AWS.
 
+pub mod highlight;
 mod keys;
 mod log;
 mod overlay;
 mod panel;
+mod proposal;
 mod steps;
 mod theme;
 mod wrap;

@@ -22,6 +22,14 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
         .padding(Padding::horizontal(1));
     let mut lines = Vec::new();
     let width = usize::from(block.inner(area).width);
+    if let Some(waiting) = app.waiting.as_ref().filter(|w| w.step == step) {
+        let lines = super::proposal::lines(&waiting.proposal, width);
+        let text = Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false });
+        frame.render_widget(text.scroll((app.scroll, 0)), area);
+        return;
+    }
     if step == StepId::Prereqs {
         prereqs_lines(app, width, &mut lines);
     } else {

@@ -18,7 +18,12 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let lines: Vec<Line> = StepId::ALL
         .iter()
         .map(|step| {
-            let (mark, style) = theme::step_mark(app.step(*step).status, app.spinner);
+            let waiting = app.waiting.as_ref().is_some_and(|w| w.step == *step);
+            let (mark, style) = if waiting {
+                ("?", theme::busy())
+            } else {
+                theme::step_mark(app.step(*step).status, app.spinner)
+            };
             let selected = *step == app.selected;
             let title_style = if selected {
                 Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD)

@@ -144,3 +144,35 @@ pub fn prereqs_fail(app: &mut App, run_id: RunId) {
         ],
     );
 }
+
+/// The proposals of the tutorial fixture, as the app and dockerfile steps make them.
+pub fn tutorial_proposals() -> (
+    dashdeploy::pipeline::Proposal,
+    dashdeploy::pipeline::Proposal,
+) {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/apps/tutorial");
+    let analysis = dashdeploy::dashapp::analysis::analyze(&dir, None).unwrap();
+    let dockerfile =
+        dashdeploy::pipeline::dockerfile_step::propose(&dir, &analysis, "python:3.12-slim");
+    (
+        dashdeploy::pipeline::Proposal::AppFixes(Box::new(analysis)),
+        dashdeploy::pipeline::Proposal::Dockerfile(Box::new(dockerfile)),
+    )
+}
+
+/// The wizard with prerequisites done and `step` running as run 2, waiting on `proposal`.
+pub fn waiting_on(step: StepId, proposal: dashdeploy::pipeline::Proposal) -> App {
+    let mut app = started();
+    prereqs_pass(&mut app, 1);
+    for s in &StepId::ALL[1..step.index()] {
+        app.steps[s.index()].status = dashdeploy::pipeline::StepStatus::Done;
+    }
+    app.selected = step;
+    let commands = app.update(Input::Key(dashdeploy::app::Action::Activate), NOW);
+    assert_eq!(commands, vec![Command::Start { step, run_id: 2 }]);
+    feed(
+        &mut app,
+        vec![event(step, 2, EventKind::Proposal(proposal))],
+    );
+    app
+}

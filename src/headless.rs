@@ -1,0 +1,90 @@
+//! `dashdeploy deploy --yes`: the wizard's steps without the wizard, each
+//! proposal accepted, progress as plain lines on stderr, and with `--json` a
+//! summary on stdout.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use serde_json::json;
+
+use crate::pipeline::runner::{is_runnable, spawn_step};
+use crate::pipeline::{Answers, CheckState, EventKind, LogLevel, Settings, StepId};
+
+pub async fn deploy(settings: Settings, until: Option<StepId>, json: bool) -> ExitCode {
+    let until = until.unwrap_or(StepId::Monitor);
+    let settings = Arc::new(settings);
+    let mut results = Vec::new();
+    let mut ok = true;
+    for (i, step) in StepId::ALL.iter().copied().enumerate() {
+        if step > until {
+            break;
+        }
+        if !is_runnable(step) {
+            eprintln!(
+                "{}: not part of this version of dashdeploy yet; stopping here (use --until {} to end before it)",
+                step.id(),
+                StepId::from_index(i.saturating_sub(1))
+                    .unwrap_or(StepId::Prereqs)
+                    .id()
+            );
+            results.push(json!({"id": step.id(), "status": "not-available"}));
+            ok = false;
+            break;
+        }
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let handle = spawn_step(step, 1, settings.clone(), tx, Answers::AcceptAll);
+        let mut outcome = None;
+        while let Some(event) = rx.recv().await {
+            match event.kind {
+                EventKind::Log { level, text } => {
+                    let mark = match level {
+                        LogLevel::Info => "",
+                        LogLevel::Warn => "warning: ",
+                        LogLevel::Error => "error: ",
+                    };
+                    eprintln!("{}: {mark}{text}", step.id());
+                }
+                EventKind::Check { check, state } => {
+                    if let CheckState::Passed { summary, .. }
+                    | CheckState::Warning { summary, .. } = &state
+                    {
+                        eprintln!("{}: ✓ {}: {summary}", step.id(), check.title());
+                    }
+                }
+                EventKind::Finished(result) => {
+                    outcome = Some(result);
+                    break;
+                }
+                EventKind::AwsTarget { .. } | EventKind::Proposal(_) => {}
+            }
+        }
+        let _ = handle.await;
+        match outcome {
+            Some(Ok(summary)) => {
+                eprintln!("{}: done: {summary}", step.id());
+                results.push(json!({"id": step.id(), "status": "done", "summary": summary}));
+            }
+            Some(Err(failure)) => {
+                eprintln!("{}: FAILED: {}", step.id(), failure.message);
+                results
+                    .push(json!({"id": step.id(), "status": "failed", "error": failure.message}));
+                ok = false;
+                break;
+            }
+            None => {
+                eprintln!("{}: FAILED: the step stopped without a result", step.id());
+                results.push(json!({"id": step.id(), "status": "failed", "error": "stopped without a result"}));
+                ok = false;
+                break;
+            }
+        }
+    }
+    if json {
+        println!("{}", json!({"ok": ok, "steps": results}));
+    }
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}

@@ -1,0 +1,169 @@
+//! A step's proposal waiting for the user: the app's findings and fixes as
+//! coloured diffs, the choice of entry module, the Dockerfile and
+//! .dockerignore highlighted.
+
+use ratatui::text::{Line, Span};
+
+use crate::dashapp::analysis::Analysis;
+use crate::pipeline::{DockerfileProposal, Proposal};
+
+use super::theme;
+use super::wrap::wrap;
+
+pub fn lines(proposal: &Proposal, width: usize) -> Vec<Line<'static>> {
+    match proposal {
+        Proposal::ChooseEntry(candidates) => choose_entry(candidates),
+        Proposal::AppFixes(analysis) => app_fixes(analysis, width),
+        Proposal::Dockerfile(proposal) => dockerfile(proposal, width),
+    }
+}
+
+/// The keys that answer a proposal, for the key line.
+pub fn keys(proposal: &Proposal) -> &'static [(&'static str, &'static str)] {
+    match proposal {
+        Proposal::ChooseEntry(_) => &[("1-9", "choose"), ("↑↓", "select step"), ("q", "quit")],
+        Proposal::AppFixes(_) => &[
+            ("a", "accept"),
+            ("s", "skip"),
+            ("PgUp/PgDn", "scroll"),
+            ("q", "quit"),
+        ],
+        Proposal::Dockerfile(_) => &[
+            ("a", "accept"),
+            ("e", "edit in $EDITOR"),
+            ("g", "regenerate"),
+            ("PgUp/PgDn", "scroll"),
+            ("q", "quit"),
+        ],
+    }
+}
+
+fn choose_entry(candidates: &[String]) -> Vec<Line<'static>> {
+    let mut lines = vec![
+        Line::from("Several modules create and run a Dash app. Which one is the app to deploy?"),
+        Line::default(),
+    ];
+    for (i, file) in candidates.iter().enumerate().take(9) {
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {} ", i + 1), theme::key()),
+            Span::raw(file.clone()),
+        ]));
+    }
+    lines.push(Line::default());
+    lines.push(Line::from(Span::styled(
+        "The choice is saved as entry in dashdeploy.toml.",
+        theme::dim(),
+    )));
+    lines
+}
+
+fn bullet(
+    mark: &'static str,
+    style: ratatui::style::Style,
+    text: &str,
+    width: usize,
+) -> Vec<Line<'static>> {
+    wrap(text, width.saturating_sub(3))
+        .into_iter()
+        .enumerate()
+        .map(|(i, part)| {
+            let lead = if i == 0 {
+                format!(" {mark} ")
+            } else {
+                "   ".to_string()
+            };
+            Line::from(vec![Span::styled(lead, style), Span::styled(part, style)])
+        })
+        .collect()
+}
+
+fn app_fixes(analysis: &Analysis, width: usize) -> Vec<Line<'static>> {
+    let mut lines = vec![Line::from(vec![
+        Span::styled("Entry ", theme::dim()),
+        Span::styled(analysis.entry.clone(), theme::strong()),
+        Span::raw(format!("  (gunicorn serves {}:server)", analysis.module)),
+    ])];
+    for warning in &analysis.warnings {
+        lines.extend(bullet("!", theme::busy(), warning, width));
+    }
+    for path in &analysis.relative_paths {
+        let text = if path.exists {
+            format!(
+                "reads {} by a relative path: found; WORKDIR /app keeps it working",
+                path.path
+            )
+        } else {
+            format!(
+                "reads {} by a relative path: NOT in the app folder, so not in the image",
+                path.path
+            )
+        };
+        let style = if path.exists {
+            theme::dim()
+        } else {
+            theme::busy()
+        };
+        lines.extend(bullet("i", style, &text, width));
+    }
+    for secret in &analysis.secrets {
+        lines.extend(bullet(
+            "!",
+            theme::bad(),
+            &format!("{secret} holds secrets: kept out of the image"),
+            width,
+        ));
+    }
+    for fix in &analysis.fixes {
+        lines.push(Line::default());
+        lines.extend(bullet("→", theme::strong(), &fix.description, width));
+        lines.extend(diff_lines(&fix.diff));
+    }
+    lines
+}
+
+fn diff_lines(diff: &str) -> Vec<Line<'static>> {
+    diff.lines()
+        .map(|line| {
+            let style = if line.starts_with("+++") || line.starts_with("---") {
+                theme::strong()
+            } else if line.starts_with('+') {
+                theme::ok()
+            } else if line.starts_with('-') {
+                theme::bad()
+            } else if line.starts_with("@@") {
+                theme::key()
+            } else {
+                theme::dim()
+            };
+            Line::from(Span::styled(format!("  {line}"), style))
+        })
+        .collect()
+}
+
+fn dockerfile(proposal: &DockerfileProposal, width: usize) -> Vec<Line<'static>> {
+    let origin = if proposal.existing {
+        "the app's own Dockerfile, checked and kept as it is"
+    } else {
+        "generated for this app"
+    };
+    let mut lines = vec![Line::from(vec![
+        Span::styled("Dockerfile ", theme::strong()),
+        Span::styled(format!("({origin})"), theme::dim()),
+    ])];
+    for warning in &proposal.warnings {
+        lines.extend(bullet("!", theme::busy(), warning, width));
+    }
+    lines.extend(super::highlight::dockerfile(&proposal.dockerfile));
+    lines.push(Line::default());
+    let ignore_origin = if proposal.existing_ignore {
+        "the app's own"
+    } else {
+        "generated"
+    };
+    lines.push(Line::from(vec![
+        Span::styled(".dockerignore ", theme::strong()),
+        Span::styled(format!("({ignore_origin})"), theme::dim()),
+    ]));
+    lines.extend(super::highlight::dockerignore(&proposal.dockerignore));
+    lines
+}

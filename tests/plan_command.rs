@@ -1,0 +1,77 @@
+//! `dashdeploy plan`: the whole proposal as text or JSON, and nothing written.
+
+use std::process::Command;
+
+fn plan(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_dashdeploy"))
+        .arg("plan")
+        .args(args)
+        .env("DASHDEPLOY_STATE_DIR", std::env::temp_dir().join("dashdeploy-plan-test"))
+        .output()
+        .unwrap()
+}
+
+fn listing(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    for (path, _) in dashdeploy::sample::FILES {
+        out.push((path.to_string(), std::fs::read(dir.join(path)).unwrap()));
+    }
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    out.push(("<names>".into(), names.join(",").into_bytes()));
+    out
+}
+
+#[test]
+fn the_json_plan_has_every_field_and_writes_nothing() {
+    let work = tempfile::tempdir().unwrap();
+    let app = work.path().join("sales");
+    dashdeploy::sample::copy_to(&app).unwrap();
+    std::fs::write(app.join(".env"), "TOKEN=abc\n").unwrap();
+    let before = listing(&app);
+    let out = plan(&[app.to_str().unwrap(), "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["app"]["entry"], "dashapp.py");
+    let fixes = json["app"]["fixes"].as_array().unwrap();
+    let kinds: Vec<&str> = fixes.iter().map(|f| f["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["run-call", "add-server", "requirements"]);
+    for fix in fixes {
+        assert!(fix["file"].is_string() && fix["description"].is_string());
+        assert!(fix["diff"].as_str().unwrap().contains("@@"));
+    }
+    assert_eq!(json["app"]["relative_paths"][0]["path"], "datasets/sales.csv");
+    assert_eq!(json["app"]["relative_paths"][0]["exists"], true);
+    assert_eq!(json["app"]["secrets"], serde_json::json!([".env"]));
+    let dockerfile = json["dockerfile"].as_str().unwrap();
+    assert!(dockerfile.contains("CMD [\"gunicorn\", \"--bind\", \"0.0.0.0:8050\""), "{dockerfile}");
+    assert!(dockerfile.contains("\"dashapp:server\"]"), "{dockerfile}");
+    assert!(json["dockerignore"].as_str().unwrap().lines().any(|l| l == ".env"));
+    assert_eq!(listing(&app), before, "plan writes nothing");
+}
+
+#[test]
+fn the_text_plan_shows_the_diffs() {
+    let work = tempfile::tempdir().unwrap();
+    let app = work.path().join("sales");
+    dashdeploy::sample::copy_to(&app).unwrap();
+    let out = plan(&[app.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    assert!(text.contains("-    app.run_server(debug=True)\n+    app.run(host=\"0.0.0.0\", port=8050, debug=False)"), "{text}");
+    assert!(text.contains("Nothing was written."), "{text}");
+}
+
+#[test]
+fn a_folder_without_a_dash_app_says_what_was_looked_for() {
+    let work = tempfile::tempdir().unwrap();
+    std::fs::write(work.path().join("tool.py"), "print('hello')\n").unwrap();
+    let out = plan(&[work.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("No Dash app in"), "{err}");
+    assert!(err.contains("creates `Dash(...)`"), "{err}");
+}
