@@ -2,28 +2,17 @@
 //! says what is wrong, and no file in the folder changes (even with every
 //! proposal accepted).
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use dashdeploy::aws::AwsTarget;
-use dashdeploy::docker::DockerTarget;
 use dashdeploy::pipeline::runner::{Reporter, run_step};
 use dashdeploy::pipeline::{Answers, Settings, StepId};
 
 fn settings(dir: &Path) -> Settings {
-    Settings {
-        app_dir: Some(dir.to_path_buf()),
-        aws: AwsTarget::default(),
-        docker: DockerTarget::new("unix:///nonexistent.sock"),
-        name: None,
-        base_image: None,
-        cpu: 512,
-        memory: 1024,
-        arch: None,
-        desired_count: 1,
-        allow_from: None,
-    }
+    common::settings(Some(dir), "unix:///nonexistent.sock")
 }
 
 /// Every file under `dir` with its bytes (symlinks by their target).

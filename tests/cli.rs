@@ -47,7 +47,10 @@ fn help_lists_the_shared_options() {
     assert!(help.contains("  plan "), "{help}");
     assert!(help.contains("  deploy "), "{help}");
     for later in ["  status ", "  logs ", "  destroy "] {
-        assert!(!help.contains(later), "{later} listed before it works:\n{help}");
+        assert!(
+            !help.contains(later),
+            "{later} listed before it works:\n{help}"
+        );
     }
 }
 
@@ -81,9 +84,18 @@ fn bad_arguments_exit_2_with_a_reason() {
     refused(&["--allow-from", "10.0.0.1/8"], "the network is 10.0.0.0/8");
     refused(&["--base-image", "python 3"], "not a Docker image name");
     refused(&["--no-such-flag"], "unexpected argument '--no-such-flag'");
-    refused(&["deploy", "."], "the following required arguments were not provided:\n  --yes");
-    refused(&["deploy", ".", "--yes", "--until", "launch"], "unknown step 'launch': expected one of prereqs, app");
-    refused(&["plan", "/no/such/folder"], "the folder /no/such/folder does not exist");
+    refused(
+        &["deploy", "."],
+        "the following required arguments were not provided:\n  --yes",
+    );
+    refused(
+        &["deploy", ".", "--yes", "--until", "launch"],
+        "unknown step 'launch': expected one of prereqs, app",
+    );
+    refused(
+        &["plan", "/no/such/folder"],
+        "the folder /no/such/folder does not exist",
+    );
 }
 
 #[test]

@@ -6,7 +6,10 @@ fn plan(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_dashdeploy"))
         .arg("plan")
         .args(args)
-        .env("DASHDEPLOY_STATE_DIR", std::env::temp_dir().join("dashdeploy-plan-test"))
+        .env(
+            "DASHDEPLOY_STATE_DIR",
+            std::env::temp_dir().join("dashdeploy-plan-test"),
+        )
         .output()
         .unwrap()
 }
@@ -33,7 +36,11 @@ fn the_json_plan_has_every_field_and_writes_nothing() {
     std::fs::write(app.join(".env"), "TOKEN=abc\n").unwrap();
     let before = listing(&app);
     let out = plan(&[app.to_str().unwrap(), "--json"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["app"]["entry"], "dashapp.py");
     let fixes = json["app"]["fixes"].as_array().unwrap();
@@ -43,13 +50,25 @@ fn the_json_plan_has_every_field_and_writes_nothing() {
         assert!(fix["file"].is_string() && fix["description"].is_string());
         assert!(fix["diff"].as_str().unwrap().contains("@@"));
     }
-    assert_eq!(json["app"]["relative_paths"][0]["path"], "datasets/sales.csv");
+    assert_eq!(
+        json["app"]["relative_paths"][0]["path"],
+        "datasets/sales.csv"
+    );
     assert_eq!(json["app"]["relative_paths"][0]["exists"], true);
     assert_eq!(json["app"]["secrets"], serde_json::json!([".env"]));
     let dockerfile = json["dockerfile"].as_str().unwrap();
-    assert!(dockerfile.contains("CMD [\"gunicorn\", \"--bind\", \"0.0.0.0:8050\""), "{dockerfile}");
+    assert!(
+        dockerfile.contains("CMD [\"gunicorn\", \"--bind\", \"0.0.0.0:8050\""),
+        "{dockerfile}"
+    );
     assert!(dockerfile.contains("\"dashapp:server\"]"), "{dockerfile}");
-    assert!(json["dockerignore"].as_str().unwrap().lines().any(|l| l == ".env"));
+    assert!(
+        json["dockerignore"]
+            .as_str()
+            .unwrap()
+            .lines()
+            .any(|l| l == ".env")
+    );
     assert_eq!(listing(&app), before, "plan writes nothing");
 }
 

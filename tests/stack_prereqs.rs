@@ -7,9 +7,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::stack;
-use dashdeploy::aws::AwsTarget;
 use dashdeploy::docker::{DockerTarget, engine};
-use dashdeploy::pipeline::{CheckId, CheckState, EventKind, Settings, StepId, runner};
+use dashdeploy::pipeline::{CheckId, CheckState, EventKind, StepId, runner};
 
 #[tokio::test]
 async fn the_docker_check_reports_the_engine_and_its_api() {
@@ -29,18 +28,7 @@ async fn the_docker_check_reports_the_engine_and_its_api() {
 #[tokio::test]
 async fn the_whole_step_passes_and_names_account_region_and_engine() {
     let stack = stack::require();
-    let settings = Settings {
-        app_dir: None,
-        aws: AwsTarget::default(),
-        docker: DockerTarget::new(&stack.docker_host),
-        name: None,
-        base_image: None,
-        cpu: 512,
-        memory: 1024,
-        arch: None,
-        desired_count: 1,
-        allow_from: None,
-    };
+    let settings = common::settings(None, &stack.docker_host);
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let handle = runner::spawn_step(
         StepId::Prereqs,

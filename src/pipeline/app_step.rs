@@ -29,11 +29,20 @@ pub fn app_dir(settings: &Settings) -> Result<PathBuf, StepFailure> {
 }
 
 /// Analyses off the async threads (it reads the whole folder).
-pub async fn analyze_blocking(dir: &Path, entry: Option<String>) -> Result<Analysis, StepFailure> {
+async fn analyze_off_thread(
+    dir: &Path,
+    entry: Option<String>,
+) -> Result<Result<Analysis, AnalysisError>, StepFailure> {
     let dir = dir.to_path_buf();
     tokio::task::spawn_blocking(move || analyze(&dir, entry.as_deref()))
         .await
-        .map_err(|e| StepFailure::new(format!("the analysis stopped unexpectedly: {e}")))?
+        .map_err(|e| StepFailure::new(format!("the analysis stopped unexpectedly: {e}")))
+}
+
+/// The analysis, or its failure as the step's.
+pub async fn analyze_blocking(dir: &Path, entry: Option<String>) -> Result<Analysis, StepFailure> {
+    analyze_off_thread(dir, entry)
+        .await?
         .map_err(|e| StepFailure::new(e.to_string()))
 }
 
@@ -46,11 +55,7 @@ pub async fn run(
     let mut config = config::load(&dir).map_err(StepFailure::new)?;
     let mut entry = config.entry.clone();
     let analysis = loop {
-        let dir_owned = dir.clone();
-        let chosen = entry.clone();
-        let result = tokio::task::spawn_blocking(move || analyze(&dir_owned, chosen.as_deref()))
-            .await
-            .map_err(|e| StepFailure::new(format!("the analysis stopped unexpectedly: {e}")))?;
+        let result = analyze_off_thread(&dir, entry.clone()).await?;
         match result {
             Ok(analysis) => break analysis,
             Err(AnalysisError::Ambiguous(candidates)) if entry.is_none() => {

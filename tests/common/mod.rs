@@ -176,3 +176,22 @@ pub fn waiting_on(step: StepId, proposal: dashdeploy::pipeline::Proposal) -> App
     );
     app
 }
+
+/// Default choices for an app folder and a Docker address.
+pub fn settings(
+    app_dir: Option<&std::path::Path>,
+    docker_host: &str,
+) -> dashdeploy::pipeline::Settings {
+    dashdeploy::pipeline::Settings {
+        app_dir: app_dir.map(|d| d.to_path_buf()),
+        aws: dashdeploy::aws::AwsTarget::default(),
+        docker: dashdeploy::docker::DockerTarget::new(docker_host),
+        name: None,
+        base_image: None,
+        cpu: 512,
+        memory: 1024,
+        arch: None,
+        desired_count: 1,
+        allow_from: None,
+    }
+}
