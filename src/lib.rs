@@ -13,6 +13,7 @@ pub mod dashapp;
 pub mod docker;
 pub mod fargate;
 pub mod headless;
+pub mod http_probe;
 pub mod logging;
 pub mod pipeline;
 pub mod plan;
