@@ -156,6 +156,7 @@ impl SharedOptions {
             arch: self.arch,
             desired_count: self.desired_count.unwrap_or(1),
             allow_from: self.allow_from,
+            needs_aws: true,
         }
     }
 }

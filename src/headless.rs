@@ -12,6 +12,8 @@ use crate::pipeline::{Answers, CheckState, EventKind, LogLevel, Settings, StepId
 
 pub async fn deploy(settings: Settings, until: Option<StepId>, json: bool) -> ExitCode {
     let until = until.unwrap_or(StepId::Monitor);
+    let mut settings = settings;
+    settings.needs_aws = until >= StepId::Registry;
     let settings = Arc::new(settings);
     let mut results = Vec::new();
     let mut ok = true;
@@ -55,7 +57,9 @@ pub async fn deploy(settings: Settings, until: Option<StepId>, json: bool) -> Ex
                     outcome = Some(result);
                     break;
                 }
-                EventKind::AwsTarget { .. } | EventKind::Proposal(_) => {}
+                EventKind::Progress { .. }
+                | EventKind::AwsTarget { .. }
+                | EventKind::Proposal(_) => {}
             }
         }
         let _ = handle.await;

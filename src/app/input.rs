@@ -72,6 +72,8 @@ pub enum Command {
         run_id: RunId,
         text: String,
     },
+    /// Stop a running step now (its container, if any, is removed).
+    Cancel { step: StepId },
     /// Copy the bundled sample app into this new folder.
     CopySample { dest: PathBuf },
     /// Stop everything that runs, give the terminal back, exit.

@@ -8,4 +8,4 @@ mod state;
 mod update;
 
 pub use input::{Action, Command, Input};
-pub use state::{App, AppInit, LOG_CAPACITY, LogLine, Overlay, StepState, Waiting};
+pub use state::{App, AppInit, LOG_CAPACITY, LogLine, Overlay, Progress, StepState, Waiting};

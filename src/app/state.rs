@@ -47,6 +47,16 @@ pub struct Waiting {
     pub proposal: Proposal,
 }
 
+/// How far the running step is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Progress {
+    pub step: StepId,
+    pub label: String,
+    pub done: u64,
+    pub total: u64,
+    pub elapsed_ms: u64,
+}
+
 /// What covers the step panels, if anything.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Overlay {
@@ -86,6 +96,8 @@ pub struct App {
     pub waiting: Option<Waiting>,
     /// Lines the middle panel is scrolled down by.
     pub scroll: u16,
+    /// The latest progress of the running step.
+    pub progress: Option<Progress>,
     pub app_dir: Option<PathBuf>,
     pub app_name: Option<String>,
     pub credentials: String,
@@ -116,6 +128,7 @@ impl App {
             overlay,
             waiting: None,
             scroll: 0,
+            progress: None,
             app_dir: init.app_dir,
             app_name: init.app_name,
             credentials: init.credentials,

@@ -120,8 +120,24 @@ impl App {
                 Vec::new()
             }
             Action::Quit | Action::Interrupt => self.ask_to_quit(),
-            Action::Yes | Action::No | Action::Back => Vec::new(),
+            Action::Back => self.cancel(now),
+            Action::Yes | Action::No => Vec::new(),
         }
+    }
+
+    /// Esc: stop the selected running step.
+    fn cancel(&mut self, now: &str) -> Vec<Command> {
+        let step = self.selected;
+        if self.step(step).status != StepStatus::Running {
+            return Vec::new();
+        }
+        self.clear_waiting(step);
+        let state = self.step_mut(step);
+        state.status = StepStatus::Failed;
+        state.run_id = None;
+        state.error = Some("Cancelled. Press r to run it again.".into());
+        self.push_log(now, LogLevel::Warn, format!("{} cancelled", step.title()));
+        vec![Command::Cancel { step }]
     }
 
     fn select(&mut self, step: StepId) {
@@ -152,6 +168,7 @@ impl App {
                     text: proposal.dockerfile.clone(),
                 }];
             }
+            (Proposal::LocalTestUp { .. }, Action::Accept) => Answer::Accept,
             (Proposal::ChooseEntry(candidates), Action::Choose(n))
                 if (1..=candidates.len()).contains(&n) =>
             {
@@ -179,6 +196,13 @@ impl App {
     fn activate(&mut self, now: &str) -> Vec<Command> {
         let step = self.selected;
         match self.step(step).status {
+            StepStatus::Running
+                if self.waiting.as_ref().is_some_and(|w| {
+                    w.step == step && matches!(w.proposal, Proposal::LocalTestUp { .. })
+                }) =>
+            {
+                self.answer(Action::Accept, now)
+            }
             StepStatus::Running => {
                 let text = if self.waiting.as_ref().is_some_and(|w| w.step == step) {
                     format!(
@@ -277,6 +301,7 @@ impl App {
             self.waiting = None;
         }
         self.scroll = 0;
+        self.progress = None;
         let state = self.step_mut(step);
         state.status = StepStatus::Running;
         state.run_id = Some(run_id);
@@ -309,6 +334,20 @@ impl App {
             } => {
                 self.credentials = credentials;
                 self.region = Some(region);
+            }
+            EventKind::Progress {
+                label,
+                done,
+                total,
+                elapsed_ms,
+            } => {
+                self.progress = Some(crate::app::Progress {
+                    step: event.step,
+                    label,
+                    done,
+                    total,
+                    elapsed_ms,
+                });
             }
             EventKind::Proposal(proposal) => {
                 self.waiting = Some(Waiting {
@@ -352,6 +391,9 @@ impl App {
     fn clear_waiting(&mut self, step: StepId) {
         if self.waiting.as_ref().is_some_and(|w| w.step == step) {
             self.waiting = None;
+        }
+        if self.progress.as_ref().is_some_and(|p| p.step == step) {
+            self.progress = None;
         }
     }
 

@@ -18,6 +18,8 @@ pub enum Proposal {
     AppFixes(Box<Analysis>),
     /// The Dockerfile and .dockerignore to use.
     Dockerfile(Box<DockerfileProposal>),
+    /// The app answers locally at `url`; the container goes when the user continues.
+    LocalTestUp { url: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -24,6 +24,13 @@ pub enum EventKind {
     /// Whose credentials (`profile default`, `env credentials`) and the
     /// region the chain settled on.
     AwsTarget { credentials: String, region: String },
+    /// How far a long step is: `done` of `total` (build instructions).
+    Progress {
+        label: String,
+        done: u64,
+        total: u64,
+        elapsed_ms: u64,
+    },
     /// The step waits for the user's answer to this.
     Proposal(super::ask::Proposal),
     /// The step ended: `Ok` with a one-line summary, or what went wrong.

@@ -4,8 +4,10 @@
 
 pub mod app_step;
 pub mod ask;
+pub mod build_step;
 pub mod dockerfile_step;
 pub mod event;
+pub mod local_test_step;
 pub mod prereqs;
 pub mod runner;
 pub mod settings;

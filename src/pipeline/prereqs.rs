@@ -13,7 +13,8 @@ use super::settings::Settings;
 #[derive(Debug, Clone)]
 pub struct PrereqsFacts {
     pub engine: Result<EngineInfo, DockerError>,
-    pub identity: Result<Identity, AwsError>,
+    /// None when AWS is not needed (building and testing locally only).
+    pub identity: Option<Result<Identity, AwsError>>,
 }
 
 pub async fn run(settings: &Settings, reporter: &Reporter) -> Result<String, StepFailure> {
@@ -46,6 +47,16 @@ pub async fn run(settings: &Settings, reporter: &Reporter) -> Result<String, Ste
         result
     };
     let aws_check = async {
+        if !settings.needs_aws {
+            reporter.check(
+                CheckId::Aws,
+                CheckState::Passed {
+                    summary: "not needed: this run stops before the registry step".into(),
+                    lines: Vec::new(),
+                },
+            );
+            return None;
+        }
         let result = aws::identity::resolve(&settings.aws)
             .await
             .map(|(_, identity)| identity);
@@ -57,7 +68,7 @@ pub async fn run(settings: &Settings, reporter: &Reporter) -> Result<String, Ste
             );
         }
         reporter.check(CheckId::Aws, aws_state(&result));
-        result
+        Some(result)
     };
     let (engine, identity) = tokio::join!(docker_check, aws_check);
     let facts = PrereqsFacts { engine, identity };
@@ -74,12 +85,16 @@ fn outcome(facts: &PrereqsFacts, reporter: &Reporter) -> Result<String, StepFail
         reporter.log(LogLevel::Error, format!("docker: {e}"));
         missing.push("the Docker engine");
     }
-    if let Err(e) = &facts.identity {
+    if let Some(Err(e)) = &facts.identity {
         reporter.log(LogLevel::Error, format!("aws: {e}"));
         missing.push("AWS credentials");
     }
     match (&facts.engine, &facts.identity) {
-        (Ok(engine), Ok(identity)) => {
+        (Ok(engine), None) => Ok(format!(
+            "Docker {} · {} · AWS not needed",
+            engine.version, engine.arch
+        )),
+        (Ok(engine), Some(Ok(identity))) => {
             if identity.is_root() {
                 reporter.log(
                     LogLevel::Warn,

@@ -68,7 +68,10 @@ impl Reporter {
 /// The steps this build of dashdeploy can run. The others are listed in the
 /// wizard with what they will do, and refuse to start.
 pub fn is_runnable(step: StepId) -> bool {
-    matches!(step, StepId::Prereqs | StepId::App | StepId::Dockerfile)
+    matches!(
+        step,
+        StepId::Prereqs | StepId::App | StepId::Dockerfile | StepId::Build | StepId::LocalTest
+    )
 }
 
 /// Runs one step in its own task; its events go to `tx`, ending with
@@ -98,6 +101,8 @@ pub async fn run_step(
         StepId::Prereqs => super::prereqs::run(settings, reporter).await,
         StepId::App => super::app_step::run(settings, reporter, answers).await,
         StepId::Dockerfile => super::dockerfile_step::run(settings, reporter, answers).await,
+        StepId::Build => super::build_step::run(settings, reporter).await,
+        StepId::LocalTest => super::local_test_step::run(settings, reporter, answers).await,
         other => Err(StepFailure::new(format!(
             "The {} step is not part of this version of dashdeploy yet.",
             other.title()

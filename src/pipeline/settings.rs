@@ -21,6 +21,9 @@ pub struct Settings {
     pub arch: Option<Arch>,
     pub desired_count: u32,
     pub allow_from: Option<Cidr>,
+    /// AWS is checked by the prerequisites (not when only building and
+    /// testing locally).
+    pub needs_aws: bool,
 }
 
 impl Settings {

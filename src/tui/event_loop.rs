@@ -37,6 +37,7 @@ pub async fn run(
         steps: HashMap::new(),
         answers: HashMap::new(),
         edit: None,
+        local_test: None,
         settings,
         pipeline_tx,
         side_tx,
@@ -100,7 +101,27 @@ pub async fn run(
         }
     }
     jobs.stop_all();
+    if let Some(settings) = jobs.local_test.take() {
+        remove_local_test_containers(&settings).await;
+    }
     Ok(())
+}
+
+/// Removes the local test's container(s), bounded in time; on failure the
+/// next local test removes them.
+async fn remove_local_test_containers(settings: &Settings) {
+    let name = crate::pipeline::build_step::image_name(settings);
+    let cleanup = async {
+        let (docker, _) = crate::docker::engine::connect(&settings.docker)
+            .await
+            .map_err(|e| e.to_string())?;
+        crate::docker::local_run::remove_leftovers(&docker, &name).await
+    };
+    match tokio::time::timeout(Duration::from_secs(10), cleanup).await {
+        Ok(Ok(n)) => tracing::info!("removed {n} local test container(s)"),
+        Ok(Err(e)) => tracing::warn!("local test containers not removed: {e}"),
+        Err(_) => tracing::warn!("local test containers not removed within 10 s"),
+    }
 }
 
 /// A terminal event as wizard input; a resize needs only a redraw.
@@ -123,6 +144,8 @@ struct Jobs {
     answers: HashMap<StepId, (RunId, mpsc::UnboundedSender<Answer>)>,
     /// An edit to run once the loop can hand the terminal over.
     edit: Option<(StepId, RunId, String)>,
+    /// The settings the local test last ran with: its containers go at quit.
+    local_test: Option<Arc<Settings>>,
     settings: Arc<Settings>,
     pipeline_tx: mpsc::UnboundedSender<PipelineEvent>,
     side_tx: mpsc::UnboundedSender<Input>,
@@ -141,10 +164,14 @@ impl Jobs {
                         settings.app_dir = app.app_dir.clone();
                     }
                     let (answer_tx, answer_rx) = mpsc::unbounded_channel();
+                    let settings = Arc::new(settings);
+                    if step == StepId::LocalTest {
+                        self.local_test = Some(settings.clone());
+                    }
                     let handle = runner::spawn_step(
                         step,
                         run_id,
-                        Arc::new(settings),
+                        settings,
                         self.pipeline_tx.clone(),
                         Answers::Channel(answer_rx),
                     );
@@ -157,6 +184,20 @@ impl Jobs {
                     answer,
                 } => self.answer(step, run_id, answer),
                 Command::Edit { step, run_id, text } => self.edit = Some((step, run_id, text)),
+                Command::Cancel { step } => {
+                    if let Some(handle) = self.steps.remove(&step) {
+                        handle.abort();
+                    }
+                    self.answers.remove(&step);
+                    if let Some(settings) = self
+                        .local_test
+                        .clone()
+                        .filter(|_| step == StepId::LocalTest)
+                    {
+                        // An aborted local test cannot remove its container itself.
+                        tokio::spawn(async move { remove_local_test_containers(&settings).await });
+                    }
+                }
                 Command::CopySample { dest } => {
                     let tx = self.side_tx.clone();
                     tokio::task::spawn_blocking(move || {

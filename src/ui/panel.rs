@@ -84,10 +84,25 @@ fn prereqs_lines(app: &App, width: usize, lines: &mut Vec<Line<'static>>) {
 fn status_lines(app: &App, step: StepId, lines: &mut Vec<Line<'static>>) {
     let state = app.step(step);
     match state.status {
-        StepStatus::Running => lines.push(Line::from(Span::styled(
-            format!("{} running…", theme::spinner(app.spinner)),
-            theme::busy(),
-        ))),
+        StepStatus::Running => {
+            lines.push(Line::from(Span::styled(
+                format!("{} running…", theme::spinner(app.spinner)),
+                theme::busy(),
+            )));
+            if let Some(progress) = app.progress.as_ref().filter(|p| p.step == step) {
+                lines.push(Line::from(progress.label.clone()));
+                lines.push(Line::from(vec![
+                    Span::styled(bar(progress.done, progress.total, 30), theme::busy()),
+                    Span::raw(format!(
+                        " {}/{} · {:.1} s",
+                        progress.done,
+                        progress.total,
+                        progress.elapsed_ms as f64 / 1000.0
+                    )),
+                ]));
+            }
+            lines.push(key_hint("Esc", "cancel"));
+        }
         StepStatus::Done => {
             let summary = state.summary.clone().unwrap_or_default();
             lines.push(Line::from(Span::styled(
@@ -119,6 +134,16 @@ fn status_lines(app: &App, step: StepId, lines: &mut Vec<Line<'static>>) {
             }
         }
     }
+}
+
+/// A text progress bar `width` cells wide.
+fn bar(done: u64, total: u64, width: usize) -> String {
+    let filled = if total == 0 {
+        0
+    } else {
+        ((done.min(total) as f64 / total as f64) * width as f64).round() as usize
+    };
+    format!("{}{}", "█".repeat(filled), "░".repeat(width - filled))
 }
 
 fn key_hint(key: &'static str, what: &'static str) -> Line<'static> {

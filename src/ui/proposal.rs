@@ -15,6 +15,20 @@ pub fn lines(proposal: &Proposal, width: usize) -> Vec<Line<'static>> {
         Proposal::ChooseEntry(candidates) => choose_entry(candidates),
         Proposal::AppFixes(analysis) => app_fixes(analysis, width),
         Proposal::Dockerfile(proposal) => dockerfile(proposal, width),
+        Proposal::LocalTestUp { url } => vec![
+            Line::from(vec![
+                Span::styled("✓ ", theme::ok()),
+                Span::raw("The app answers with a Dash page at "),
+                Span::styled(url.clone(), theme::strong()),
+            ]),
+            Line::default(),
+            Line::from("Open it in your browser to look; it runs until you continue."),
+            Line::default(),
+            Line::from(vec![
+                Span::styled("⏎ / a", theme::key()),
+                Span::raw(" stop it and continue"),
+            ]),
+        ],
     }
 }
 
@@ -26,6 +40,11 @@ pub fn keys(proposal: &Proposal) -> &'static [(&'static str, &'static str)] {
             ("a", "accept"),
             ("s", "skip"),
             ("PgUp/PgDn", "scroll"),
+            ("q", "quit"),
+        ],
+        Proposal::LocalTestUp { .. } => &[
+            ("⏎/a", "stop it and continue"),
+            ("Esc", "cancel"),
             ("q", "quit"),
         ],
         Proposal::Dockerfile(_) => &[

@@ -1,0 +1,132 @@
+//! The `local-test` step: the built image run on this machine, asked for
+//! its page until it answers with a Dash page (bounded), its log shown, and
+//! the container removed afterwards, whatever happened.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt;
+
+use crate::docker::{engine, local_run};
+use crate::http_probe;
+
+use super::ask::{Answers, Proposal};
+use super::build_step::image_name;
+use super::event::{LogLevel, StepFailure};
+use super::runner::Reporter;
+use super::settings::Settings;
+
+/// How long the app may take to answer.
+const WAIT: Duration = Duration::from_secs(60);
+const POLL: Duration = Duration::from_millis(500);
+const LOG_KEPT: usize = 40;
+
+pub async fn run(
+    settings: &Settings,
+    reporter: &Reporter,
+    answers: &mut Answers,
+) -> Result<String, StepFailure> {
+    let (docker, _) = engine::connect(&settings.docker)
+        .await
+        .map_err(|e| StepFailure::new(e.to_string()))?;
+    let name = image_name(settings);
+    let image = format!("{name}:latest");
+    let removed = local_run::remove_leftovers(&docker, &name)
+        .await
+        .map_err(StepFailure::new)?;
+    if removed > 0 {
+        reporter.log(
+            LogLevel::Info,
+            format!("removed {removed} container(s) left by an earlier local test"),
+        );
+    }
+    let running = local_run::start(&docker, &image, &name)
+        .await
+        .map_err(|e| StepFailure::new(format!("{e}. Has the Build step made {image}?")))?;
+    let url = format!("http://127.0.0.1:{}/", running.port);
+    reporter.log(LogLevel::Info, format!("running {image} at {url}"));
+
+    let log: Arc<Mutex<VecDeque<String>>> = Arc::new(Mutex::new(VecDeque::new()));
+    let follower = {
+        let log = log.clone();
+        let reporter = reporter.clone();
+        let mut lines = Box::pin(local_run::follow_logs(&docker, &running.id));
+        tokio::spawn(async move {
+            while let Some(line) = lines.next().await {
+                reporter.log(LogLevel::Info, format!("app | {line}"));
+                if let Ok(mut kept) = log.lock() {
+                    if kept.len() == LOG_KEPT {
+                        kept.pop_front();
+                    }
+                    kept.push_back(line);
+                }
+            }
+        })
+    };
+    let outcome = wait_for_page(&docker, &running, &log).await;
+    let result = match outcome {
+        Ok(probe) => {
+            reporter.log(
+                LogLevel::Info,
+                format!(
+                    "{url} answered {} with a Dash page in {} ms",
+                    probe.status,
+                    probe.latency.as_millis()
+                ),
+            );
+            // Let the user look before the container goes.
+            answers
+                .ask(reporter, Proposal::LocalTestUp { url: url.clone() })
+                .await
+                .map(|_| {
+                    format!(
+                        "answered 200 with a Dash page in {} ms at {url}",
+                        probe.latency.as_millis()
+                    )
+                })
+        }
+        Err(failure) => Err(StepFailure::new(failure)),
+    };
+    follower.abort();
+    local_run::remove(&docker, &running.id)
+        .await
+        .map_err(StepFailure::new)?;
+    reporter.log(LogLevel::Info, "the local test container is removed");
+    result
+}
+
+/// Polls until a Dash page answers, the container dies, or time runs out.
+async fn wait_for_page(
+    docker: &bollard::Docker,
+    running: &local_run::Running,
+    log: &Arc<Mutex<VecDeque<String>>>,
+) -> Result<http_probe::Probe, String> {
+    let deadline = Instant::now() + WAIT;
+    let mut last_answer = None;
+    let snapshot = || {
+        log.lock()
+            .map(|l| l.iter().cloned().collect::<Vec<_>>())
+            .unwrap_or_default()
+    };
+    loop {
+        match http_probe::get("127.0.0.1", running.port, "/", Duration::from_secs(5)).await {
+            Ok(probe) if probe.status == 200 && probe.is_dash_page() => return Ok(probe),
+            Ok(probe) => last_answer = Some((probe.status, probe.is_dash_page())),
+            Err(_) => {}
+        }
+        if let Some(code) = local_run::exit_code(docker, &running.id).await? {
+            // Give the log follower a moment to catch the last lines.
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            return Err(local_run::diagnose(&snapshot(), Some(code), last_answer));
+        }
+        if Instant::now() >= deadline {
+            return Err(format!(
+                "{} (waited {} s)",
+                local_run::diagnose(&snapshot(), None, last_answer),
+                WAIT.as_secs()
+            ));
+        }
+        tokio::time::sleep(POLL).await;
+    }
+}
