@@ -204,3 +204,39 @@ fn choose_the_entry_module() {
     );
     insta::assert_snapshot!(render(&app, 100, 30));
 }
+
+#[test]
+fn build_in_progress() {
+    let mut app = started();
+    prereqs_pass(&mut app, 1);
+    for step in [StepId::App, StepId::Dockerfile] {
+        app.steps[step.index()].status = StepStatus::Done;
+    }
+    app.selected = StepId::Build;
+    app.update(Input::Key(Action::Activate), NOW);
+    feed(
+        &mut app,
+        vec![event(
+            StepId::Build,
+            2,
+            dashdeploy::pipeline::EventKind::Progress {
+                label: "Step 5/11 : RUN pip install --no-cache-dir -r requirements.txt".into(),
+                done: 5,
+                total: 11,
+                elapsed_ms: 12_300,
+            },
+        )],
+    );
+    insta::assert_snapshot!(render(&app, 100, 30));
+}
+
+#[test]
+fn local_test_answering() {
+    let app = waiting_on(
+        StepId::LocalTest,
+        dashdeploy::pipeline::Proposal::LocalTestUp {
+            url: "http://127.0.0.1:40123/".into(),
+        },
+    );
+    insta::assert_snapshot!(render(&app, 100, 30));
+}

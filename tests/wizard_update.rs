@@ -148,10 +148,10 @@ fn enter_on_a_done_step_continues_and_on_a_blocked_step_explains() {
 fn steps_not_in_this_version_refuse_to_start() {
     let mut app = started();
     prereqs_pass(&mut app, 1);
-    for step in [StepId::App, StepId::Dockerfile] {
+    for step in [StepId::App, StepId::Dockerfile, StepId::Build, StepId::LocalTest] {
         app.steps[step.index()].status = StepStatus::Done;
     }
-    app.selected = StepId::Build;
+    app.selected = StepId::Registry;
     let commands = app.update(Input::Key(Action::Activate), NOW);
     assert!(commands.is_empty());
     let last = app.log.back().unwrap();
@@ -398,6 +398,92 @@ fn a_retry_drops_the_old_proposal() {
         vec![Command::Start {
             step: StepId::App,
             run_id: 3
+        }]
+    );
+}
+
+#[test]
+fn esc_cancels_a_running_step_and_r_runs_it_again() {
+    let mut app = started();
+    let commands = app.update(Input::Key(Action::Back), NOW);
+    assert_eq!(
+        commands,
+        vec![Command::Cancel {
+            step: StepId::Prereqs
+        }]
+    );
+    assert_eq!(app.step(StepId::Prereqs).status, StepStatus::Failed);
+    assert!(!app.is_busy());
+    // Late events of the cancelled run are dropped.
+    prereqs_pass(&mut app, 1);
+    assert_eq!(app.step(StepId::Prereqs).status, StepStatus::Failed);
+    assert_eq!(
+        app.update(Input::Key(Action::Retry), NOW),
+        vec![Command::Start {
+            step: StepId::Prereqs,
+            run_id: 2
+        }]
+    );
+    // Esc on a step that does not run does nothing.
+    prereqs_pass(&mut app, 2);
+    assert!(app.update(Input::Key(Action::Back), NOW).is_empty());
+}
+
+#[test]
+fn build_progress_is_kept_for_the_panel_until_the_step_ends() {
+    let mut app = started();
+    feed(
+        &mut app,
+        vec![event(
+            StepId::Prereqs,
+            1,
+            EventKind::Progress {
+                label: "Step 4/9 : RUN pip install -r requirements.txt".into(),
+                done: 4,
+                total: 9,
+                elapsed_ms: 12_300,
+            },
+        )],
+    );
+    let progress = app.progress.clone().unwrap();
+    assert_eq!((progress.done, progress.total), (4, 9));
+    prereqs_pass(&mut app, 1);
+    assert!(app.progress.is_none());
+}
+
+#[test]
+fn enter_stops_the_local_test_once_the_user_has_looked() {
+    use dashdeploy::pipeline::{Answer, Proposal};
+    let mut app = started();
+    prereqs_pass(&mut app, 1);
+    for step in [StepId::App, StepId::Dockerfile, StepId::Build] {
+        app.steps[step.index()].status = StepStatus::Done;
+    }
+    app.selected = StepId::LocalTest;
+    let start = app.update(Input::Key(Action::Activate), NOW);
+    assert_eq!(
+        start,
+        vec![Command::Start {
+            step: StepId::LocalTest,
+            run_id: 2
+        }]
+    );
+    feed(
+        &mut app,
+        vec![event(
+            StepId::LocalTest,
+            2,
+            EventKind::Proposal(Proposal::LocalTestUp {
+                url: "http://127.0.0.1:40123/".into(),
+            }),
+        )],
+    );
+    assert_eq!(
+        app.update(Input::Key(Action::Activate), NOW),
+        vec![Command::Answer {
+            step: StepId::LocalTest,
+            run_id: 2,
+            answer: Answer::Accept
         }]
     );
 }

@@ -193,5 +193,6 @@ pub fn settings(
         arch: None,
         desired_count: 1,
         allow_from: None,
+        needs_aws: true,
     }
 }

@@ -1,0 +1,416 @@
+//! The build and local-test steps against the test stack's engine: the
+//! bundled sample and two fixtures build and answer; a failing instruction
+//! and a crash at import end the steps with their sentences and a retry
+//! after the fix succeeds; `.dockerignore` decides what the image holds;
+//! cancelling leaves no container; a stopped engine is a clear failure.
+//!
+//! Needs `scripts/test-stack up`; fails, never skips, without it.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use common::stack::{self, Stack};
+use dashdeploy::pipeline::runner::{Reporter, run_step, spawn_step};
+use dashdeploy::pipeline::{Answers, EventKind, Settings, StepId};
+
+fn settings(stack: &Stack, app: &Path) -> Settings {
+    let mut settings = common::settings(Some(app), &stack.docker_host);
+    settings.base_image = Some(stack.base_image.clone());
+    settings.name = Some(stack::unique("build").replace('_', "-"));
+    settings.needs_aws = false;
+    settings
+}
+
+async fn step(settings: &Settings, step: StepId) -> Result<String, String> {
+    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+    let reporter = Reporter::new(1, step, tx);
+    run_step(step, settings, &reporter, &mut Answers::AcceptAll)
+        .await
+        .map_err(|f| f.message)
+}
+
+/// app → dockerfile → build → local-test, every proposal accepted.
+async fn through_local_test(settings: &Settings) -> Result<String, String> {
+    for s in [StepId::App, StepId::Dockerfile, StepId::Build] {
+        step(settings, s).await?;
+    }
+    step(settings, StepId::LocalTest).await
+}
+
+fn docker_cli(stack: &Stack, args: &[&str]) -> String {
+    let out = Command::new("docker")
+        .args(args)
+        .env("DOCKER_HOST", &stack.docker_host)
+        .output()
+        .expect("the docker CLI");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The local-test containers of this app (tests run side by side on one engine).
+fn local_test_containers(stack: &Stack, settings: &Settings) -> String {
+    let app = format!(
+        "label=dashdeploy.app={}",
+        settings.name.clone().unwrap_or_default()
+    );
+    docker_cli(
+        stack,
+        &[
+            "ps",
+            "-aq",
+            "--filter",
+            "label=dashdeploy.local-test",
+            "--filter",
+            &app,
+        ],
+    )
+}
+
+fn copy_fixture(name: &str, to: &Path) {
+    let from = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/apps")
+        .join(name);
+    let out = Command::new("cp")
+        .arg("-r")
+        .arg(&from)
+        .arg(to)
+        .status()
+        .unwrap();
+    assert!(out.success());
+    std::fs::remove_file(to.join("expect.toml")).unwrap();
+}
+
+#[tokio::test]
+async fn the_sample_and_two_fixtures_build_and_answer_locally() {
+    let stack = stack::require();
+    let work = tempfile::tempdir().unwrap();
+    let sample = work.path().join("sample");
+    dashdeploy::sample::copy_to(&sample).unwrap();
+    let sample_settings = settings(&stack, &sample);
+    let summary = through_local_test(&sample_settings).await.unwrap();
+    assert!(
+        summary.starts_with("answered 200 with a Dash page in"),
+        "{summary}"
+    );
+    assert_eq!(
+        local_test_containers(&stack, &sample_settings),
+        "",
+        "no local test container is left"
+    );
+    for fixture in ["index-imports-app", "src-layout"] {
+        let app = work.path().join(fixture);
+        copy_fixture(fixture, &app);
+        let settings = settings(&stack, &app);
+        let summary = through_local_test(&settings)
+            .await
+            .unwrap_or_else(|e| panic!("{fixture}: {e}"));
+        assert!(summary.contains("Dash page"), "{fixture}: {summary}");
+        assert_eq!(
+            local_test_containers(&stack, &settings),
+            "",
+            "no local test container is left"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_failing_instruction_is_named_and_a_retry_after_the_fix_builds() {
+    let stack = stack::require();
+    let work = tempfile::tempdir().unwrap();
+    let app = work.path().join("app");
+    dashdeploy::sample::copy_to(&app).unwrap();
+    let settings = settings(&stack, &app);
+    step(&settings, StepId::App).await.unwrap();
+    step(&settings, StepId::Dockerfile).await.unwrap();
+    let good = std::fs::read_to_string(app.join("Dockerfile")).unwrap();
+    let bad = good.replace(
+        "RUN useradd",
+        "RUN echo 'no such package: nope' && exit 3 && useradd",
+    );
+    std::fs::write(app.join("Dockerfile"), &bad).unwrap();
+    let err = step(&settings, StepId::Build).await.unwrap_err();
+    assert!(
+        err.starts_with("\"RUN echo 'no such package: nope' && exit 3"),
+        "{err}"
+    );
+    assert!(err.contains("returned a non-zero code: 3"), "{err}");
+    assert!(
+        err.contains("Last output:\n  no such package: nope"),
+        "{err}"
+    );
+    std::fs::write(app.join("Dockerfile"), &good).unwrap();
+    let summary = step(&settings, StepId::Build).await.unwrap();
+    assert!(summary.contains(":latest"), "{summary}");
+}
+
+#[tokio::test]
+async fn a_crash_at_import_is_explained_and_a_retry_after_the_fix_answers() {
+    let stack = stack::require();
+    let work = tempfile::tempdir().unwrap();
+    let app = work.path().join("app");
+    dashdeploy::sample::copy_to(&app).unwrap();
+    let settings = settings(&stack, &app);
+    step(&settings, StepId::App).await.unwrap();
+    step(&settings, StepId::Dockerfile).await.unwrap();
+    let source = std::fs::read_to_string(app.join("dashapp.py")).unwrap();
+    std::fs::write(
+        app.join("dashapp.py"),
+        format!("import nonexistent_mod\n{source}"),
+    )
+    .unwrap();
+    step(&settings, StepId::Build).await.unwrap();
+    let err = step(&settings, StepId::LocalTest).await.unwrap_err();
+    assert!(
+        err.starts_with("The app crashed at start (exit code"),
+        "{err}"
+    );
+    assert!(
+        err.contains("The module 'nonexistent_mod' is missing from the image"),
+        "{err}"
+    );
+    assert_eq!(
+        local_test_containers(&stack, &settings),
+        "",
+        "the crashed container is removed"
+    );
+    std::fs::write(app.join("dashapp.py"), source).unwrap();
+    step(&settings, StepId::Build).await.unwrap();
+    let summary = step(&settings, StepId::LocalTest).await.unwrap();
+    assert!(summary.contains("Dash page"), "{summary}");
+}
+
+#[tokio::test]
+async fn dockerignore_decides_what_the_image_holds() {
+    let stack = stack::require();
+    let work = tempfile::tempdir().unwrap();
+    let app = work.path().join("app");
+    dashdeploy::sample::copy_to(&app).unwrap();
+    let settings = settings(&stack, &app);
+    step(&settings, StepId::App).await.unwrap();
+    step(&settings, StepId::Dockerfile).await.unwrap();
+    for (path, text) in [
+        ("notes/draft.md", "x"),
+        ("notes/keep.md", "x"),
+        ("data/raw/big.parquet", "x"),
+        ("data/deep/er/cache.tmp", "x"),
+        ("data/clean.csv", "a\n"),
+    ] {
+        std::fs::create_dir_all(app.join(path).parent().unwrap()).unwrap();
+        std::fs::write(app.join(path), text).unwrap();
+    }
+    let mut ignore = std::fs::read_to_string(app.join(".dockerignore")).unwrap();
+    ignore.push_str("notes\n!notes/keep.md\ndata/raw\n**/*.tmp\n");
+    std::fs::write(app.join(".dockerignore"), ignore).unwrap();
+    std::fs::write(app.join(".env"), "SECRET=1\n").unwrap();
+    step(&settings, StepId::Build).await.unwrap();
+    let image = format!("{}:latest", settings.name.clone().unwrap());
+    let files = docker_cli(
+        &stack,
+        &["run", "--rm", &image, "find", "/app", "-type", "f"],
+    );
+    for absent in [
+        "/app/notes/draft.md",
+        "/app/data/raw/big.parquet",
+        "/app/data/deep/er/cache.tmp",
+        "/app/.env",
+        "/app/Dockerfile",
+    ] {
+        assert!(
+            !files.lines().any(|l| l == absent),
+            "{absent} must be left out:\n{files}"
+        );
+    }
+    for present in [
+        "/app/notes/keep.md",
+        "/app/data/clean.csv",
+        "/app/dashapp.py",
+        "/app/datasets/sales.csv",
+    ] {
+        assert!(
+            files.lines().any(|l| l == present),
+            "{present} must be in the image:\n{files}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn cancelling_a_build_or_a_local_test_leaves_no_container() {
+    let stack = stack::require();
+    let work = tempfile::tempdir().unwrap();
+    let app = work.path().join("app");
+    dashdeploy::sample::copy_to(&app).unwrap();
+    let settings = settings(&stack, &app);
+    step(&settings, StepId::App).await.unwrap();
+    step(&settings, StepId::Dockerfile).await.unwrap();
+    step(&settings, StepId::Build).await.unwrap();
+    let good = std::fs::read_to_string(app.join("Dockerfile")).unwrap();
+    let marker = stack::unique("sleep");
+    std::fs::write(
+        app.join("Dockerfile"),
+        good.replace(
+            "RUN useradd",
+            &format!("RUN echo {marker} && sleep 30\nRUN useradd"),
+        ),
+    )
+    .unwrap();
+
+    // Cancel the build while its slow instruction runs.
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let handle = spawn_step(
+        StepId::Build,
+        1,
+        Arc::new(settings.clone()),
+        tx,
+        Answers::AcceptAll,
+    );
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let event = tokio::time::timeout_at(deadline.into(), rx.recv())
+            .await
+            .expect("the slow instruction starts within 60 s")
+            .expect("the build runs until cancelled");
+        match event.kind {
+            EventKind::Log { text, .. } if text.contains(&marker) => break,
+            EventKind::Finished(outcome) => {
+                panic!("the build ended before it was cancelled: {outcome:?}")
+            }
+            _ => {}
+        }
+    }
+    handle.abort();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let running = docker_cli(&stack, &["ps", "-aq", "--filter", "status=running"]);
+        let building: Vec<&str> = running
+            .lines()
+            .filter(|id| {
+                docker_cli(&stack, &["inspect", "--format", "{{.Config.Cmd}}", id])
+                    .contains(&marker)
+            })
+            .collect();
+        if building.is_empty() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the cancelled build's container is still there after 30 s"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+
+    // Quit during the local test: the wizard removes the labelled containers.
+    std::fs::write(app.join("Dockerfile"), &good).unwrap();
+    step(&settings, StepId::Build).await.unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let (_answers_tx, answers_rx) = tokio::sync::mpsc::unbounded_channel();
+    let handle = spawn_step(
+        StepId::LocalTest,
+        2,
+        Arc::new(settings.clone()),
+        tx,
+        Answers::Channel(answers_rx),
+    );
+    loop {
+        let event = tokio::time::timeout(Duration::from_secs(60), rx.recv())
+            .await
+            .expect("the app answers within 60 s")
+            .expect("the local test runs until the user continues");
+        match event.kind {
+            EventKind::Proposal(_) => break,
+            EventKind::Finished(outcome) => panic!("the local test ended by itself: {outcome:?}"),
+            _ => {}
+        }
+    }
+    assert_ne!(
+        local_test_containers(&stack, &settings),
+        "",
+        "the container runs while the user looks"
+    );
+    handle.abort();
+    let (docker, _) = dashdeploy::docker::engine::connect(&settings.docker)
+        .await
+        .unwrap();
+    dashdeploy::docker::local_run::remove_leftovers(&docker, settings.name.as_deref().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(local_test_containers(&stack, &settings), "");
+}
+
+#[tokio::test]
+async fn a_stopped_engine_is_a_clear_failure_and_a_retry_works() {
+    let stack = stack::require();
+    let work = tempfile::tempdir().unwrap();
+    let app = work.path().join("app");
+    dashdeploy::sample::copy_to(&app).unwrap();
+    let mut settings = settings(&stack, &app);
+    step(&settings, StepId::App).await.unwrap();
+    step(&settings, StepId::Dockerfile).await.unwrap();
+    let real = settings.docker.clone();
+    settings.docker = dashdeploy::docker::DockerTarget::new(format!(
+        "unix://{}/docker.sock",
+        work.path().display()
+    ));
+    let err = step(&settings, StepId::Build).await.unwrap_err();
+    assert!(err.starts_with("No Docker engine at unix://"), "{err}");
+    assert!(err.contains("Start Docker"), "{err}");
+    settings.docker = real;
+    step(&settings, StepId::Build).await.unwrap();
+}
+
+#[test]
+fn headless_until_local_test_needs_no_aws_account() {
+    let stack = stack::require();
+    let work = tempfile::tempdir().unwrap();
+    let app = work.path().join("no-aws");
+    dashdeploy::sample::copy_to(&app).unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_dashdeploy"));
+    command
+        .args([
+            "deploy",
+            app.to_str().unwrap(),
+            "--yes",
+            "--until",
+            "local-test",
+            "--json",
+        ])
+        .args([
+            "--base-image",
+            &stack.base_image,
+            "--name",
+            &stack::unique("noaws"),
+        ])
+        .env("HOME", work.path())
+        .env("DASHDEPLOY_STATE_DIR", work.path().join("state"))
+        .env("AWS_EC2_METADATA_DISABLED", "true");
+    for var in [
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_ENDPOINT_URL",
+        "AWS_REGION",
+        "AWS_DEFAULT_REGION",
+        "AWS_PROFILE",
+    ] {
+        command.env_remove(var);
+    }
+    let out = command.output().unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{log}");
+    assert!(log.contains("AWS credentials: not needed"), "{log}");
+    assert!(log.contains("build: Step 1/"), "{log}");
+    assert!(
+        log.contains("local-test: done: answered 200 with a Dash page"),
+        "{log}"
+    );
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(summary["ok"], true);
+    let ids: Vec<&str> = summary["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["prereqs", "app", "dockerfile", "build", "local-test"]);
+}
