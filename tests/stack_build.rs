@@ -41,6 +41,17 @@ async fn through_local_test(settings: &Settings) -> Result<String, String> {
     step(settings, StepId::LocalTest).await
 }
 
+/// A copy of the sample with the app and dockerfile steps done.
+async fn prepared_sample(stack: &Stack) -> (tempfile::TempDir, std::path::PathBuf, Settings) {
+    let work = tempfile::tempdir().unwrap();
+    let app = work.path().join("app");
+    dashdeploy::sample::copy_to(&app).unwrap();
+    let settings = settings(stack, &app);
+    step(&settings, StepId::App).await.unwrap();
+    step(&settings, StepId::Dockerfile).await.unwrap();
+    (work, app, settings)
+}
+
 fn docker_cli(stack: &Stack, args: &[&str]) -> String {
     let out = Command::new("docker")
         .args(args)
@@ -119,12 +130,7 @@ async fn the_sample_and_two_fixtures_build_and_answer_locally() {
 #[tokio::test]
 async fn a_failing_instruction_is_named_and_a_retry_after_the_fix_builds() {
     let stack = stack::require();
-    let work = tempfile::tempdir().unwrap();
-    let app = work.path().join("app");
-    dashdeploy::sample::copy_to(&app).unwrap();
-    let settings = settings(&stack, &app);
-    step(&settings, StepId::App).await.unwrap();
-    step(&settings, StepId::Dockerfile).await.unwrap();
+    let (_work, app, settings) = prepared_sample(&stack).await;
     let good = std::fs::read_to_string(app.join("Dockerfile")).unwrap();
     let bad = good.replace(
         "RUN useradd",
@@ -149,12 +155,7 @@ async fn a_failing_instruction_is_named_and_a_retry_after_the_fix_builds() {
 #[tokio::test]
 async fn a_crash_at_import_is_explained_and_a_retry_after_the_fix_answers() {
     let stack = stack::require();
-    let work = tempfile::tempdir().unwrap();
-    let app = work.path().join("app");
-    dashdeploy::sample::copy_to(&app).unwrap();
-    let settings = settings(&stack, &app);
-    step(&settings, StepId::App).await.unwrap();
-    step(&settings, StepId::Dockerfile).await.unwrap();
+    let (_work, app, settings) = prepared_sample(&stack).await;
     let source = std::fs::read_to_string(app.join("dashapp.py")).unwrap();
     std::fs::write(
         app.join("dashapp.py"),
@@ -185,12 +186,7 @@ async fn a_crash_at_import_is_explained_and_a_retry_after_the_fix_answers() {
 #[tokio::test]
 async fn dockerignore_decides_what_the_image_holds() {
     let stack = stack::require();
-    let work = tempfile::tempdir().unwrap();
-    let app = work.path().join("app");
-    dashdeploy::sample::copy_to(&app).unwrap();
-    let settings = settings(&stack, &app);
-    step(&settings, StepId::App).await.unwrap();
-    step(&settings, StepId::Dockerfile).await.unwrap();
+    let (_work, app, settings) = prepared_sample(&stack).await;
     for (path, text) in [
         ("notes/draft.md", "x"),
         ("notes/keep.md", "x"),
@@ -239,12 +235,7 @@ async fn dockerignore_decides_what_the_image_holds() {
 #[tokio::test]
 async fn cancelling_a_build_or_a_local_test_leaves_no_container() {
     let stack = stack::require();
-    let work = tempfile::tempdir().unwrap();
-    let app = work.path().join("app");
-    dashdeploy::sample::copy_to(&app).unwrap();
-    let settings = settings(&stack, &app);
-    step(&settings, StepId::App).await.unwrap();
-    step(&settings, StepId::Dockerfile).await.unwrap();
+    let (_work, app, settings) = prepared_sample(&stack).await;
     step(&settings, StepId::Build).await.unwrap();
     let good = std::fs::read_to_string(app.join("Dockerfile")).unwrap();
     let marker = stack::unique("sleep");
@@ -342,12 +333,7 @@ async fn cancelling_a_build_or_a_local_test_leaves_no_container() {
 #[tokio::test]
 async fn a_stopped_engine_is_a_clear_failure_and_a_retry_works() {
     let stack = stack::require();
-    let work = tempfile::tempdir().unwrap();
-    let app = work.path().join("app");
-    dashdeploy::sample::copy_to(&app).unwrap();
-    let mut settings = settings(&stack, &app);
-    step(&settings, StepId::App).await.unwrap();
-    step(&settings, StepId::Dockerfile).await.unwrap();
+    let (work, _app, mut settings) = prepared_sample(&stack).await;
     let real = settings.docker.clone();
     settings.docker = dashdeploy::docker::DockerTarget::new(format!(
         "unix://{}/docker.sock",
