@@ -270,7 +270,7 @@ where
 
 /// The operating system's word for a failed connection (`connection
 /// refused`), or the innermost cause, rather than the SDK's whole chain.
-fn network_reason(err: &(dyn std::error::Error + 'static)) -> String {
+pub(crate) fn network_reason(err: &(dyn std::error::Error + 'static)) -> String {
     let mut current: Option<&(dyn std::error::Error + 'static)> = Some(err);
     let mut innermost = err.to_string();
     while let Some(e) = current {

@@ -2,6 +2,7 @@
 //! CloudWatch Logs as their steps arrive. Errors leave as sentences that say
 //! what happened and what to do.
 
+pub mod ecr;
 pub mod identity;
 
 pub use identity::{AwsError, AwsTarget, Identity};

@@ -1,0 +1,242 @@
+//! The ECR adapter: the repository (its name checked against ECR's rules
+//! before any call, created with scan on push and dashdeploy's tags, or
+//! reused), and the registry login from GetAuthorizationToken, kept in
+//! memory only: no `docker login`, nothing written to ~/.docker.
+
+use std::fmt;
+
+use aws_sdk_ecr::types::{ImageScanningConfiguration, Tag};
+use base64::Engine;
+
+use super::identity::network_reason;
+
+/// Tags that mark what dashdeploy made.
+pub const MANAGED_TAG: &str = "dashdeploy:managed";
+pub const APP_TAG: &str = "dashdeploy:app";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Repository {
+    pub name: String,
+    pub uri: String,
+    /// dashdeploy created it now (not reused).
+    pub created: bool,
+}
+
+/// Push credentials for the registry. The password never leaves memory and
+/// never shows in Debug output.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RegistryLogin {
+    pub username: String,
+    pub password: String,
+    /// `123456789012.dkr.ecr.us-east-1.amazonaws.com`
+    pub server: String,
+}
+
+impl fmt::Debug for RegistryLogin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RegistryLogin")
+            .field("username", &self.username)
+            .field("password", &"<hidden>")
+            .field("server", &self.server)
+            .finish()
+    }
+}
+
+/// ECR's rule for repository names: 2 to 256 characters, lowercase letters
+/// and digits, separated by single `.`, `_`, `-`, or `/` between parts.
+pub fn check_repository_name(name: &str) -> Result<(), String> {
+    let rule = "a repository name is 2 to 256 characters: lowercase letters and digits, \
+                with single '.', '_' or '-' between them and '/' between path parts";
+    if !(2..=256).contains(&name.len()) {
+        return Err(format!(
+            "'{name}' is not a valid ECR repository name: {rule}"
+        ));
+    }
+    let parts_ok = name.split('/').all(|part| {
+        !part.is_empty()
+            && part.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+            && part.ends_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+            && part.chars().all(|c| {
+                c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-')
+            })
+            && !part.contains("..")
+            && !part
+                .as_bytes()
+                .windows(2)
+                .any(|w| matches!(w[0], b'.' | b'_' | b'-') && matches!(w[1], b'.' | b'_' | b'-'))
+    });
+    if parts_ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "'{name}' is not a valid ECR repository name: {rule}"
+        ))
+    }
+}
+
+/// Reuses the repository `name` or creates it (scan on push, tagged).
+pub async fn ensure_repository(
+    client: &aws_sdk_ecr::Client,
+    name: &str,
+    app: &str,
+) -> Result<Repository, String> {
+    check_repository_name(name)?;
+    match client
+        .describe_repositories()
+        .repository_names(name)
+        .send()
+        .await
+    {
+        Ok(found) => {
+            if let Some(repo) = found.repositories().first() {
+                return Ok(Repository {
+                    name: name.to_string(),
+                    uri: repo.repository_uri().unwrap_or_default().to_string(),
+                    created: false,
+                });
+            }
+        }
+        Err(e) => {
+            let not_found = e
+                .as_service_error()
+                .is_some_and(|s| s.is_repository_not_found_exception());
+            if !not_found {
+                return Err(ecr_error("look up the ECR repository", &e));
+            }
+        }
+    }
+    let tags = [
+        Tag::builder().key(MANAGED_TAG).value("true").build(),
+        Tag::builder().key(APP_TAG).value(app).build(),
+    ];
+    let mut request = client
+        .create_repository()
+        .repository_name(name)
+        .image_scanning_configuration(
+            ImageScanningConfiguration::builder()
+                .scan_on_push(true)
+                .build(),
+        );
+    for tag in tags {
+        match tag {
+            Ok(tag) => request = request.tags(tag),
+            Err(e) => return Err(format!("could not make the repository's tags: {e}")),
+        }
+    }
+    let created = request
+        .send()
+        .await
+        .map_err(|e| ecr_error("create the ECR repository", &e))?;
+    let uri = created
+        .repository()
+        .and_then(|r| r.repository_uri())
+        .unwrap_or_default()
+        .to_string();
+    Ok(Repository {
+        name: name.to_string(),
+        uri,
+        created: true,
+    })
+}
+
+/// The registry login from GetAuthorizationToken (valid 12 hours).
+pub async fn login(client: &aws_sdk_ecr::Client) -> Result<RegistryLogin, String> {
+    let token = client
+        .get_authorization_token()
+        .send()
+        .await
+        .map_err(|e| ecr_error("get an ECR push token", &e))?;
+    let data = token
+        .authorization_data()
+        .first()
+        .ok_or("ECR returned no authorization data")?;
+    let encoded = data
+        .authorization_token()
+        .ok_or("ECR returned an empty token")?;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded)
+        .map_err(|_| "ECR's token is not base64".to_string())?;
+    let decoded = String::from_utf8(decoded).map_err(|_| "ECR's token is not text".to_string())?;
+    let (username, password) = decoded
+        .split_once(':')
+        .ok_or("ECR's token is not user:password")?;
+    let server = data
+        .proxy_endpoint()
+        .ok_or("ECR returned no registry address")?
+        .trim_start_matches("https://")
+        .trim_end_matches('/')
+        .to_string();
+    Ok(RegistryLogin {
+        username: username.to_string(),
+        password: password.to_string(),
+        server,
+    })
+}
+
+fn ecr_error<E>(
+    what: &str,
+    err: &aws_sdk_ecr::error::SdkError<E, aws_sdk_ecr::config::http::HttpResponse>,
+) -> String
+where
+    E: aws_sdk_ecr::error::ProvideErrorMetadata + std::error::Error + 'static,
+{
+    use aws_sdk_ecr::error::SdkError;
+    match err {
+        SdkError::ServiceError(service) => {
+            let code = service.err().code().unwrap_or("an error");
+            let message = service.err().message().unwrap_or("");
+            let hint = match code {
+                "AccessDeniedException" => {
+                    " The credentials may not use ECR: give the user ECR rights (for example AmazonEC2ContainerRegistryPowerUser)."
+                }
+                "ExpiredTokenException" | "ExpiredToken" => {
+                    " The credentials have expired: renew them (aws sso login), then retry."
+                }
+                _ => "",
+            };
+            format!("Could not {what}: {code}: {message}.{hint}")
+        }
+        other => format!(
+            "Could not {what}: {}. Check your network, then retry.",
+            network_reason(other)
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repository_names_follow_ecrs_rule() {
+        for ok in ["sales-dashboard", "team/sales.v2", "a1", "my_app"] {
+            assert_eq!(check_repository_name(ok), Ok(()), "{ok}");
+        }
+        for bad in [
+            "A",
+            "Sales",
+            "-app",
+            "app-",
+            "a--b",
+            "a/",
+            "/a",
+            "a b",
+            &"a".repeat(257),
+        ] {
+            let err = check_repository_name(bad).unwrap_err();
+            assert!(err.contains("2 to 256 characters"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn the_password_never_shows() {
+        let login = RegistryLogin {
+            username: "AWS".into(),
+            password: "s3cret-token".into(),
+            server: "1.dkr.ecr.us-east-1.amazonaws.com".into(),
+        };
+        let shown = format!("{login:?}");
+        assert!(!shown.contains("s3cret-token"), "{shown}");
+        assert!(shown.contains("<hidden>"));
+    }
+}
