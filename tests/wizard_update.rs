@@ -148,15 +148,10 @@ fn enter_on_a_done_step_continues_and_on_a_blocked_step_explains() {
 fn steps_not_in_this_version_refuse_to_start() {
     let mut app = started();
     prereqs_pass(&mut app, 1);
-    for step in [
-        StepId::App,
-        StepId::Dockerfile,
-        StepId::Build,
-        StepId::LocalTest,
-    ] {
+    for step in &StepId::ALL[1..StepId::Sizing.index()] {
         app.steps[step.index()].status = StepStatus::Done;
     }
-    app.selected = StepId::Registry;
+    app.selected = StepId::Sizing;
     let commands = app.update(Input::Key(Action::Activate), NOW);
     assert!(commands.is_empty());
     let last = app.log.back().unwrap();

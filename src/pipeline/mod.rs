@@ -9,6 +9,8 @@ pub mod dockerfile_step;
 pub mod event;
 pub mod local_test_step;
 pub mod prereqs;
+pub mod push_step;
+pub mod registry_step;
 pub mod runner;
 pub mod settings;
 pub mod step;

@@ -70,7 +70,13 @@ impl Reporter {
 pub fn is_runnable(step: StepId) -> bool {
     matches!(
         step,
-        StepId::Prereqs | StepId::App | StepId::Dockerfile | StepId::Build | StepId::LocalTest
+        StepId::Prereqs
+            | StepId::App
+            | StepId::Dockerfile
+            | StepId::Build
+            | StepId::LocalTest
+            | StepId::Registry
+            | StepId::Push
     )
 }
 
@@ -103,6 +109,8 @@ pub async fn run_step(
         StepId::Dockerfile => super::dockerfile_step::run(settings, reporter, answers).await,
         StepId::Build => super::build_step::run(settings, reporter).await,
         StepId::LocalTest => super::local_test_step::run(settings, reporter, answers).await,
+        StepId::Registry => super::registry_step::run(settings, reporter).await,
+        StepId::Push => super::push_step::run(settings, reporter).await,
         other => Err(StepFailure::new(format!(
             "The {} step is not part of this version of dashdeploy yet.",
             other.title()

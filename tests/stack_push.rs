@@ -1,0 +1,141 @@
+//! The registry and push steps against the test stack: the repository is
+//! created then reused, the image is tagged and pushed with the emulator's
+//! token, the pushed image pulls back from the registry, a second push
+//! sends no layer again, and the token's password appears in no event.
+//!
+//! Needs `scripts/test-stack up`; fails, never skips, without it.
+
+mod common;
+
+use bollard::auth::DockerCredentials;
+use bollard::query_parameters::{CreateImageOptionsBuilder, RemoveImageOptionsBuilder};
+use common::stack;
+use dashdeploy::pipeline::runner::{Reporter, run_step};
+use dashdeploy::pipeline::{Answers, EventKind, PipelineEvent, StepId};
+use futures_util::StreamExt;
+
+async fn step_with_events(
+    settings: &dashdeploy::pipeline::Settings,
+    step: StepId,
+) -> (Result<String, String>, Vec<PipelineEvent>) {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let reporter = Reporter::new(1, step, tx);
+    let result = run_step(step, settings, &reporter, &mut Answers::AcceptAll)
+        .await
+        .map_err(|f| f.message);
+    drop(reporter);
+    let mut events = Vec::new();
+    while let Some(event) = rx.recv().await {
+        events.push(event);
+    }
+    (result, events)
+}
+
+fn texts(events: &[PipelineEvent]) -> Vec<String> {
+    events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::Log { text, .. } => Some(text.clone()),
+            EventKind::Progress { label, .. } => Some(label.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_image_is_pushed_to_ecr_and_pulls_back() {
+    let stack = stack::require();
+    let work = tempfile::tempdir().unwrap();
+    let app = work.path().join("app");
+    dashdeploy::sample::copy_to(&app).unwrap();
+    let mut settings = common::settings(Some(&app), &stack.docker_host);
+    settings.base_image = Some(stack.base_image.clone());
+    let name = stack::unique("push");
+    settings.name = Some(name.clone());
+    for s in [StepId::App, StepId::Dockerfile, StepId::Build] {
+        step_with_events(&settings, s).await.0.unwrap();
+    }
+    let (registry, registry_events) = step_with_events(&settings, StepId::Registry).await;
+    let registry = registry.unwrap();
+    assert!(
+        registry.starts_with(&format!(
+            "{name} created · tagged {}/{name}:",
+            stack.registry
+        )),
+        "{registry}"
+    );
+    let (push, push_events) = step_with_events(&settings, StepId::Push).await;
+    let push = push.unwrap();
+    assert!(push.contains("sha256:"), "{push}");
+    assert!(
+        push_events
+            .iter()
+            .any(|e| matches!(e.kind, EventKind::Progress { .. })),
+        "progress was reported"
+    );
+
+    // A second run reuses the repository and sends no layer again.
+    let (again, _) = step_with_events(&settings, StepId::Registry).await;
+    assert!(again.unwrap().starts_with(&format!("{name} reused")));
+    let (_, second_push) = step_with_events(&settings, StepId::Push).await;
+    let lines = texts(&second_push);
+    assert!(
+        lines.iter().any(|l| l.contains("layer already exists")),
+        "{lines:?}"
+    );
+    assert!(
+        !lines.iter().any(|l| l.ends_with(": pushed")),
+        "no layer sent twice: {lines:?}"
+    );
+
+    // The token's password is in no event.
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .load()
+        .await;
+    let login = dashdeploy::aws::ecr::login(&aws_sdk_ecr::Client::new(&config))
+        .await
+        .unwrap();
+    for line in texts(&registry_events)
+        .iter()
+        .chain(texts(&push_events).iter())
+    {
+        assert!(
+            !line.contains(&login.password),
+            "the password leaked into: {line}"
+        );
+    }
+
+    // The pushed image pulls back from the registry.
+    let docker = bollard::Docker::connect_with_host(&stack.docker_host)
+        .unwrap()
+        .negotiate_version()
+        .await
+        .unwrap();
+    let uri = format!("{}/{name}", stack.registry);
+    docker
+        .remove_image(
+            &format!("{uri}:latest"),
+            Some(RemoveImageOptionsBuilder::default().noprune(true).build()),
+            None,
+        )
+        .await
+        .unwrap();
+    let credentials = DockerCredentials {
+        username: Some(login.username.clone()),
+        password: Some(login.password.clone()),
+        serveraddress: Some(login.server.clone()),
+        ..Default::default()
+    };
+    let options = CreateImageOptionsBuilder::default()
+        .from_image(&uri)
+        .tag("latest")
+        .build();
+    let mut pull = docker.create_image(Some(options), None, Some(credentials));
+    while let Some(item) = pull.next().await {
+        item.unwrap_or_else(|e| panic!("the pushed image does not pull back: {e}"));
+    }
+    docker
+        .inspect_image(&format!("{uri}:latest"))
+        .await
+        .unwrap();
+}
