@@ -10,24 +10,20 @@ use bollard::query_parameters::PushImageOptionsBuilder;
 use futures_util::StreamExt;
 
 use crate::aws::ecr::{self, RegistryLogin};
-use crate::docker::engine;
 
-use super::build_step::image_name;
 use super::event::{EventKind, LogLevel, StepFailure};
-use super::registry_step::{content_tag, ecr_client};
+use super::registry_step::{Target, target};
 use super::runner::Reporter;
 use super::settings::Settings;
 
 pub async fn run(settings: &Settings, reporter: &Reporter) -> Result<String, StepFailure> {
-    let name = image_name(settings);
-    let (docker, _) = engine::connect(&settings.docker)
-        .await
-        .map_err(|e| StepFailure::new(e.to_string()))?;
-    let tag = content_tag(&docker, &name).await?;
-    let client = ecr_client(settings).await;
-    let repository = ecr::ensure_repository(&client, &name, &name)
-        .await
-        .map_err(StepFailure::new)?;
+    let Target {
+        docker,
+        name,
+        tag,
+        client,
+        repository,
+    } = target(settings).await?;
     let layers = docker
         .inspect_image(&format!("{name}:latest"))
         .await

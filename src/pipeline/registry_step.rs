@@ -12,12 +12,6 @@ use super::event::{LogLevel, StepFailure};
 use super::runner::Reporter;
 use super::settings::Settings;
 
-/// The ECR image the local one becomes: (repository URI, content tag).
-pub struct EcrImage {
-    pub uri: String,
-    pub tag: String,
-}
-
 /// The content tag of the local `<name>:latest` (the first 12 hex digits of its id).
 pub async fn content_tag(docker: &bollard::Docker, name: &str) -> Result<String, StepFailure> {
     let latest = format!("{name}:latest");
@@ -35,20 +29,44 @@ pub async fn content_tag(docker: &bollard::Docker, name: &str) -> Result<String,
         .collect())
 }
 
-pub async fn ecr_client(settings: &Settings) -> aws_sdk_ecr::Client {
-    aws_sdk_ecr::Client::new(&identity::load_config(&settings.aws).await)
+/// What the registry and push steps both start from: the engine, the local
+/// image's name and content tag, the ECR client and the repository (created
+/// or reused).
+pub struct Target {
+    pub docker: bollard::Docker,
+    pub name: String,
+    pub tag: String,
+    pub client: aws_sdk_ecr::Client,
+    pub repository: ecr::Repository,
 }
 
-pub async fn run(settings: &Settings, reporter: &Reporter) -> Result<String, StepFailure> {
+pub async fn target(settings: &Settings) -> Result<Target, StepFailure> {
     let name = image_name(settings);
     let (docker, _) = engine::connect(&settings.docker)
         .await
         .map_err(|e| StepFailure::new(e.to_string()))?;
     let tag = content_tag(&docker, &name).await?;
-    let client = ecr_client(settings).await;
+    let client = aws_sdk_ecr::Client::new(&identity::load_config(&settings.aws).await);
     let repository = ecr::ensure_repository(&client, &name, &name)
         .await
         .map_err(StepFailure::new)?;
+    Ok(Target {
+        docker,
+        name,
+        tag,
+        client,
+        repository,
+    })
+}
+
+pub async fn run(settings: &Settings, reporter: &Reporter) -> Result<String, StepFailure> {
+    let Target {
+        docker,
+        name,
+        tag,
+        client,
+        repository,
+    } = target(settings).await?;
     let how = if repository.created {
         "created"
     } else {
@@ -66,18 +84,14 @@ pub async fn run(settings: &Settings, reporter: &Reporter) -> Result<String, Ste
             login.server
         ),
     );
-    let image = EcrImage {
-        uri: repository.uri.clone(),
-        tag,
-    };
-    for tag in [image.tag.as_str(), "latest"] {
+    for ecr_tag in [tag.as_str(), "latest"] {
         docker
             .tag_image(
                 &format!("{name}:latest"),
                 Some(
                     TagImageOptionsBuilder::default()
-                        .repo(&image.uri)
-                        .tag(tag)
+                        .repo(&repository.uri)
+                        .tag(ecr_tag)
                         .build(),
                 ),
             )
@@ -86,6 +100,6 @@ pub async fn run(settings: &Settings, reporter: &Reporter) -> Result<String, Ste
     }
     Ok(format!(
         "{} {how} · tagged {}:{} and :latest",
-        repository.name, image.uri, image.tag
+        repository.name, repository.uri, tag
     ))
 }
