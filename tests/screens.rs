@@ -240,3 +240,21 @@ fn local_test_answering() {
     );
     insta::assert_snapshot!(render(&app, 100, 30));
 }
+
+#[test]
+fn root_user_confirmation() {
+    let mut app = started();
+    feed(
+        &mut app,
+        vec![event(
+            StepId::Prereqs,
+            1,
+            dashdeploy::pipeline::EventKind::Proposal(
+                dashdeploy::pipeline::Proposal::ConfirmRoot {
+                    arn: "arn:aws:iam::123456789012:root".into(),
+                },
+            ),
+        )],
+    );
+    insta::assert_snapshot!(render(&app, 100, 30));
+}

@@ -487,3 +487,38 @@ fn enter_stops_the_local_test_once_the_user_has_looked() {
         }]
     );
 }
+
+#[test]
+fn root_credentials_need_an_explicit_yes() {
+    use dashdeploy::pipeline::{Answer, Proposal};
+    let mut app = started();
+    let root = Proposal::ConfirmRoot {
+        arn: "arn:aws:iam::123456789012:root".into(),
+    };
+    feed(
+        &mut app,
+        vec![event(StepId::Prereqs, 1, EventKind::Proposal(root.clone()))],
+    );
+    assert!(!app.is_busy());
+    // Enter and a do not confirm it.
+    assert!(app.update(Input::Key(Action::Accept), NOW).is_empty());
+    app.update(Input::Key(Action::Activate), NOW);
+    assert!(app.waiting.is_some());
+    let mut declined = app.clone();
+    assert_eq!(
+        declined.update(Input::Key(Action::No), NOW),
+        vec![Command::Answer {
+            step: StepId::Prereqs,
+            run_id: 1,
+            answer: Answer::Skip
+        }]
+    );
+    assert_eq!(
+        app.update(Input::Key(Action::Yes), NOW),
+        vec![Command::Answer {
+            step: StepId::Prereqs,
+            run_id: 1,
+            answer: Answer::Accept
+        }]
+    );
+}

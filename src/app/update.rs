@@ -121,6 +121,14 @@ impl App {
             }
             Action::Quit | Action::Interrupt => self.ask_to_quit(),
             Action::Back => self.cancel(now),
+            Action::Yes | Action::No
+                if self
+                    .waiting
+                    .as_ref()
+                    .is_some_and(|w| w.step == self.selected) =>
+            {
+                self.answer(action, now)
+            }
             Action::Yes | Action::No => Vec::new(),
         }
     }
@@ -169,6 +177,8 @@ impl App {
                 }];
             }
             (Proposal::LocalTestUp { .. }, Action::Accept) => Answer::Accept,
+            (Proposal::ConfirmRoot { .. }, Action::Yes) => Answer::Accept,
+            (Proposal::ConfirmRoot { .. }, Action::No) => Answer::Skip,
             (Proposal::ChooseEntry(candidates), Action::Choose(n))
                 if (1..=candidates.len()).contains(&n) =>
             {

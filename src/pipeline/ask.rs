@@ -18,6 +18,8 @@ pub enum Proposal {
     AppFixes(Box<Analysis>),
     /// The Dockerfile and .dockerignore to use.
     Dockerfile(Box<DockerfileProposal>),
+    /// The credentials are the root user's: go on anyway?
+    ConfirmRoot { arn: String },
     /// The app answers locally at `url`; the container goes when the user continues.
     LocalTestUp { url: String },
 }

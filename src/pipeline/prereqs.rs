@@ -5,6 +5,7 @@
 use crate::aws::{self, AwsError, Identity};
 use crate::docker::{self, DockerError, EngineInfo};
 
+use super::ask::{Answer, Answers, Proposal};
 use super::event::{CheckId, CheckState, LogLevel, StepFailure};
 use super::runner::Reporter;
 use super::settings::Settings;
@@ -17,7 +18,11 @@ pub struct PrereqsFacts {
     pub identity: Option<Result<Identity, AwsError>>,
 }
 
-pub async fn run(settings: &Settings, reporter: &Reporter) -> Result<String, StepFailure> {
+pub async fn run(
+    settings: &Settings,
+    reporter: &Reporter,
+    answers: &mut Answers,
+) -> Result<String, StepFailure> {
     for check in CheckId::ALL {
         reporter.check(check, CheckState::Running);
     }
@@ -76,7 +81,28 @@ pub async fn run(settings: &Settings, reporter: &Reporter) -> Result<String, Ste
         CheckId::Arch,
         arch_state(std::env::consts::ARCH, &facts.engine),
     );
-    outcome(&facts, reporter)
+    let summary = outcome(&facts, reporter)?;
+    if let Some(Ok(identity)) = &facts.identity
+        && identity.is_root()
+    {
+        let proposal = Proposal::ConfirmRoot {
+            arn: identity.arn.clone(),
+        };
+        return match answers.ask(reporter, proposal).await? {
+            Answer::Accept => {
+                reporter.log(
+                    LogLevel::Warn,
+                    "going on with the root user's credentials, as you confirmed",
+                );
+                Ok(format!("{summary} · root user confirmed"))
+            }
+            _ => Err(StepFailure::new(
+                "Stopped: these are the root user's credentials. Use the profile of an IAM \
+                 Identity Center (SSO) or IAM user (--profile NAME or AWS_PROFILE), then retry.",
+            )),
+        };
+    }
+    Ok(summary)
 }
 
 fn outcome(facts: &PrereqsFacts, reporter: &Reporter) -> Result<String, StepFailure> {

@@ -104,7 +104,7 @@ pub async fn run_step(
     answers: &mut Answers,
 ) -> Result<String, StepFailure> {
     match step {
-        StepId::Prereqs => super::prereqs::run(settings, reporter).await,
+        StepId::Prereqs => super::prereqs::run(settings, reporter, answers).await,
         StepId::App => super::app_step::run(settings, reporter, answers).await,
         StepId::Dockerfile => super::dockerfile_step::run(settings, reporter, answers).await,
         StepId::Build => super::build_step::run(settings, reporter).await,

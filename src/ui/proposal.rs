@@ -15,6 +15,29 @@ pub fn lines(proposal: &Proposal, width: usize) -> Vec<Line<'static>> {
         Proposal::ChooseEntry(candidates) => choose_entry(candidates),
         Proposal::AppFixes(analysis) => app_fixes(analysis, width),
         Proposal::Dockerfile(proposal) => dockerfile(proposal, width),
+        Proposal::ConfirmRoot { arn } => {
+            let mut lines = vec![Line::from(vec![
+                Span::styled("! ", theme::bad()),
+                Span::styled(
+                    format!("These are the root user's credentials: {arn}"),
+                    theme::bad(),
+                ),
+            ])];
+            lines.extend(bullet(
+                " ",
+                theme::bad(),
+                "The root user can do anything in the account, closing it included, and its keys cannot be limited. The tutorial uses them to keep things short; a leaked root key is the worst case. Create an IAM Identity Center (SSO) or IAM user with only the rights a deploy needs and use its profile (--profile NAME).",
+                width,
+            ));
+            lines.push(Line::default());
+            lines.push(Line::from(vec![
+                Span::styled("y", theme::key()),
+                Span::raw(" go on with the root user   "),
+                Span::styled("n", theme::key()),
+                Span::raw(" stop here"),
+            ]));
+            lines
+        }
         Proposal::LocalTestUp { url } => vec![
             Line::from(vec![
                 Span::styled("✓ ", theme::ok()),
@@ -42,6 +65,7 @@ pub fn keys(proposal: &Proposal) -> &'static [(&'static str, &'static str)] {
             ("PgUp/PgDn", "scroll"),
             ("q", "quit"),
         ],
+        Proposal::ConfirmRoot { .. } => &[("y", "go on with root"), ("n", "stop"), ("q", "quit")],
         Proposal::LocalTestUp { .. } => &[
             ("⏎/a", "stop it and continue"),
             ("Esc", "cancel"),
