@@ -4,5 +4,6 @@
 
 pub mod ecr;
 pub mod identity;
+pub mod profiles;
 
 pub use identity::{AwsError, AwsTarget, Identity};
