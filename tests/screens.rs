@@ -258,3 +258,35 @@ fn root_user_confirmation() {
     );
     insta::assert_snapshot!(render(&app, 100, 30));
 }
+
+#[test]
+fn credentials_form_masks_the_secret() {
+    use dashdeploy::app::FormKey;
+    let mut app = started();
+    prereqs_fail(&mut app, 1);
+    app.update(Input::Key(Action::Credentials), NOW);
+    app.update(
+        Input::Profiles(
+            vec!["default".into(), "work".into()],
+            Some("/home/ana/.aws/credentials".into()),
+        ),
+        NOW,
+    );
+    for key in [
+        FormKey::Down,
+        FormKey::Down,
+        FormKey::Tab,
+        FormKey::Tab,
+        FormKey::Tab,
+        FormKey::Tab,
+    ] {
+        app.update(Input::Form(key), NOW);
+    }
+    for c in "hunter2-secret".chars() {
+        app.update(Input::Form(FormKey::Char(c)), NOW);
+    }
+    let screen = render(&app, 100, 30);
+    assert!(!screen.contains("hunter2"), "{screen}");
+    assert!(screen.contains("••••••••••••••"), "{screen}");
+    insta::assert_snapshot!(screen);
+}

@@ -522,3 +522,120 @@ fn root_credentials_need_an_explicit_yes() {
         }]
     );
 }
+
+fn form_keys(app: &mut App, keys: &[dashdeploy::app::FormKey]) -> Vec<Command> {
+    keys.iter()
+        .flat_map(|k| app.update(Input::Form(*k), NOW))
+        .collect()
+}
+
+fn typed(app: &mut App, text: &str) {
+    let keys: Vec<_> = text.chars().map(dashdeploy::app::FormKey::Char).collect();
+    form_keys(app, &keys);
+}
+
+#[test]
+fn c_opens_the_credentials_form_and_an_existing_profile_is_used() {
+    use dashdeploy::app::FormKey;
+    let mut app = started();
+    prereqs_fail(&mut app, 1);
+    assert_eq!(
+        app.update(Input::Key(Action::Credentials), NOW),
+        vec![Command::LoadProfiles]
+    );
+    assert!(app.wants_text());
+    app.update(
+        Input::Profiles(
+            vec!["default".into(), "work".into()],
+            Some("/home/ana/.aws/credentials".into()),
+        ),
+        NOW,
+    );
+    // Down to "work", Tab to the region, one region to the right, Enter.
+    let commands = form_keys(
+        &mut app,
+        &[FormKey::Down, FormKey::Tab, FormKey::Right, FormKey::Enter],
+    );
+    assert_eq!(
+        commands,
+        vec![
+            Command::UseAws {
+                profile: "work".into(),
+                region: "us-east-2".into()
+            },
+            Command::Start {
+                step: StepId::Prereqs,
+                run_id: 2
+            }
+        ]
+    );
+    assert!(!app.wants_text());
+    assert_eq!(app.credentials, "profile work");
+    assert_eq!(app.region.as_deref(), Some("us-east-2"));
+}
+
+#[test]
+fn a_new_key_is_handed_to_the_loop_once_and_the_form_keeps_no_secret() {
+    use dashdeploy::app::{FormKey, Overlay};
+    let mut app = started();
+    prereqs_fail(&mut app, 1);
+    app.update(Input::Key(Action::Credentials), NOW);
+    app.update(Input::Profiles(vec!["default".into()], None), NOW);
+    // To "a new access key", then the name, key id and secret fields.
+    form_keys(&mut app, &[FormKey::Down, FormKey::Tab, FormKey::Tab]);
+    for _ in 0.."dashdeploy".len() {
+        form_keys(&mut app, &[FormKey::Backspace]);
+    }
+    typed(&mut app, "deploy");
+    form_keys(&mut app, &[FormKey::Tab]);
+    typed(&mut app, "AKIAEXAMPLE");
+    // Enter without a secret: a sentence, nothing saved.
+    assert!(form_keys(&mut app, &[FormKey::Enter]).is_empty());
+    let Overlay::Credentials(form) = &app.overlay else {
+        panic!("the form stays open")
+    };
+    assert!(form.error.as_deref().unwrap().contains("secret access key"));
+    form_keys(&mut app, &[FormKey::Tab]);
+    typed(&mut app, "s3cret");
+    let commands = form_keys(&mut app, &[FormKey::Enter]);
+    assert_eq!(
+        commands,
+        vec![Command::SaveKey {
+            profile: "deploy".into(),
+            key_id: "AKIAEXAMPLE".into(),
+            secret: "s3cret".into()
+        }]
+    );
+    assert!(
+        !format!("{app:?}").contains("s3cret"),
+        "the form let go of the secret"
+    );
+    let commands = app.update(Input::KeySaved(Ok("deploy".into())), NOW);
+    assert_eq!(
+        commands[0],
+        Command::UseAws {
+            profile: "deploy".into(),
+            region: "us-east-1".into()
+        }
+    );
+    assert!(!app.wants_text());
+}
+
+#[test]
+fn a_failed_save_is_shown_in_the_form() {
+    use dashdeploy::app::Overlay;
+    let mut app = started();
+    prereqs_fail(&mut app, 1);
+    app.update(Input::Key(Action::Credentials), NOW);
+    app.update(
+        Input::KeySaved(Err("could not write /x: read-only".into())),
+        NOW,
+    );
+    let Overlay::Credentials(form) = &app.overlay else {
+        panic!("the form stays open")
+    };
+    assert_eq!(form.error.as_deref(), Some("could not write /x: read-only"));
+    // Esc closes it.
+    app.update(Input::Form(dashdeploy::app::FormKey::Esc), NOW);
+    assert_eq!(app.overlay, Overlay::None);
+}

@@ -37,6 +37,8 @@ pub enum Action {
     Regenerate,
     /// 1-9: pick a choice.
     Choose(usize),
+    /// c: change the AWS profile, region or credentials.
+    Credentials,
     /// PgUp/PgDn: scroll the panel.
     ScrollUp,
     ScrollDown,
@@ -52,6 +54,12 @@ pub enum Input {
     SampleCopied(Result<PathBuf, String>),
     /// SIGTERM or SIGHUP: leave now, cleanly.
     Terminate,
+    /// A key while a form takes text.
+    Form(crate::app::FormKey),
+    /// The AWS profiles found, and the credentials file a new key goes to.
+    Profiles(Vec<String>, Option<PathBuf>),
+    /// A new access key was saved as this profile, or why not.
+    KeySaved(Result<String, String>),
     /// A word from the event loop itself (an editor that failed to start).
     Notice(crate::pipeline::LogLevel, String),
 }
@@ -72,6 +80,16 @@ pub enum Command {
         run_id: RunId,
         text: String,
     },
+    /// Read the AWS profiles for the credentials form.
+    LoadProfiles,
+    /// Save an access key as a profile in the AWS credentials file (0600).
+    SaveKey {
+        profile: String,
+        key_id: String,
+        secret: String,
+    },
+    /// Use this profile and region from now on.
+    UseAws { profile: String, region: String },
     /// Stop a running step now (its container, if any, is removed).
     Cancel { step: StepId },
     /// Copy the bundled sample app into this new folder.

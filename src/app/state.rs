@@ -68,6 +68,8 @@ pub enum Overlay {
     SampleOffer {
         dest: PathBuf,
     },
+    /// Pick another AWS profile and region, or enter an access key.
+    Credentials(Box<super::credentials::CredentialsForm>),
 }
 
 /// What the wizard starts from.

@@ -27,6 +27,12 @@ impl App {
                 Vec::new()
             }
             Input::Terminate => self.quit(),
+            Input::Form(key) => self.form_key(key, now),
+            Input::Profiles(profiles, file) => {
+                self.profiles_loaded(profiles, file);
+                Vec::new()
+            }
+            Input::KeySaved(result) => self.key_saved(result, now),
             Input::Notice(level, text) => {
                 self.push_log(now, level, text);
                 Vec::new()
@@ -78,6 +84,11 @@ impl App {
                 }
                 _ => Vec::new(),
             },
+            // Keys reach the form as Input::Form; Ctrl-C still asks to quit.
+            Overlay::Credentials(_) => match action {
+                Action::Interrupt => self.ask_to_quit(),
+                _ => Vec::new(),
+            },
             Overlay::None => self.on_main_action(action, now),
         }
     }
@@ -111,6 +122,17 @@ impl App {
             | Action::Choose(_) => self.answer(action, now),
             Action::Activate => self.activate(now),
             Action::Retry => self.retry(now),
+            Action::Credentials if self.selected == StepId::Prereqs && !self.is_busy() => {
+                self.open_credentials()
+            }
+            Action::Credentials => {
+                self.push_log(
+                    now,
+                    LogLevel::Info,
+                    "c changes the AWS profile on the Prerequisites step, when nothing runs",
+                );
+                Vec::new()
+            }
             Action::ToggleLog => {
                 self.show_log = !self.show_log;
                 Vec::new()

@@ -15,6 +15,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use crate::app::{App, Command, Input};
+use crate::aws::profiles::SharedFiles;
 use crate::pipeline::{Answer, Answers, LogLevel, PipelineEvent, RunId, Settings, StepId, runner};
 use crate::{sample, ui};
 
@@ -59,7 +60,7 @@ pub async fn run(
     while !app.should_quit {
         let input = tokio::select! {
             event = terminal_events.next() => match event {
-                Some(Ok(event)) => terminal_input(&event),
+                Some(Ok(event)) => terminal_input(&event, app.wants_text()),
                 Some(Err(e)) => return Err(e),
                 None => Some(Input::Terminate),
             },
@@ -124,9 +125,16 @@ async fn remove_local_test_containers(settings: &Settings) {
     }
 }
 
-/// A terminal event as wizard input; a resize needs only a redraw.
-fn terminal_input(event: &Event) -> Option<Input> {
+/// A terminal event as wizard input; a resize needs only a redraw. While a
+/// form takes text, keys go to it as they are (Ctrl-C still interrupts).
+fn terminal_input(event: &Event, wants_text: bool) -> Option<Input> {
     match event {
+        Event::Key(key) if wants_text => match super::keys::form_key(key) {
+            Some(form_key) => Some(Input::Form(form_key)),
+            None => action_for(key)
+                .filter(|a| *a == crate::app::Action::Interrupt)
+                .map(Input::Key),
+        },
         Event::Key(key) => action_for(key).map(Input::Key),
         Event::Resize(..) => Some(Input::Tick),
         _ => None,
@@ -184,6 +192,38 @@ impl Jobs {
                     answer,
                 } => self.answer(step, run_id, answer),
                 Command::Edit { step, run_id, text } => self.edit = Some((step, run_id, text)),
+                Command::LoadProfiles => {
+                    let tx = self.side_tx.clone();
+                    tokio::task::spawn_blocking(move || {
+                        let files = SharedFiles::from_env();
+                        let profiles = files.as_ref().map(|f| f.profiles()).unwrap_or_default();
+                        let _ = tx.send(Input::Profiles(profiles, files.map(|f| f.credentials)));
+                    });
+                }
+                Command::SaveKey {
+                    profile,
+                    key_id,
+                    secret,
+                } => {
+                    let tx = self.side_tx.clone();
+                    tokio::task::spawn_blocking(move || {
+                        let result = SharedFiles::from_env()
+                            .ok_or_else(|| {
+                                "no home folder for ~/.aws/credentials; set HOME".to_string()
+                            })
+                            .and_then(|files| files.save_key(&profile, &key_id, &secret))
+                            .map(|()| profile);
+                        let _ = tx.send(Input::KeySaved(result));
+                    });
+                }
+                Command::UseAws { profile, region } => {
+                    let mut settings = (*self.settings).clone();
+                    settings.aws = crate::aws::AwsTarget {
+                        profile: Some(profile),
+                        region: Some(region),
+                    };
+                    self.settings = Arc::new(settings);
+                }
                 Command::Cancel { step } => {
                     if let Some(handle) = self.steps.remove(&step) {
                         handle.abort();

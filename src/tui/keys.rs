@@ -3,7 +3,7 @@
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
-use crate::app::Action;
+use crate::app::{Action, FormKey};
 
 pub fn action_for(key: &KeyEvent) -> Option<Action> {
     if key.kind == KeyEventKind::Release {
@@ -30,9 +30,29 @@ pub fn action_for(key: &KeyEvent) -> Option<Action> {
         KeyCode::Char('s') => Some(Action::Skip),
         KeyCode::Char('e') => Some(Action::Edit),
         KeyCode::Char('g') => Some(Action::Regenerate),
+        KeyCode::Char('c') => Some(Action::Credentials),
         KeyCode::Char(c @ '1'..='9') => Some(Action::Choose(c as usize - '0' as usize)),
         KeyCode::PageUp => Some(Action::ScrollUp),
         KeyCode::PageDown | KeyCode::Char(' ') => Some(Action::ScrollDown),
+        _ => None,
+    }
+}
+
+/// Keys for a form that takes text.
+pub fn form_key(key: &KeyEvent) -> Option<FormKey> {
+    if key.kind == KeyEventKind::Release || key.modifiers.contains(KeyModifiers::CONTROL) {
+        return None;
+    }
+    match key.code {
+        KeyCode::Char(c) => Some(FormKey::Char(c)),
+        KeyCode::Backspace => Some(FormKey::Backspace),
+        KeyCode::Up => Some(FormKey::Up),
+        KeyCode::Down => Some(FormKey::Down),
+        KeyCode::Left => Some(FormKey::Left),
+        KeyCode::Right => Some(FormKey::Right),
+        KeyCode::Tab | KeyCode::BackTab => Some(FormKey::Tab),
+        KeyCode::Enter => Some(FormKey::Enter),
+        KeyCode::Esc => Some(FormKey::Esc),
         _ => None,
     }
 }

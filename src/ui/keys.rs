@@ -23,6 +23,13 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
             ("?", "help"),
             ("q", "quit"),
         ],
+        Overlay::Credentials(_) => &[
+            ("Tab", "next field"),
+            ("↑↓", "profile"),
+            ("←→", "region"),
+            ("⏎", "use it"),
+            ("Esc", "close"),
+        ],
         Overlay::Help => &[("?/Esc", "close help"), ("q", "close")],
         Overlay::ConfirmQuit => &[("y/⏎", "quit"), ("n/Esc", "stay")],
         Overlay::SampleOffer { .. } => {

@@ -1,6 +1,7 @@
 //! Drawing the wizard: one function per part of the screen, all reading
 //! `&App` and never changing it, never calling Docker or AWS.
 
+mod credentials;
 pub mod highlight;
 mod keys;
 mod log;

@@ -13,6 +13,10 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     match &app.overlay {
         Overlay::None => {}
         Overlay::Help => help(app, frame, area),
+        Overlay::Credentials(form) => {
+            let lines = super::credentials::lines(form);
+            popup(frame, area, " AWS credentials ", lines, 74);
+        }
         Overlay::ConfirmQuit => confirm_quit(app, frame, area),
         Overlay::SampleOffer { dest } => {
             let lines = vec![

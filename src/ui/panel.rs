@@ -51,6 +51,11 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
 }
 
 fn prereqs_lines(app: &App, width: usize, lines: &mut Vec<Line<'static>>) {
+    lines.push(Line::from(vec![
+        Span::styled("c", theme::key()),
+        Span::raw(" change the AWS profile or region, or enter an access key"),
+    ]));
+    lines.push(Line::default());
     for check in CheckId::ALL {
         let state = app.check(check);
         let (mark, style) = theme::check_mark(state, app.spinner);
