@@ -1,0 +1,81 @@
+//! After a headless run from prerequisites through push, neither the AWS
+//! secret access key nor the registry password appears in any file
+//! dashdeploy wrote: the log, the app's files, dashdeploy.toml, the
+//! generated Dockerfile and .dockerignore. Searched byte for byte.
+//!
+//! Needs `scripts/test-stack up`; fails, never skips, without it.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::stack;
+
+fn files_under(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap().filter_map(|e| e.ok()) {
+        let path = entry.path();
+        if entry.file_type().unwrap().is_dir() {
+            files_under(&path, out);
+        } else {
+            out.push(path);
+        }
+    }
+}
+
+#[tokio::test]
+async fn no_secret_in_any_file_written() {
+    let stack = stack::require();
+    let secret = std::env::var("AWS_SECRET_ACCESS_KEY").expect("the stack's secret key");
+    let work = tempfile::tempdir().unwrap();
+    let app = work.path().join("app");
+    dashdeploy::sample::copy_to(&app).unwrap();
+    let state = work.path().join("state");
+    let out = Command::new(env!("CARGO_BIN_EXE_dashdeploy"))
+        .args(["deploy", app.to_str().unwrap(), "--yes", "--until", "push"])
+        .args([
+            "--base-image",
+            &stack.base_image,
+            "--name",
+            &stack::unique("secrets"),
+        ])
+        .env("DASHDEPLOY_STATE_DIR", &state)
+        .env("DASHDEPLOY_LOG", "dashdeploy=debug")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .load()
+        .await;
+    let login = dashdeploy::aws::ecr::login(&aws_sdk_ecr::Client::new(&config))
+        .await
+        .unwrap();
+    let mut files = Vec::new();
+    files_under(work.path(), &mut files);
+    assert!(
+        files.iter().any(|f| f.ends_with("dashdeploy.log")),
+        "the log was written"
+    );
+    assert!(
+        files.iter().any(|f| f.ends_with("dashdeploy.toml")),
+        "the toml was written"
+    );
+    for file in &files {
+        let bytes = std::fs::read(file).unwrap();
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(
+            !text.contains(&secret),
+            "the secret access key is in {}",
+            file.display()
+        );
+        assert!(
+            !text.contains(&login.password),
+            "the registry password is in {}",
+            file.display()
+        );
+    }
+    for printed in [String::from_utf8_lossy(&out.stdout), stderr] {
+        assert!(!printed.contains(&secret) && !printed.contains(&login.password));
+    }
+}
