@@ -145,7 +145,7 @@ fn the_wizard_shows_the_steps_explains_missing_prereqs_and_quits_cleanly() {
         "No AWS credentials found",
         "aws configure",
         "aws sso login",
-        "press r to retry",
+        "r retry this step",
     ]);
     assert!(session.raw_mode(), "the wizard runs in raw mode");
     // r retries the failed step: it runs again and fails again the same way.

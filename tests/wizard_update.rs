@@ -77,7 +77,7 @@ fn a_failed_step_is_retried_with_r_and_a_new_run_id() {
             .error
             .as_deref()
             .unwrap()
-            .contains("press r")
+            .contains("retry the step")
     );
     let commands = app.update(Input::Key(Action::Retry), NOW);
     assert_eq!(

@@ -66,7 +66,7 @@ pub async fn run(
                     Answer::Choose(file) => entry = Some(file),
                     _ => {
                         return Err(StepFailure::new(
-                            "No entry module chosen; press r to choose one.",
+                            "No entry module chosen; retry the step to choose one.",
                         ));
                     }
                 }

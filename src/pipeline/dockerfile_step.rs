@@ -115,7 +115,7 @@ pub async fn run(
             }
             Answer::Skip | Answer::Choose(_) => {
                 return Err(StepFailure::new(
-                    "No Dockerfile accepted: the image cannot be built without one. Press r to see the proposal again.",
+                    "No Dockerfile accepted: the image cannot be built without one. Retry the step to see the proposal again.",
                 ));
             }
         }

@@ -133,7 +133,7 @@ fn outcome(facts: &PrereqsFacts, reporter: &Reporter) -> Result<String, StepFail
             ))
         }
         _ => Err(StepFailure::new(format!(
-            "Not ready: {}. Fix what the panel says, then press r to retry.",
+            "Not ready: {}. Fix what is said above, then retry the step.",
             missing.join(" and ")
         ))),
     }

@@ -67,7 +67,7 @@ pub async fn run(settings: &Settings, reporter: &Reporter) -> Result<String, Ste
                 }
                 Err(e) => {
                     return Err(StepFailure::new(format!(
-                        "The push of {}:{push_tag} failed: {e}. Press r to retry: layers already sent are not sent again.",
+                        "The push of {}:{push_tag} failed: {e}. Retry the step: layers already sent are not sent again.",
                         repository.uri
                     )));
                 }

@@ -138,7 +138,7 @@ pub fn prereqs_fail(app: &mut App, run_id: RunId) {
                 StepId::Prereqs,
                 run_id,
                 EventKind::Finished(Err(StepFailure::new(
-                    "Not ready: the Docker engine. Fix what the panel says, then press r to retry.",
+                    "Not ready: the Docker engine. Fix what is said above, then retry the step.",
                 ))),
             ),
         ],
