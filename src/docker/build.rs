@@ -150,7 +150,7 @@ pub async fn build(
         .await
         .map_err(|e| BuildError::Engine(e.to_string()))?;
     let id = inspect.id.clone().or(built_id).unwrap_or_default();
-    let short: String = id.trim_start_matches("sha256:").chars().take(12).collect();
+    let short = content_tag(&id);
     docker
         .tag_image(
             &latest,
@@ -172,6 +172,15 @@ pub async fn build(
         arch: inspect.architecture.unwrap_or_default(),
         context: stats,
     })
+}
+
+/// The tag derived from an image's content: the first 12 hex digits of its id.
+pub fn content_tag(image_id: &str) -> String {
+    image_id
+        .trim_start_matches("sha256:")
+        .chars()
+        .take(12)
+        .collect()
 }
 
 /// `Step 4/9 : RUN pip install -r requirements.txt`

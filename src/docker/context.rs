@@ -72,16 +72,6 @@ pub fn stream(
     (chunks, handle)
 }
 
-/// The paths the context holds, in the order they are sent (for tests and `plan`).
-pub fn list(dir: &Path, ignore: &DockerIgnore) -> Result<Vec<String>, ContextError> {
-    let mut out = Vec::new();
-    walk(dir, "", ignore, &mut |rel, _| {
-        out.push(rel.to_string());
-        Ok(())
-    })?;
-    Ok(out)
-}
-
 fn write_tar(
     dir: &Path,
     ignore: &DockerIgnore,

@@ -98,9 +98,3 @@ pub enum CheckState {
         lines: Vec<String>,
     },
 }
-
-impl CheckState {
-    pub fn is_failed(&self) -> bool {
-        matches!(self, CheckState::Failed { .. })
-    }
-}

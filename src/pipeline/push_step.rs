@@ -19,19 +19,12 @@ use super::settings::Settings;
 pub async fn run(settings: &Settings, reporter: &Reporter) -> Result<String, StepFailure> {
     let Target {
         docker,
-        name,
         tag,
+        layers,
         client,
         repository,
+        ..
     } = target(settings).await?;
-    let layers = docker
-        .inspect_image(&format!("{name}:latest"))
-        .await
-        .ok()
-        .and_then(|i| i.root_fs)
-        .and_then(|r| r.layers)
-        .map(|l| l.len() as u64)
-        .unwrap_or(0);
     let started = Instant::now();
     let mut login = ecr::login(&client).await.map_err(StepFailure::new)?;
     let mut refreshed = false;

@@ -5,6 +5,7 @@
 use bollard::query_parameters::TagImageOptionsBuilder;
 
 use crate::aws::{ecr, identity};
+use crate::docker::build::content_tag;
 use crate::docker::engine;
 
 use super::build_step::image_name;
@@ -12,30 +13,30 @@ use super::event::{LogLevel, StepFailure};
 use super::runner::Reporter;
 use super::settings::Settings;
 
-/// The content tag of the local `<name>:latest` (the first 12 hex digits of its id).
-pub async fn content_tag(docker: &bollard::Docker, name: &str) -> Result<String, StepFailure> {
+/// The local `<name>:latest`: its content tag and how many layers it has.
+async fn local_image(docker: &bollard::Docker, name: &str) -> Result<(String, u64), StepFailure> {
     let latest = format!("{name}:latest");
     let inspect = docker.inspect_image(&latest).await.map_err(|e| {
         StepFailure::new(format!(
             "There is no image {latest} ({e}): run the Build step first."
         ))
     })?;
-    Ok(inspect
-        .id
-        .unwrap_or_default()
-        .trim_start_matches("sha256:")
-        .chars()
-        .take(12)
-        .collect())
+    let layers = inspect
+        .root_fs
+        .and_then(|r| r.layers)
+        .map_or(0, |l| l.len() as u64);
+    Ok((content_tag(&inspect.id.unwrap_or_default()), layers))
 }
 
 /// What the registry and push steps both start from: the engine, the local
-/// image's name and content tag, the ECR client and the repository (created
+/// image's name, content tag and layer count, the ECR client and the repository (created
 /// or reused).
 pub struct Target {
     pub docker: bollard::Docker,
     pub name: String,
     pub tag: String,
+    /// Layers of the local image.
+    pub layers: u64,
     pub client: aws_sdk_ecr::Client,
     pub repository: ecr::Repository,
 }
@@ -45,7 +46,7 @@ pub async fn target(settings: &Settings) -> Result<Target, StepFailure> {
     let (docker, _) = engine::connect(&settings.docker)
         .await
         .map_err(|e| StepFailure::new(e.to_string()))?;
-    let tag = content_tag(&docker, &name).await?;
+    let (tag, layers) = local_image(&docker, &name).await?;
     let client = aws_sdk_ecr::Client::new(&identity::load_config(&settings.aws).await);
     let repository = ecr::ensure_repository(&client, &name, &name)
         .await
@@ -54,6 +55,7 @@ pub async fn target(settings: &Settings) -> Result<Target, StepFailure> {
         docker,
         name,
         tag,
+        layers,
         client,
         repository,
     })
@@ -66,6 +68,7 @@ pub async fn run(settings: &Settings, reporter: &Reporter) -> Result<String, Ste
         tag,
         client,
         repository,
+        ..
     } = target(settings).await?;
     let how = if repository.created {
         "created"

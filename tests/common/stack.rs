@@ -119,7 +119,7 @@ pub fn wait_for_dash_page(host: &str, port: u16, limit: Duration) -> Result<Stri
     let mut last = String::from("no answer yet");
     while Instant::now() < deadline {
         match http_get(host, port, "/") {
-            Ok((200, body)) if is_dash_page(&body) => return Ok(body),
+            Ok((200, body)) if dashdeploy::http_probe::is_dash_page(&body) => return Ok(body),
             Ok((status, body)) => last = format!("HTTP {status}: {:.120}", body),
             Err(e) => last = e,
         }
@@ -129,9 +129,4 @@ pub fn wait_for_dash_page(host: &str, port: u16, limit: Duration) -> Result<Stri
         "http://{host}:{port}/ gave no Dash page within {} s; last: {last}",
         limit.as_secs()
     ))
-}
-
-/// Dash serves a page with its React entry point and renderer config.
-pub fn is_dash_page(body: &str) -> bool {
-    body.contains("react-entry-point") && body.contains("_dash-config")
 }
