@@ -36,6 +36,7 @@ pub async fn deploy(settings: Settings, until: Option<StepId>, json: bool) -> Ex
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let handle = spawn_step(step, 1, settings.clone(), tx, Answers::AcceptAll);
         let mut outcome = None;
+        let mut last_transfer: Option<std::time::Instant> = None;
         while let Some(event) = rx.recv().await {
             match event.kind {
                 EventKind::Log { level, text } => {
@@ -51,6 +52,12 @@ pub async fn deploy(settings: Settings, until: Option<StepId>, json: bool) -> Ex
                     | CheckState::Warning { summary, .. } = &state
                     {
                         eprintln!("{}: ✓ {}: {summary}", step.id(), check.title());
+                    }
+                }
+                EventKind::Transfer(t) => {
+                    if last_transfer.is_none_or(|at| at.elapsed().as_secs() >= 1) {
+                        last_transfer = Some(std::time::Instant::now());
+                        eprintln!("{}: {}", step.id(), transfer_line(&t));
                     }
                 }
                 EventKind::Finished(result) => {
@@ -91,4 +98,17 @@ pub async fn deploy(settings: Settings, until: Option<StepId>, json: bool) -> Ex
     } else {
         ExitCode::FAILURE
     }
+}
+
+/// One line for a push in flight: layers done, bytes and throughput.
+fn transfer_line(t: &crate::pipeline::Transfer) -> String {
+    format!(
+        "{} · {}/{} layers · {:.1}/{:.1} MB · {:.1} MB/s",
+        t.label,
+        t.finished(),
+        t.layers.len(),
+        t.sent as f64 / 1e6,
+        t.total as f64 / 1e6,
+        t.bytes_per_sec / 1e6
+    )
 }

@@ -100,6 +100,9 @@ pub struct App {
     pub scroll: u16,
     /// The latest progress of the running step.
     pub progress: Option<Progress>,
+    /// The latest push snapshot, kept after the push ends (which layers
+    /// made it) until that step runs again.
+    pub transfer: Option<(StepId, crate::pipeline::Transfer)>,
     pub app_dir: Option<PathBuf>,
     pub app_name: Option<String>,
     pub credentials: String,
@@ -131,6 +134,7 @@ impl App {
             waiting: None,
             scroll: 0,
             progress: None,
+            transfer: None,
             app_dir: init.app_dir,
             app_name: init.app_name,
             credentials: init.credentials,

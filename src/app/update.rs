@@ -334,6 +334,9 @@ impl App {
         }
         self.scroll = 0;
         self.progress = None;
+        if self.transfer.as_ref().is_some_and(|(s, _)| *s >= step) {
+            self.transfer = None;
+        }
         let state = self.step_mut(step);
         state.status = StepStatus::Running;
         state.run_id = Some(run_id);
@@ -381,6 +384,7 @@ impl App {
                     elapsed_ms,
                 });
             }
+            EventKind::Transfer(transfer) => self.transfer = Some((event.step, transfer)),
             EventKind::Proposal(proposal) => {
                 self.waiting = Some(Waiting {
                     step: event.step,

@@ -6,5 +6,6 @@ pub mod context;
 pub mod engine;
 pub mod ignore;
 pub mod local_run;
+pub mod push;
 
 pub use engine::{DockerError, DockerTarget, EngineInfo};

@@ -31,6 +31,8 @@ pub enum EventKind {
         total: u64,
         elapsed_ms: u64,
     },
+    /// A push, layer by layer.
+    Transfer(super::transfer::Transfer),
     /// The step waits for the user's answer to this.
     Proposal(super::ask::Proposal),
     /// The step ended: `Ok` with a one-line summary, or what went wrong.

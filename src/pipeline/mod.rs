@@ -14,8 +14,10 @@ pub mod registry_step;
 pub mod runner;
 pub mod settings;
 pub mod step;
+pub mod transfer;
 
 pub use ask::{Answer, Answers, DockerfileProposal, Proposal};
 pub use event::{CheckId, CheckState, EventKind, LogLevel, PipelineEvent, RunId, StepFailure};
 pub use settings::Settings;
 pub use step::{StepId, StepStatus};
+pub use transfer::{LayerProgress, LayerState, Transfer};

@@ -5,22 +5,22 @@
 
 use std::time::Instant;
 
-use bollard::auth::DockerCredentials;
-use bollard::query_parameters::PushImageOptionsBuilder;
-use futures_util::StreamExt;
-
 use crate::aws::ecr::{self, RegistryLogin};
+use crate::docker::push::{PushAuth, push};
 
 use super::event::{EventKind, LogLevel, StepFailure};
 use super::registry_step::{Target, target};
 use super::runner::Reporter;
 use super::settings::Settings;
+use super::transfer::{LayerState, Tracker};
+
+/// How often, at most, the wizard hears of bytes moving.
+const REPORT_EVERY_MS: u128 = 100;
 
 pub async fn run(settings: &Settings, reporter: &Reporter) -> Result<String, StepFailure> {
     let Target {
         docker,
         tag,
-        layers,
         client,
         repository,
         ..
@@ -29,34 +29,30 @@ pub async fn run(settings: &Settings, reporter: &Reporter) -> Result<String, Ste
     let mut login = ecr::login(&client).await.map_err(StepFailure::new)?;
     let mut refreshed = false;
     let mut digest = String::new();
+    let mut sent = 0u64;
     for push_tag in [tag.as_str(), "latest"] {
         loop {
-            match push(
-                &docker,
-                &repository.uri,
-                push_tag,
-                &login,
-                layers,
-                started,
-                reporter,
-            )
-            .await
-            {
-                Ok(d) => {
+            let label = format!("{}:{push_tag}", repository.uri);
+            match push_one(settings, &docker, &repository.uri, push_tag, &login, label, reporter).await {
+                Ok((d, bytes)) => {
                     digest = d;
+                    sent += bytes;
                     break;
                 }
-                Err(e)
-                    if !refreshed
-                        && (e.contains("unauthorized")
-                            || e.contains("authentication required")) =>
-                {
+                Err(e) if !refreshed && is_auth_failure(&e) => {
                     reporter.log(
                         LogLevel::Warn,
                         "the registry refused the token; fetching a new one",
                     );
                     login = ecr::login(&client).await.map_err(StepFailure::new)?;
                     refreshed = true;
+                }
+                Err(e) if is_auth_failure(&e) => {
+                    return Err(StepFailure::new(format!(
+                        "The registry {} refused the push: authentication failed even with a fresh ECR token ({e}). \
+                         Check that this AWS identity may push to the repository (ecr:InitiateLayerUpload, ecr:PutImage), then retry the step.",
+                        login.server
+                    )));
                 }
                 Err(e) => {
                     return Err(StepFailure::new(format!(
@@ -67,74 +63,69 @@ pub async fn run(settings: &Settings, reporter: &Reporter) -> Result<String, Ste
             }
         }
     }
+    let seconds = started.elapsed().as_secs_f64();
     Ok(format!(
-        "pushed {}:{tag} and :latest · {digest} · {:.1} s",
+        "pushed {}:{tag} and :latest · {digest} · {} sent in {seconds:.1} s",
         repository.uri,
-        started.elapsed().as_secs_f64()
+        megabytes(sent),
     ))
 }
 
-/// Pushes one tag; returns its digest, or the engine's words for the failure.
-async fn push(
+/// What the engine says when the registry turns the credentials down.
+fn is_auth_failure(message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    m.contains("unauthorized")
+        || m.contains("authentication required")
+        || m.contains("no basic auth credentials")
+        || m.contains("denied")
+}
+
+pub(crate) fn megabytes(bytes: u64) -> String {
+    format!("{:.1} MB", bytes as f64 / 1e6)
+}
+
+/// Pushes one tag; returns its digest and the bytes sent, or the engine's
+/// words for the failure.
+async fn push_one(
+    settings: &Settings,
     docker: &bollard::Docker,
     uri: &str,
     tag: &str,
     login: &RegistryLogin,
-    layers: u64,
-    started: Instant,
+    label: String,
     reporter: &Reporter,
-) -> Result<String, String> {
-    let credentials = DockerCredentials {
-        username: Some(login.username.clone()),
-        password: Some(login.password.clone()),
-        serveraddress: Some(login.server.clone()),
-        ..Default::default()
+) -> Result<(String, u64), String> {
+    let auth = PushAuth {
+        username: &login.username,
+        password: &login.password,
+        server: &login.server,
     };
-    let options = PushImageOptionsBuilder::default().tag(tag).build();
-    let mut stream = docker.push_image(uri, Some(options), Some(credentials));
-    let mut done = 0u64;
-    let mut digest = String::new();
-    let mut last_report = Instant::now();
-    while let Some(item) = stream.next().await {
-        let info = item.map_err(|e| e.to_string())?;
-        let status = info.status.unwrap_or_default();
-        if status == "Pushed"
-            || status == "Layer already exists"
-            || status.starts_with("Mounted from")
-        {
-            done += 1;
-            reporter.log(
-                LogLevel::Info,
-                format!("layer {done}/{layers}: {}", status.to_lowercase()),
-            );
+    let mut tracker = Tracker::new(label, Instant::now());
+    let mut last_report: Option<Instant> = None;
+    let result = push(&settings.docker, docker, uri, tag, &auth, |message| {
+        let changed = tracker.feed(&message);
+        if let Some((id, state)) = &changed {
+            if state.is_finished() || *state == LayerState::Retrying {
+                reporter.log(LogLevel::Info, format!("{uri}:{tag} layer {id}: {}", state.word()));
+            }
         }
-        if let Some(at) = status.find("digest: ") {
-            digest = status[at + "digest: ".len()..]
-                .split_whitespace()
-                .next()
-                .unwrap_or_default()
-                .to_string();
+        if changed.is_some() || last_report.is_none_or(|at| at.elapsed().as_millis() >= REPORT_EVERY_MS) {
+            last_report = Some(Instant::now());
+            reporter.send(EventKind::Transfer(tracker.snapshot()));
         }
-        let detail = info
-            .progress_detail
-            .and_then(|p| Some((p.current?, p.total?)))
-            .map(|(current, total)| {
-                format!(" {:.1}/{:.1} MB", current as f64 / 1e6, total as f64 / 1e6)
-            })
-            .unwrap_or_default();
-        if last_report.elapsed().as_millis() >= 100 || status == "Pushed" {
-            last_report = Instant::now();
-            reporter.send(EventKind::Progress {
-                label: format!("{uri}:{tag} · {status}{detail}"),
-                done,
-                total: layers.max(done),
-                elapsed_ms: started.elapsed().as_millis() as u64,
-            });
-        }
-    }
-    if digest.is_empty() {
-        return Err("the registry did not confirm the push with a digest".into());
-    }
-    reporter.log(LogLevel::Info, format!("{uri}:{tag} pushed: {digest}"));
-    Ok(digest)
+    })
+    .await;
+    let snapshot = tracker.snapshot();
+    reporter.send(EventKind::Transfer(snapshot.clone()));
+    let digest = result?;
+    reporter.log(
+        LogLevel::Info,
+        format!(
+            "{uri}:{tag} pushed: {digest} ({} layers, {} sent, {:.1} MB/s)",
+            snapshot.layers.len(),
+            megabytes(snapshot.sent),
+            snapshot.bytes_per_sec / 1e6
+        ),
+    );
+    Ok((digest, snapshot.sent))
 }
