@@ -10,7 +10,7 @@ use crate::docker::DockerTarget;
 use crate::fargate::{self, Arch};
 use crate::pipeline::settings::{
     Cidr, parse_app_name, parse_arch, parse_cidr, parse_cpu, parse_image, parse_memory,
-    parse_region,
+    parse_region, parse_subnet, parse_vpc,
 };
 use crate::pipeline::{Settings, StepId};
 
@@ -105,6 +105,14 @@ pub struct SharedOptions {
     /// Who may open port 8050: an address or CIDR, e.g. 203.0.113.7/32 or 0.0.0.0/0
     #[arg(long, global = true, value_name = "CIDR", value_parser = parse_cidr)]
     pub allow_from: Option<Cidr>,
+
+    /// A VPC to run in instead of the region's default one
+    #[arg(long, global = true, value_name = "VPC_ID", value_parser = parse_vpc)]
+    pub vpc: Option<String>,
+
+    /// A subnet of that VPC for the tasks (repeat for more; default: its public ones)
+    #[arg(long = "subnet", global = true, value_name = "SUBNET_ID", value_parser = parse_subnet)]
+    pub subnets: Vec<String>,
 }
 
 fn parse_app_dir(text: &str) -> Result<PathBuf, String> {
@@ -141,7 +149,12 @@ impl SharedOptions {
     }
 
     pub fn settings(&self, app_dir: Option<PathBuf>) -> Settings {
-        let (cpu, memory) = self.cpu_memory();
+        let (cpu, memory) = if self.cpu.is_some() || self.memory.is_some() {
+            let (cpu, memory) = self.cpu_memory();
+            (Some(cpu), Some(memory))
+        } else {
+            (None, None)
+        };
         Settings {
             app_dir,
             aws: AwsTarget {
@@ -154,8 +167,10 @@ impl SharedOptions {
             cpu,
             memory,
             arch: self.arch,
-            desired_count: self.desired_count.unwrap_or(1),
+            desired_count: self.desired_count,
             allow_from: self.allow_from,
+            vpc: self.vpc.clone(),
+            subnets: self.subnets.clone(),
             needs_aws: true,
         }
     }

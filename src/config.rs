@@ -32,6 +32,11 @@ pub struct AppConfig {
     pub desired_count: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_from: Option<String>,
+    /// A VPC other than the default one, and the subnets to use in it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vpc: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub subnets: Vec<String>,
     /// Source fixes the user declined; not proposed again.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub skipped_fixes: Vec<String>,

@@ -8,7 +8,8 @@ use std::sync::Arc;
 use serde_json::json;
 
 use crate::pipeline::runner::{is_runnable, spawn_step};
-use crate::pipeline::{Answers, CheckState, EventKind, LogLevel, Settings, StepId};
+use crate::pipeline::transfer::{human_bytes, human_rate};
+use crate::pipeline::{Answers, CheckState, EventKind, LayerState, LogLevel, Settings, StepId};
 
 pub async fn deploy(settings: Settings, until: Option<StepId>, json: bool) -> ExitCode {
     let until = until.unwrap_or(StepId::Monitor);
@@ -55,7 +56,8 @@ pub async fn deploy(settings: Settings, until: Option<StepId>, json: bool) -> Ex
                     }
                 }
                 EventKind::Transfer(t) => {
-                    if last_transfer.is_none_or(|at| at.elapsed().as_secs() >= 1) {
+                    let moving = t.layers.iter().any(|l| l.state == LayerState::Pushing);
+                    if moving && last_transfer.is_none_or(|at| at.elapsed().as_secs() >= 1) {
                         last_transfer = Some(std::time::Instant::now());
                         eprintln!("{}: {}", step.id(), transfer_line(&t));
                     }
@@ -103,12 +105,12 @@ pub async fn deploy(settings: Settings, until: Option<StepId>, json: bool) -> Ex
 /// One line for a push in flight: layers done, bytes and throughput.
 fn transfer_line(t: &crate::pipeline::Transfer) -> String {
     format!(
-        "{} · {}/{} layers · {:.1}/{:.1} MB · {:.1} MB/s",
+        "{} · {}/{} layers · {} of {} · {}",
         t.label,
         t.finished(),
         t.layers.len(),
-        t.sent as f64 / 1e6,
-        t.total as f64 / 1e6,
-        t.bytes_per_sec / 1e6
+        human_bytes(t.sent),
+        human_bytes(t.total),
+        human_rate(t.bytes_per_sec)
     )
 }

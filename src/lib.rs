@@ -17,6 +17,8 @@ pub mod http_probe;
 pub mod logging;
 pub mod pipeline;
 pub mod plan;
+pub mod pricing;
+pub mod record;
 pub mod sample;
 pub mod tui;
 pub mod ui;

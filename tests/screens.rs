@@ -290,3 +290,47 @@ fn credentials_form_masks_the_secret() {
     assert!(screen.contains("••••••••••••••"), "{screen}");
     insta::assert_snapshot!(screen);
 }
+
+#[test]
+fn push_with_several_layers_in_flight() {
+    use dashdeploy::pipeline::{EventKind, LayerProgress, LayerState, Transfer};
+    let mut app = started();
+    prereqs_pass(&mut app, 1);
+    for step in [
+        StepId::App,
+        StepId::Dockerfile,
+        StepId::Build,
+        StepId::LocalTest,
+        StepId::Registry,
+    ] {
+        app.steps[step.index()].status = StepStatus::Done;
+    }
+    app.selected = StepId::Push;
+    app.update(Input::Key(Action::Activate), NOW);
+    let layer = |id: &str, state, current, total| LayerProgress {
+        id: id.into(),
+        state,
+        current,
+        total,
+    };
+    let transfer = Transfer {
+        label: "123456789012.dkr.ecr.us-east-1.amazonaws.com/sample:3f2a1b9c0d4e".into(),
+        layers: vec![
+            layer("5f70bf18a086", LayerState::Exists, 0, 0),
+            layer("a1b2c3d4e5f6", LayerState::Pushed, 41_200_000, 41_200_000),
+            layer("b2c3d4e5f6a7", LayerState::Pushing, 12_300_000, 40_100_000),
+            layer("c3d4e5f6a7b8", LayerState::Pushing, 2_000_000, 8_000_000),
+            layer("d4e5f6a7b8c9", LayerState::Retrying, 500_000, 3_000_000),
+            layer("e5f6a7b8c9d0", LayerState::Waiting, 0, 0),
+        ],
+        sent: 56_000_000,
+        total: 92_300_000,
+        elapsed_ms: 4_200,
+        bytes_per_sec: 31_200_000.0,
+    };
+    feed(
+        &mut app,
+        vec![event(StepId::Push, 2, EventKind::Transfer(transfer))],
+    );
+    insta::assert_snapshot!(render(&app, 100, 30));
+}

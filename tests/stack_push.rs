@@ -11,7 +11,7 @@ use bollard::auth::DockerCredentials;
 use bollard::query_parameters::{CreateImageOptionsBuilder, RemoveImageOptionsBuilder};
 use common::stack;
 use dashdeploy::pipeline::runner::{Reporter, run_step};
-use dashdeploy::pipeline::{Answers, EventKind, PipelineEvent, StepId};
+use dashdeploy::pipeline::{Answers, EventKind, LayerState, PipelineEvent, StepId};
 use futures_util::StreamExt;
 
 async fn step_with_events(
@@ -36,7 +36,7 @@ fn texts(events: &[PipelineEvent]) -> Vec<String> {
         .iter()
         .filter_map(|e| match &e.kind {
             EventKind::Log { text, .. } => Some(text.clone()),
-            EventKind::Progress { label, .. } => Some(label.clone()),
+            EventKind::Transfer(t) => Some(t.label.clone()),
             _ => None,
         })
         .collect()
@@ -48,9 +48,11 @@ async fn the_image_is_pushed_to_ecr_and_pulls_back() {
     let work = tempfile::tempdir().unwrap();
     let app = work.path().join("app");
     dashdeploy::sample::copy_to(&app).unwrap();
+    let name = stack::unique("push");
+    // A file of its own, so the app's layer is new to the registry.
+    std::fs::write(app.join("build-id.txt"), &name).unwrap();
     let mut settings = common::settings(Some(&app), &stack.docker_host);
     settings.base_image = Some(stack.base_image.clone());
-    let name = stack::unique("push");
     settings.name = Some(name.clone());
     for s in [StepId::App, StepId::Dockerfile, StepId::Build] {
         step_with_events(&settings, s).await.0.unwrap();
@@ -66,12 +68,29 @@ async fn the_image_is_pushed_to_ecr_and_pulls_back() {
     );
     let (push, push_events) = step_with_events(&settings, StepId::Push).await;
     let push = push.unwrap();
-    assert!(push.contains("sha256:"), "{push}");
+    let digest = push
+        .split(" · ")
+        .find(|part| part.starts_with("sha256:"))
+        .unwrap_or_else(|| panic!("no digest in {push}"))
+        .to_string();
+    // Layer by layer: the last snapshot of each tag has every layer in the
+    // registry, and bytes went out for the first tag.
+    let transfers: Vec<_> = push_events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::Transfer(t) => Some(t.clone()),
+            _ => None,
+        })
+        .collect();
+    let last = transfers.last().expect("the push reported its layers");
+    assert!(last.layers.len() >= 2, "{last:?}");
+    assert_eq!(last.finished(), last.layers.len(), "{last:?}");
     assert!(
-        push_events
+        transfers.iter().any(|t| t
+            .layers
             .iter()
-            .any(|e| matches!(e.kind, EventKind::Progress { .. })),
-        "progress was reported"
+            .any(|l| l.state == LayerState::Pushing && l.current > 0)),
+        "bytes were seen moving"
     );
 
     // A second run reuses the repository and sends no layer again.
@@ -80,7 +99,7 @@ async fn the_image_is_pushed_to_ecr_and_pulls_back() {
     let (_, second_push) = step_with_events(&settings, StepId::Push).await;
     let lines = texts(&second_push);
     assert!(
-        lines.iter().any(|l| l.contains("layer already exists")),
+        lines.iter().any(|l| l.ends_with(": already exists")),
         "{lines:?}"
     );
     assert!(
@@ -134,8 +153,13 @@ async fn the_image_is_pushed_to_ecr_and_pulls_back() {
     while let Some(item) = pull.next().await {
         item.unwrap_or_else(|e| panic!("the pushed image does not pull back: {e}"));
     }
-    docker
+    let pulled = docker
         .inspect_image(&format!("{uri}:latest"))
         .await
         .unwrap();
+    let repo_digests = pulled.repo_digests.unwrap_or_default();
+    assert!(
+        repo_digests.contains(&format!("{uri}@{digest}")),
+        "the pulled image's digests {repo_digests:?} hold the pushed {digest}"
+    );
 }

@@ -3,7 +3,12 @@
 //! what happened and what to do.
 
 pub mod ecr;
+pub mod ecs;
+pub mod error;
+pub mod iam;
 pub mod identity;
+pub mod logs;
+pub mod network;
 pub mod profiles;
 
 pub use identity::{AwsError, AwsTarget, Identity};

@@ -385,7 +385,10 @@ mod tests {
 
     #[test]
     fn only_plain_tcp_is_spoken_directly() {
-        assert_eq!(plain_tcp("tcp://127.0.0.1:2375").as_deref(), Some("127.0.0.1:2375"));
+        assert_eq!(
+            plain_tcp("tcp://127.0.0.1:2375").as_deref(),
+            Some("127.0.0.1:2375")
+        );
         assert_eq!(plain_tcp("npipe:////./pipe/docker_engine"), None);
         assert_eq!(plain_tcp("unix:///var/run/docker.sock"), None);
     }

@@ -22,6 +22,36 @@ pub enum Proposal {
     ConfirmRoot { arn: String },
     /// The app answers locally at `url`; the container goes when the user continues.
     LocalTestUp { url: String },
+    /// The task size to run, among the sizes Fargate accepts.
+    Sizing(Box<SizingProposal>),
+    /// Who may open port 8050, in the VPC and security group found.
+    Ingress(Box<IngressProposal>),
+}
+
+/// The size the sizing step proposes; the wizard lets the user change it
+/// (showing the cost as it changes) and answers [`Answer::Size`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SizingProposal {
+    pub region: String,
+    pub cpu: u32,
+    pub memory: u32,
+    pub arch: crate::fargate::Arch,
+    /// Why this architecture: "the image is linux/amd64".
+    pub arch_reason: String,
+    pub desired: u32,
+}
+
+/// Where the app will run and the port-8050 rule to open.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IngressProposal {
+    pub vpc: String,
+    pub vpc_is_default: bool,
+    pub subnets: Vec<String>,
+    pub group: String,
+    /// The group exists already (made by an earlier run).
+    pub group_exists: bool,
+    /// The source from --allow-from or dashdeploy.toml, when there is one.
+    pub suggested: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,6 +74,12 @@ pub enum Answer {
     Regenerate,
     /// The user edited the proposed text (the Dockerfile).
     Edited(String),
+    /// The task size chosen on the sizing screen.
+    Size {
+        cpu: u32,
+        memory: u32,
+        desired: u32,
+    },
 }
 
 /// Where a step's answers come from.
@@ -65,6 +101,11 @@ impl Answers {
                 Proposal::ChooseEntry(candidates) => Err(StepFailure::new(format!(
                     "Several modules run a Dash app ({}): set entry = \"<file>\" in dashdeploy.toml, or run the wizard to choose.",
                     candidates.join(", ")
+                ))),
+                Proposal::Ingress(p) if p.suggested.is_none() => Err(StepFailure::new(format!(
+                    "Say who may open port 8050 before anything is created: --allow-from <your address>/32 (or allow_from in dashdeploy.toml); \
+                     --allow-from 0.0.0.0/0 opens the app to anyone on the internet. Nothing was created in {}.",
+                    p.vpc
                 ))),
                 _ => Ok(Answer::Accept),
             },

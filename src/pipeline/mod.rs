@@ -5,18 +5,22 @@
 pub mod app_step;
 pub mod ask;
 pub mod build_step;
+pub mod cloud;
+pub mod deploy_step;
 pub mod dockerfile_step;
 pub mod event;
 pub mod local_test_step;
+pub mod network_step;
 pub mod prereqs;
 pub mod push_step;
 pub mod registry_step;
 pub mod runner;
 pub mod settings;
+pub mod sizing_step;
 pub mod step;
 pub mod transfer;
 
-pub use ask::{Answer, Answers, DockerfileProposal, Proposal};
+pub use ask::{Answer, Answers, DockerfileProposal, IngressProposal, Proposal, SizingProposal};
 pub use event::{CheckId, CheckState, EventKind, LogLevel, PipelineEvent, RunId, StepFailure};
 pub use settings::Settings;
 pub use step::{StepId, StepStatus};

@@ -12,7 +12,7 @@ use super::event::{EventKind, LogLevel, StepFailure};
 use super::registry_step::{Target, target};
 use super::runner::Reporter;
 use super::settings::Settings;
-use super::transfer::{LayerState, Tracker};
+use super::transfer::{LayerState, Tracker, human_bytes, human_rate};
 
 /// How often, at most, the wizard hears of bytes moving.
 const REPORT_EVERY_MS: u128 = 100;
@@ -33,7 +33,17 @@ pub async fn run(settings: &Settings, reporter: &Reporter) -> Result<String, Ste
     for push_tag in [tag.as_str(), "latest"] {
         loop {
             let label = format!("{}:{push_tag}", repository.uri);
-            match push_one(settings, &docker, &repository.uri, push_tag, &login, label, reporter).await {
+            match push_one(
+                settings,
+                &docker,
+                &repository.uri,
+                push_tag,
+                &login,
+                label,
+                reporter,
+            )
+            .await
+            {
                 Ok((d, bytes)) => {
                     digest = d;
                     sent += bytes;
@@ -67,7 +77,7 @@ pub async fn run(settings: &Settings, reporter: &Reporter) -> Result<String, Ste
     Ok(format!(
         "pushed {}:{tag} and :latest · {digest} · {} sent in {seconds:.1} s",
         repository.uri,
-        megabytes(sent),
+        human_bytes(sent),
     ))
 }
 
@@ -78,10 +88,6 @@ fn is_auth_failure(message: &str) -> bool {
         || m.contains("authentication required")
         || m.contains("no basic auth credentials")
         || m.contains("denied")
-}
-
-pub(crate) fn megabytes(bytes: u64) -> String {
-    format!("{:.1} MB", bytes as f64 / 1e6)
 }
 
 /// Pushes one tag; returns its digest and the bytes sent, or the engine's
@@ -106,10 +112,15 @@ async fn push_one(
         let changed = tracker.feed(&message);
         if let Some((id, state)) = &changed {
             if state.is_finished() || *state == LayerState::Retrying {
-                reporter.log(LogLevel::Info, format!("{uri}:{tag} layer {id}: {}", state.word()));
+                reporter.log(
+                    LogLevel::Info,
+                    format!("{uri}:{tag} layer {id}: {}", state.word()),
+                );
             }
         }
-        if changed.is_some() || last_report.is_none_or(|at| at.elapsed().as_millis() >= REPORT_EVERY_MS) {
+        if changed.is_some()
+            || last_report.is_none_or(|at| at.elapsed().as_millis() >= REPORT_EVERY_MS)
+        {
             last_report = Some(Instant::now());
             reporter.send(EventKind::Transfer(tracker.snapshot()));
         }
@@ -121,10 +132,10 @@ async fn push_one(
     reporter.log(
         LogLevel::Info,
         format!(
-            "{uri}:{tag} pushed: {digest} ({} layers, {} sent, {:.1} MB/s)",
+            "{uri}:{tag} pushed: {digest} ({} layers, {} sent, {})",
             snapshot.layers.len(),
-            megabytes(snapshot.sent),
-            snapshot.bytes_per_sec / 1e6
+            human_bytes(snapshot.sent),
+            human_rate(snapshot.bytes_per_sec)
         ),
     );
     Ok((digest, snapshot.sent))

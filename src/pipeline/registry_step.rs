@@ -70,6 +70,11 @@ pub async fn run(settings: &Settings, reporter: &Reporter) -> Result<String, Ste
         repository,
         ..
     } = target(settings).await?;
+    super::cloud::Cloud::new(settings).await?.record(
+        crate::record::ResourceKind::Repository,
+        &repository.name,
+        repository.created,
+    )?;
     let how = if repository.created {
         "created"
     } else {

@@ -77,6 +77,9 @@ pub fn is_runnable(step: StepId) -> bool {
             | StepId::LocalTest
             | StepId::Registry
             | StepId::Push
+            | StepId::Sizing
+            | StepId::Network
+            | StepId::Deploy
     )
 }
 
@@ -111,6 +114,9 @@ pub async fn run_step(
         StepId::LocalTest => super::local_test_step::run(settings, reporter, answers).await,
         StepId::Registry => super::registry_step::run(settings, reporter).await,
         StepId::Push => super::push_step::run(settings, reporter).await,
+        StepId::Sizing => super::sizing_step::run(settings, reporter, answers).await,
+        StepId::Network => super::network_step::run(settings, reporter, answers).await,
+        StepId::Deploy => super::deploy_step::run(settings, reporter).await,
         other => Err(StepFailure::new(format!(
             "The {} step is not part of this version of dashdeploy yet.",
             other.title()

@@ -16,11 +16,15 @@ pub struct Settings {
     pub docker: DockerTarget,
     pub name: Option<String>,
     pub base_image: Option<String>,
-    pub cpu: u32,
-    pub memory: u32,
+    /// The task size from flags (None: dashdeploy.toml's, else 512/1024).
+    pub cpu: Option<u32>,
+    pub memory: Option<u32>,
     pub arch: Option<Arch>,
-    pub desired_count: u32,
+    pub desired_count: Option<u32>,
     pub allow_from: Option<Cidr>,
+    /// A VPC other than the default one, and its subnets to use.
+    pub vpc: Option<String>,
+    pub subnets: Vec<String>,
     /// AWS is checked by the prerequisites (not when only building and
     /// testing locally).
     pub needs_aws: bool,
@@ -192,6 +196,35 @@ impl Cidr {
 impl std::fmt::Display for Cidr {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}/{}", self.addr, self.prefix)
+    }
+}
+
+/// `--vpc`: `vpc-` and hex digits.
+pub fn parse_vpc(text: &str) -> Result<String, String> {
+    parse_aws_id(text, "vpc", "vpc-0abc1234")
+}
+
+/// `--subnet`: `subnet-` and hex digits.
+pub fn parse_subnet(text: &str) -> Result<String, String> {
+    parse_aws_id(text, "subnet", "subnet-0abc1234")
+}
+
+fn parse_aws_id(text: &str, prefix: &str, example: &str) -> Result<String, String> {
+    let ok = text
+        .strip_prefix(prefix)
+        .and_then(|rest| rest.strip_prefix('-'))
+        .is_some_and(|hex| {
+            (8..=17).contains(&hex.len())
+                && hex
+                    .chars()
+                    .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+        });
+    if ok {
+        Ok(text.to_string())
+    } else {
+        Err(format!(
+            "'{text}' is not a {prefix} id; it looks like {example}"
+        ))
     }
 }
 

@@ -68,6 +68,29 @@ impl Transfer {
     }
 }
 
+/// Bytes in the unit a person reads best: `512 B`, `3.4 kB`, `41.2 MB`, `1.3 GB`.
+pub fn human_bytes(bytes: u64) -> String {
+    let b = bytes as f64;
+    if bytes < 1000 {
+        format!("{bytes} B")
+    } else if b < 1e6 {
+        format!("{:.1} kB", b / 1e3)
+    } else if b < 1e9 {
+        format!("{:.1} MB", b / 1e6)
+    } else {
+        format!("{:.2} GB", b / 1e9)
+    }
+}
+
+/// A throughput, or a dash before the first byte.
+pub fn human_rate(bytes_per_sec: f64) -> String {
+    if bytes_per_sec <= 0.0 {
+        "– MB/s".to_string()
+    } else {
+        format!("{}/s", human_bytes(bytes_per_sec as u64))
+    }
+}
+
 /// Adds up the engine's messages for one push.
 #[derive(Debug)]
 pub struct Tracker {
@@ -128,7 +151,9 @@ impl Tracker {
         let sent: u64 = self.layers.iter().map(|l| l.current).sum();
         let total = self.layers.iter().map(|l| l.total.max(l.current)).sum();
         let bytes_per_sec = match self.first_byte {
-            Some(at) if at.elapsed().as_secs_f64() > 0.05 => sent as f64 / at.elapsed().as_secs_f64(),
+            Some(at) if at.elapsed().as_secs_f64() > 0.05 => {
+                sent as f64 / at.elapsed().as_secs_f64()
+            }
             _ => 0.0,
         };
         Transfer {
@@ -172,8 +197,14 @@ mod tests {
     #[test]
     fn layers_are_followed_through_their_states() {
         let mut t = Tracker::new("repo:tag".into(), Instant::now());
-        assert_eq!(t.feed(&msg("aaa", "Preparing", None, None)), Some(("aaa".into(), LayerState::Waiting)));
-        assert_eq!(t.feed(&msg("bbb", "Preparing", None, None)), Some(("bbb".into(), LayerState::Waiting)));
+        assert_eq!(
+            t.feed(&msg("aaa", "Preparing", None, None)),
+            Some(("aaa".into(), LayerState::Waiting))
+        );
+        assert_eq!(
+            t.feed(&msg("bbb", "Preparing", None, None)),
+            Some(("bbb".into(), LayerState::Waiting))
+        );
         assert_eq!(t.feed(&msg("aaa", "Pushing", Some(100), Some(1000))), None);
         assert_eq!(t.feed(&msg("aaa", "Pushing", Some(600), Some(1000))), None);
         assert_eq!(
@@ -184,22 +215,46 @@ mod tests {
         assert_eq!(s.sent, 600);
         assert_eq!(s.total, 1000);
         assert_eq!(s.finished(), 1);
-        assert_eq!(t.feed(&msg("aaa", "Pushed", None, None)), Some(("aaa".into(), LayerState::Pushed)));
+        assert_eq!(
+            t.feed(&msg("aaa", "Pushed", None, None)),
+            Some(("aaa".into(), LayerState::Pushed))
+        );
         let s = t.snapshot();
         assert_eq!((s.sent, s.total, s.finished()), (1000, 1000, 2));
-        assert_eq!(s.layers.iter().map(|l| l.id.as_str()).collect::<Vec<_>>(), ["aaa", "bbb"]);
+        assert_eq!(
+            s.layers.iter().map(|l| l.id.as_str()).collect::<Vec<_>>(),
+            ["aaa", "bbb"]
+        );
     }
 
     #[test]
     fn lines_that_are_not_about_a_layer_are_ignored() {
         let mut t = Tracker::new("repo:tag".into(), Instant::now());
-        assert_eq!(t.feed(&msg("latest", "latest: digest: sha256:ab size: 1", None, None)), None);
+        assert_eq!(
+            t.feed(&msg(
+                "latest",
+                "latest: digest: sha256:ab size: 1",
+                None,
+                None
+            )),
+            None
+        );
         let none = PushMessage {
             status: "The push refers to repository [x]".into(),
             ..Default::default()
         };
         assert_eq!(t.feed(&none), None);
         assert!(t.snapshot().layers.is_empty());
+    }
+
+    #[test]
+    fn sizes_read_in_their_unit() {
+        assert_eq!(human_bytes(512), "512 B");
+        assert_eq!(human_bytes(3_400), "3.4 kB");
+        assert_eq!(human_bytes(41_200_000), "41.2 MB");
+        assert_eq!(human_bytes(1_300_000_000), "1.30 GB");
+        assert_eq!(human_rate(0.0), "– MB/s");
+        assert_eq!(human_rate(31_200_000.0), "31.2 MB/s");
     }
 
     #[test]
@@ -210,6 +265,10 @@ mod tests {
             t.feed(&msg("aaa", "Retrying in 5 seconds", None, None)),
             Some(("aaa".into(), LayerState::Retrying))
         );
-        assert_eq!(t.snapshot().sent, 5, "bytes sent are not forgotten on a retry");
+        assert_eq!(
+            t.snapshot().sent,
+            5,
+            "bytes sent are not forgotten on a retry"
+        );
     }
 }

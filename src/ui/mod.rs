@@ -3,13 +3,16 @@
 
 mod credentials;
 pub mod highlight;
+mod ingress;
 mod keys;
 mod log;
 mod overlay;
 mod panel;
 mod proposal;
+mod sizing;
 mod steps;
 mod theme;
+mod transfer;
 mod wrap;
 
 use ratatui::Frame;

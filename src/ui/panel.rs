@@ -44,6 +44,10 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     }
     lines.push(Line::default());
     status_lines(app, step, &mut lines);
+    if let Some((_, transfer)) = app.transfer.as_ref().filter(|(s, _)| *s == step) {
+        lines.push(Line::default());
+        super::transfer::lines(transfer, &mut lines);
+    }
     let text = Paragraph::new(lines)
         .block(block)
         .wrap(Wrap { trim: false });
@@ -142,7 +146,7 @@ fn status_lines(app: &App, step: StepId, lines: &mut Vec<Line<'static>>) {
 }
 
 /// A text progress bar `width` cells wide.
-fn bar(done: u64, total: u64, width: usize) -> String {
+pub(super) fn bar(done: u64, total: u64, width: usize) -> String {
     let filled = if total == 0 {
         0
     } else {

@@ -38,6 +38,8 @@ pub fn lines(proposal: &Proposal, width: usize) -> Vec<Line<'static>> {
             ]));
             lines
         }
+        Proposal::Sizing(p) => super::sizing::lines(p, width),
+        Proposal::Ingress(p) => super::ingress::lines(p, None, width),
         Proposal::LocalTestUp { url } => vec![
             Line::from(vec![
                 Span::styled("✓ ", theme::ok()),
@@ -69,6 +71,19 @@ pub fn keys(proposal: &Proposal) -> &'static [(&'static str, &'static str)] {
         Proposal::LocalTestUp { .. } => &[
             ("⏎/a", "stop it and continue"),
             ("Esc", "cancel"),
+            ("q", "quit"),
+        ],
+        Proposal::Sizing(_) => &[
+            ("1-7", "CPU"),
+            ("←→", "memory"),
+            ("+/-", "tasks"),
+            ("a", "accept"),
+            ("q", "quit"),
+        ],
+        Proposal::Ingress(_) => &[
+            ("1", "my address"),
+            ("2", "anywhere"),
+            ("e", "type an address"),
             ("q", "quit"),
         ],
         Proposal::Dockerfile(_) => &[

@@ -188,11 +188,13 @@ pub fn settings(
         docker: dashdeploy::docker::DockerTarget::new(docker_host),
         name: None,
         base_image: None,
-        cpu: 512,
-        memory: 1024,
+        cpu: None,
+        memory: None,
         arch: None,
-        desired_count: 1,
+        desired_count: None,
         allow_from: None,
+        vpc: None,
+        subnets: Vec::new(),
         needs_aws: true,
     }
 }

@@ -1,0 +1,277 @@
+//! The ECS adapter for the `deploy` step: the cluster, the task definition
+//! (a new revision only when something in it changed) and the service
+//! (created, or updated to the new revision).
+
+use aws_sdk_ecs::types::{
+    AssignPublicIp, AwsVpcConfiguration, Compatibility, ContainerDefinition, CpuArchitecture,
+    DeploymentCircuitBreaker, DeploymentConfiguration, LaunchType, LogConfiguration, LogDriver,
+    NetworkConfiguration, NetworkMode, OsFamily, PortMapping, PropagateTags, RuntimePlatform, Tag,
+    TaskDefinition, TransportProtocol,
+};
+
+use super::ecr::{APP_TAG, MANAGED_TAG};
+use super::error;
+use super::network::APP_PORT;
+use crate::fargate::Arch;
+
+/// The container's name in the task definition.
+pub const CONTAINER: &str = "app";
+
+fn tags(app: &str) -> [Tag; 2] {
+    [
+        Tag::builder().key(MANAGED_TAG).value("true").build(),
+        Tag::builder().key(APP_TAG).value(app).build(),
+    ]
+}
+
+/// The cluster `name`, reused when active, else created; true when created.
+pub async fn ensure_cluster(
+    client: &aws_sdk_ecs::Client,
+    name: &str,
+    app: &str,
+) -> Result<bool, String> {
+    let found = client
+        .describe_clusters()
+        .clusters(name)
+        .send()
+        .await
+        .map_err(|e| error::sentence("look up the ECS cluster", &e))?;
+    if found
+        .clusters()
+        .iter()
+        .any(|c| c.status() == Some("ACTIVE"))
+    {
+        return Ok(false);
+    }
+    let [a, b] = tags(app);
+    client
+        .create_cluster()
+        .cluster_name(name)
+        .tags(a)
+        .tags(b)
+        .send()
+        .await
+        .map_err(|e| error::sentence(&format!("create the ECS cluster {name}"), &e))?;
+    Ok(true)
+}
+
+/// Everything the task definition says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskSpec {
+    pub family: String,
+    pub cpu: u32,
+    pub memory: u32,
+    pub arch: Arch,
+    /// The pushed image, by digest: `<uri>@sha256:...`.
+    pub image: String,
+    pub execution_role_arn: String,
+    pub log_group: String,
+    pub region: String,
+}
+
+impl TaskSpec {
+    /// Whether a registered revision says the same as this spec.
+    fn matches(&self, td: &TaskDefinition) -> bool {
+        let container = td.container_definitions().first();
+        let log = container.and_then(|c| c.log_configuration());
+        let option = |key: &str| {
+            log.and_then(|l| l.options())
+                .and_then(|o| o.get(key))
+                .map(String::as_str)
+        };
+        td.cpu() == Some(self.cpu.to_string().as_str())
+            && td.memory() == Some(self.memory.to_string().as_str())
+            && td.execution_role_arn() == Some(self.execution_role_arn.as_str())
+            && td
+                .runtime_platform()
+                .and_then(|p| p.cpu_architecture())
+                .map(|a| a.as_str())
+                == Some(self.arch.ecs_name())
+            && td.container_definitions().len() == 1
+            && container.and_then(|c| c.image()) == Some(self.image.as_str())
+            && container
+                .map(|c| c.port_mappings())
+                .is_some_and(|p| p.iter().any(|m| m.container_port() == Some(APP_PORT)))
+            && option("awslogs-group") == Some(self.log_group.as_str())
+            && option("awslogs-region") == Some(self.region.as_str())
+    }
+}
+
+/// The latest active revision of the family when it says the same as
+/// `spec`; otherwise a new revision. Returns its ARN and whether it was
+/// registered now.
+pub async fn ensure_task_definition(
+    client: &aws_sdk_ecs::Client,
+    spec: &TaskSpec,
+    app: &str,
+) -> Result<(String, bool), String> {
+    match client
+        .describe_task_definition()
+        .task_definition(&spec.family)
+        .send()
+        .await
+    {
+        Ok(found) => {
+            if let Some(td) = found.task_definition()
+                && td.status().map(|s| s.as_str()) == Some("ACTIVE")
+                && spec.matches(td)
+                && let Some(arn) = td.task_definition_arn()
+            {
+                return Ok((arn.to_string(), false));
+            }
+        }
+        // No revision yet: ECS answers ClientException.
+        Err(e) if error::code(&e) == Some("ClientException") => {}
+        Err(e) => return Err(error::sentence("look up the task definition", &e)),
+    }
+    let log = LogConfiguration::builder()
+        .log_driver(LogDriver::Awslogs)
+        .options("awslogs-group", &spec.log_group)
+        .options("awslogs-region", &spec.region)
+        .options("awslogs-stream-prefix", "dashdeploy")
+        .build()
+        .map_err(|e| format!("could not make the log configuration: {e}"))?;
+    let container = ContainerDefinition::builder()
+        .name(CONTAINER)
+        .image(&spec.image)
+        .essential(true)
+        .port_mappings(
+            PortMapping::builder()
+                .container_port(APP_PORT)
+                .protocol(TransportProtocol::Tcp)
+                .build(),
+        )
+        .log_configuration(log)
+        .build();
+    let arch = match spec.arch {
+        Arch::X86_64 => CpuArchitecture::X8664,
+        Arch::Arm64 => CpuArchitecture::Arm64,
+    };
+    let [a, b] = tags(app);
+    let registered = client
+        .register_task_definition()
+        .family(&spec.family)
+        .requires_compatibilities(Compatibility::Fargate)
+        .network_mode(NetworkMode::Awsvpc)
+        .cpu(spec.cpu.to_string())
+        .memory(spec.memory.to_string())
+        .execution_role_arn(&spec.execution_role_arn)
+        .runtime_platform(
+            RuntimePlatform::builder()
+                .cpu_architecture(arch)
+                .operating_system_family(OsFamily::Linux)
+                .build(),
+        )
+        .container_definitions(container)
+        .tags(a)
+        .tags(b)
+        .send()
+        .await
+        .map_err(|e| error::sentence("register the task definition", &e))?;
+    let arn = registered
+        .task_definition()
+        .and_then(|t| t.task_definition_arn())
+        .ok_or("ECS registered the task definition but returned no ARN; retry the step")?;
+    Ok((arn.to_string(), true))
+}
+
+/// What `ensure_service` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServiceChange {
+    Created,
+    /// Pointed at a new revision or count.
+    Updated,
+    /// Already runs this revision with this count.
+    Unchanged,
+}
+
+/// Where and how the service runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceSpec {
+    pub cluster: String,
+    pub name: String,
+    pub task_definition: String,
+    pub desired: u32,
+    pub subnets: Vec<String>,
+    pub security_group: String,
+}
+
+/// The service: created (Fargate, public IP, circuit breaker with
+/// rollback), or updated when it runs another revision or count. Returns
+/// the service's ARN and what changed.
+pub async fn ensure_service(
+    client: &aws_sdk_ecs::Client,
+    spec: &ServiceSpec,
+    app: &str,
+) -> Result<(String, ServiceChange), String> {
+    let found = client
+        .describe_services()
+        .cluster(&spec.cluster)
+        .services(&spec.name)
+        .send()
+        .await
+        .map_err(|e| error::sentence("look up the ECS service", &e))?;
+    let desired = i32::try_from(spec.desired).unwrap_or(i32::MAX);
+    if let Some(service) = found
+        .services()
+        .iter()
+        .find(|s| s.status() == Some("ACTIVE"))
+    {
+        let arn = service.service_arn().unwrap_or_default().to_string();
+        if service.task_definition() == Some(spec.task_definition.as_str())
+            && service.desired_count() == desired
+        {
+            return Ok((arn, ServiceChange::Unchanged));
+        }
+        client
+            .update_service()
+            .cluster(&spec.cluster)
+            .service(&spec.name)
+            .task_definition(&spec.task_definition)
+            .desired_count(desired)
+            .send()
+            .await
+            .map_err(|e| error::sentence("update the ECS service", &e))?;
+        return Ok((arn, ServiceChange::Updated));
+    }
+    let network = AwsVpcConfiguration::builder()
+        .set_subnets(Some(spec.subnets.clone()))
+        .security_groups(&spec.security_group)
+        .assign_public_ip(AssignPublicIp::Enabled)
+        .build()
+        .map_err(|e| format!("could not make the network configuration: {e}"))?;
+    let breaker = DeploymentCircuitBreaker::builder()
+        .enable(true)
+        .rollback(true)
+        .build();
+    let [a, b] = tags(app);
+    let created = client
+        .create_service()
+        .cluster(&spec.cluster)
+        .service_name(&spec.name)
+        .task_definition(&spec.task_definition)
+        .desired_count(desired)
+        .launch_type(LaunchType::Fargate)
+        .network_configuration(
+            NetworkConfiguration::builder()
+                .awsvpc_configuration(network)
+                .build(),
+        )
+        .deployment_configuration(
+            DeploymentConfiguration::builder()
+                .deployment_circuit_breaker(breaker)
+                .build(),
+        )
+        .propagate_tags(PropagateTags::Service)
+        .tags(a)
+        .tags(b)
+        .send()
+        .await
+        .map_err(|e| error::sentence("create the ECS service", &e))?;
+    let arn = created
+        .service()
+        .and_then(|s| s.service_arn())
+        .unwrap_or_default()
+        .to_string();
+    Ok((arn, ServiceChange::Created))
+}

@@ -1,0 +1,254 @@
+//! The EC2 adapter for the `network` step: the VPC and the subnets that give
+//! tasks a public IP, and a security group of dashdeploy's own with the
+//! port-8050 rule (the default group is never edited).
+
+use aws_sdk_ec2::types::{Filter, IpPermission, IpRange, ResourceType, Tag, TagSpecification};
+
+use super::ecr::{APP_TAG, MANAGED_TAG};
+use super::error;
+
+/// The port the Dash app listens on, in the container and in the rule.
+pub const APP_PORT: i32 = 8050;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subnet {
+    pub id: String,
+    pub zone: String,
+    /// Launches in it get a public IPv4 address.
+    pub public: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Vpc {
+    pub id: String,
+    pub cidr: String,
+    pub is_default: bool,
+    /// The subnets the tasks will use: those that map public IPs (or the
+    /// ones chosen).
+    pub subnets: Vec<Subnet>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Group {
+    pub id: String,
+    pub name: String,
+    pub created: bool,
+}
+
+/// The security group's name for an app.
+pub fn group_name(app: &str) -> String {
+    format!("dashdeploy-{app}")
+}
+
+fn filter(name: &str, value: &str) -> Filter {
+    Filter::builder().name(name).values(value).build()
+}
+
+/// The VPC to run in: `chosen`, else the region's default one; with its
+/// public subnets, or the `chosen_subnets`.
+pub async fn find_vpc(
+    client: &aws_sdk_ec2::Client,
+    chosen: Option<&str>,
+    chosen_subnets: &[String],
+) -> Result<Vpc, String> {
+    let mut request = client.describe_vpcs();
+    request = match chosen {
+        Some(id) => request.vpc_ids(id),
+        None => request.filters(filter("is-default", "true")),
+    };
+    let found = request.send().await.map_err(|e| {
+        if error::code(&e) == Some("InvalidVpcID.NotFound") {
+            format!(
+                "There is no VPC {} in this region: check the id (aws ec2 describe-vpcs) or leave it out to use the default VPC.",
+                chosen.unwrap_or_default()
+            )
+        } else {
+            error::sentence("look up the VPC", &e)
+        }
+    })?;
+    let Some(vpc) = found.vpcs().first() else {
+        return Err(no_default_vpc(client).await);
+    };
+    let id = vpc.vpc_id().unwrap_or_default().to_string();
+    let subnets = client
+        .describe_subnets()
+        .filters(filter("vpc-id", &id))
+        .send()
+        .await
+        .map_err(|e| error::sentence("list the VPC's subnets", &e))?;
+    let all: Vec<Subnet> = subnets
+        .subnets()
+        .iter()
+        .map(|s| Subnet {
+            id: s.subnet_id().unwrap_or_default().to_string(),
+            zone: s.availability_zone().unwrap_or_default().to_string(),
+            public: s.map_public_ip_on_launch().unwrap_or(false),
+        })
+        .collect();
+    let subnets: Vec<Subnet> = if chosen_subnets.is_empty() {
+        all.iter().filter(|s| s.public).cloned().collect()
+    } else {
+        let mut picked = Vec::new();
+        for want in chosen_subnets {
+            match all.iter().find(|s| &s.id == want) {
+                Some(s) => picked.push(s.clone()),
+                None => {
+                    return Err(format!(
+                        "The subnet {want} is not in {id}: its subnets are {}.",
+                        ids(&all)
+                    ));
+                }
+            }
+        }
+        picked
+    };
+    if subnets.is_empty() {
+        return Err(format!(
+            "No subnet of {id} gives new tasks a public IP, and a Fargate task needs one to pull its image from ECR and to be reached on port {APP_PORT}. \
+             Turn on \"auto-assign public IPv4\" for a subnet (aws ec2 modify-subnet-attribute --map-public-ip-on-launch --subnet-id ...), \
+             or name public subnets with --subnet. Its subnets: {}.",
+            if all.is_empty() {
+                "none".to_string()
+            } else {
+                ids(&all)
+            }
+        ));
+    }
+    Ok(Vpc {
+        id,
+        cidr: vpc.cidr_block().unwrap_or_default().to_string(),
+        is_default: vpc.is_default().unwrap_or(false),
+        subnets,
+    })
+}
+
+fn ids(subnets: &[Subnet]) -> String {
+    subnets
+        .iter()
+        .map(|s| {
+            format!(
+                "{} ({}{})",
+                s.id,
+                s.zone,
+                if s.public { ", public" } else { "" }
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The sentence for a region without a default VPC, listing the VPCs there are.
+async fn no_default_vpc(client: &aws_sdk_ec2::Client) -> String {
+    let others = match client.describe_vpcs().send().await {
+        Ok(all) => all
+            .vpcs()
+            .iter()
+            .map(|v| {
+                format!(
+                    "{} ({})",
+                    v.vpc_id().unwrap_or_default(),
+                    v.cidr_block().unwrap_or_default()
+                )
+            })
+            .collect::<Vec<_>>(),
+        Err(_) => Vec::new(),
+    };
+    let choice = if others.is_empty() {
+        "There is no VPC at all: create the default one with `aws ec2 create-default-vpc`, then retry.".to_string()
+    } else {
+        format!(
+            "Choose one with public subnets with --vpc (or `vpc` in dashdeploy.toml): {}.",
+            others.join(", ")
+        )
+    };
+    format!(
+        "This region has no default VPC, which is where dashdeploy runs the app unless told otherwise. {choice}"
+    )
+}
+
+/// dashdeploy's security group for the app in `vpc_id`, when it exists.
+pub async fn find_group(
+    client: &aws_sdk_ec2::Client,
+    vpc_id: &str,
+    app: &str,
+) -> Result<Option<Group>, String> {
+    let name = group_name(app);
+    let found = client
+        .describe_security_groups()
+        .filters(filter("group-name", &name))
+        .filters(filter("vpc-id", vpc_id))
+        .send()
+        .await
+        .map_err(|e| error::sentence("look up the security group", &e))?;
+    Ok(found.security_groups().first().map(|group| Group {
+        id: group.group_id().unwrap_or_default().to_string(),
+        name,
+        created: false,
+    }))
+}
+
+/// dashdeploy's security group for the app in `vpc_id`: found by name, or
+/// created and tagged.
+pub async fn ensure_group(
+    client: &aws_sdk_ec2::Client,
+    vpc_id: &str,
+    app: &str,
+) -> Result<Group, String> {
+    if let Some(group) = find_group(client, vpc_id, app).await? {
+        return Ok(group);
+    }
+    let name = group_name(app);
+    let tags = TagSpecification::builder()
+        .resource_type(ResourceType::SecurityGroup)
+        .tags(Tag::builder().key(MANAGED_TAG).value("true").build())
+        .tags(Tag::builder().key(APP_TAG).value(app).build())
+        .tags(Tag::builder().key("Name").value(&name).build())
+        .build();
+    let created = client
+        .create_security_group()
+        .group_name(&name)
+        .description(format!("dashdeploy: TCP {APP_PORT} to the Dash app {app}"))
+        .vpc_id(vpc_id)
+        .tag_specifications(tags)
+        .send()
+        .await
+        .map_err(|e| error::sentence("create the security group", &e))?;
+    Ok(Group {
+        id: created.group_id().unwrap_or_default().to_string(),
+        name,
+        created: true,
+    })
+}
+
+/// Opens TCP 8050 from `cidr`; false when the rule was there already.
+pub async fn allow_port(
+    client: &aws_sdk_ec2::Client,
+    group_id: &str,
+    cidr: &str,
+) -> Result<bool, String> {
+    let permission = IpPermission::builder()
+        .ip_protocol("tcp")
+        .from_port(APP_PORT)
+        .to_port(APP_PORT)
+        .ip_ranges(
+            IpRange::builder()
+                .cidr_ip(cidr)
+                .description("dashdeploy: the Dash app")
+                .build(),
+        )
+        .build();
+    match client
+        .authorize_security_group_ingress()
+        .group_id(group_id)
+        .ip_permissions(permission)
+        .send()
+        .await
+    {
+        Ok(_) => Ok(true),
+        Err(e) if error::code(&e) == Some("InvalidPermission.Duplicate") => Ok(false),
+        Err(e) => Err(error::sentence(
+            &format!("open TCP {APP_PORT} from {cidr} in {group_id}"),
+            &e,
+        )),
+    }
+}
