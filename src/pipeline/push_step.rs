@@ -110,13 +110,13 @@ async fn push_one(
     let mut last_report: Option<Instant> = None;
     let result = push(&settings.docker, docker, uri, tag, &auth, |message| {
         let changed = tracker.feed(&message);
-        if let Some((id, state)) = &changed {
-            if state.is_finished() || *state == LayerState::Retrying {
-                reporter.log(
-                    LogLevel::Info,
-                    format!("{uri}:{tag} layer {id}: {}", state.word()),
-                );
-            }
+        if let Some((id, state)) = &changed
+            && (state.is_finished() || *state == LayerState::Retrying)
+        {
+            reporter.log(
+                LogLevel::Info,
+                format!("{uri}:{tag} layer {id}: {}", state.word()),
+            );
         }
         if changed.is_some()
             || last_report.is_none_or(|at| at.elapsed().as_millis() >= REPORT_EVERY_MS)
