@@ -12,6 +12,7 @@ use crate::pipeline::transfer::{human_bytes, human_rate};
 use crate::pipeline::{Answers, CheckState, EventKind, LayerState, LogLevel, Settings, StepId};
 
 pub async fn deploy(settings: Settings, until: Option<StepId>, json: bool) -> ExitCode {
+    let explicit = until.is_some();
     let until = until.unwrap_or(StepId::Monitor);
     let mut settings = settings;
     settings.needs_aws = until >= StepId::Registry;
@@ -20,6 +21,10 @@ pub async fn deploy(settings: Settings, until: Option<StepId>, json: bool) -> Ex
     let mut ok = true;
     for (i, step) in StepId::ALL.iter().copied().enumerate() {
         if step > until {
+            break;
+        }
+        if !is_runnable(step) && !explicit {
+            // Every step this version can run is done.
             break;
         }
         if !is_runnable(step) {

@@ -28,6 +28,10 @@ where
             let message = service.err().message().unwrap_or("");
             format!("Could not {what}: {code}: {message}.{}", hint(code))
         }
+        SdkError::TimeoutError(_) => format!(
+            "Could not {what}: timed out, AWS did not answer within {} s. Check your network (or the endpoint in AWS_ENDPOINT_URL), then retry the step.",
+            super::identity::OPERATION_TIMEOUT.as_secs()
+        ),
         other => format!(
             "Could not {what}: {}. Check your network (or the endpoint in AWS_ENDPOINT_URL), then retry the step.",
             network_reason(other)

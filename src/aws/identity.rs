@@ -13,6 +13,9 @@ use aws_types::region::Region;
 /// metadata service) before dashdeploy gives up and says so.
 const CREDENTIALS_TIMEOUT: Duration = Duration::from_secs(30);
 const CALL_TIMEOUT: Duration = Duration::from_secs(20);
+/// And one call with its retries: an emulator or endpoint that stops
+/// answering fails the step in this time rather than after every retry.
+pub(crate) const OPERATION_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// What the user asked for; anything unset comes from the standard chain.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -129,6 +132,7 @@ pub async fn load_config(target: &AwsTarget) -> SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest()).timeout_config(
         TimeoutConfig::builder()
             .operation_attempt_timeout(CALL_TIMEOUT)
+            .operation_timeout(OPERATION_TIMEOUT)
             .connect_timeout(Duration::from_secs(5))
             .build(),
     );

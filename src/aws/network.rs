@@ -154,7 +154,7 @@ async fn no_default_vpc(client: &aws_sdk_ec2::Client) -> String {
         Err(_) => Vec::new(),
     };
     let choice = if others.is_empty() {
-        "There is no VPC at all: create the default one with `aws ec2 create-default-vpc`, then retry.".to_string()
+        "There is no VPC at all: create the default one with `aws ec2 create-default-vpc` (or make one with public subnets and pass it with --vpc), then retry.".to_string()
     } else {
         format!(
             "Choose one with public subnets with --vpc (or `vpc` in dashdeploy.toml): {}.",
