@@ -51,14 +51,23 @@ fn folder(app_dir: Option<PathBuf>) -> Result<PathBuf, String> {
 }
 
 fn plan(shared: &cli::SharedOptions, app_dir: Option<PathBuf>, json: bool) -> ExitCode {
-    let result =
-        folder(app_dir).and_then(|dir| dashdeploy::plan::make(&shared.settings(Some(dir))));
+    let result = folder(app_dir).and_then(|dir| {
+        let settings = shared.settings(Some(dir));
+        let (analysis, proposal) = dashdeploy::plan::make(&settings)?;
+        Ok((analysis, proposal, dashdeploy::plan::aws(&settings)?))
+    });
     match result {
-        Ok((analysis, proposal)) => {
+        Ok((analysis, proposal, aws)) => {
             if json {
-                println!("{:#}", dashdeploy::plan::to_json(&analysis, &proposal));
+                let mut plan = dashdeploy::plan::to_json(&analysis, &proposal);
+                plan["aws"] = dashdeploy::plan::aws_json(&aws);
+                println!("{plan:#}");
             } else {
                 print!("{}", dashdeploy::plan::to_text(&analysis, &proposal));
+                print!("{}", dashdeploy::plan::aws_text(&aws));
+                println!(
+                    "\nNothing was written and AWS was not called. `dashdeploy deploy --yes` does this."
+                );
             }
             ExitCode::SUCCESS
         }

@@ -1,11 +1,15 @@
 //! `dashdeploy plan`: everything the `app` and `dockerfile` steps would do,
-//! as text or JSON, writing nothing.
+//! and the AWS resources a deploy would create or reuse with their cost, as
+//! text or JSON, writing nothing and calling nothing.
 
 use serde_json::json;
 
 use crate::config;
 use crate::dashapp::analysis::{Analysis, analyze};
+use crate::fargate::Arch;
+use crate::pipeline::build_step::image_name;
 use crate::pipeline::dockerfile_step::{base_image, propose};
+use crate::pipeline::sizing_step::{Size, resolve_size};
 use crate::pipeline::{DockerfileProposal, Settings};
 
 /// The plan for the app in `settings.app_dir`, or why there is none.
@@ -90,8 +94,119 @@ pub fn to_text(analysis: &Analysis, proposal: &DockerfileProposal) -> String {
         out.push_str(&format!("  ! {warning}\n"));
     }
     out.push_str(&format!("\n.dockerignore:\n{}", proposal.dockerignore));
-    out.push_str(
-        "\nNothing was written. `dashdeploy deploy --yes --until dockerfile` applies this.\n",
+    out
+}
+
+/// The AWS resources a deploy would create or reuse, with the size and
+/// its cost. Asks AWS nothing: names come from the app's name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AwsPlan {
+    pub region: Option<String>,
+    pub size: Result<Size, String>,
+    pub arch: Arch,
+    pub cost: Option<Result<crate::pricing::Cost, String>>,
+    pub source: Option<String>,
+    /// (what, name), each created or reused.
+    pub resources: Vec<(&'static str, String)>,
+}
+
+pub fn aws(settings: &Settings) -> Result<AwsPlan, String> {
+    let dir = settings
+        .app_dir
+        .clone()
+        .ok_or("no app folder: give APP_DIR")?;
+    let config = config::load(&dir)?;
+    let name = image_name(settings);
+    let region = settings.aws.region.clone().or(config.region.clone());
+    let size = resolve_size(settings, &config);
+    // Before the build, the architecture is the override or this machine's.
+    let arch = settings
+        .arch
+        .or_else(|| config.arch.as_deref().and_then(|a| Arch::parse(a).ok()))
+        .or_else(|| Arch::parse(std::env::consts::ARCH).ok())
+        .unwrap_or(Arch::X86_64);
+    let cost = match (&region, &size) {
+        (Some(region), Ok(size)) => Some(crate::pricing::cost(
+            region,
+            size.cpu,
+            size.memory,
+            arch,
+            size.desired,
+        )),
+        _ => None,
+    };
+    let source = settings
+        .allow_from
+        .map(|c| c.to_string())
+        .or(config.allow_from.clone());
+    Ok(AwsPlan {
+        region,
+        size,
+        arch,
+        cost,
+        source,
+        resources: vec![
+            ("ECR repository", name.clone()),
+            ("execution role", crate::aws::iam::ROLE_NAME.to_string()),
+            ("log group", crate::aws::logs::group_name(&name)),
+            ("ECS cluster", name.clone()),
+            ("security group", crate::aws::network::group_name(&name)),
+            ("task definition family", name.clone()),
+            ("ECS service", name),
+        ],
+    })
+}
+
+pub fn aws_json(plan: &AwsPlan) -> serde_json::Value {
+    json!({
+        "region": plan.region,
+        "cpu": plan.size.as_ref().ok().map(|s| s.cpu),
+        "memory": plan.size.as_ref().ok().map(|s| s.memory),
+        "desired_count": plan.size.as_ref().ok().map(|s| s.desired),
+        "size_error": plan.size.as_ref().err(),
+        "arch": plan.arch.ecs_name(),
+        "cost_per_hour": plan.cost.as_ref().and_then(|c| c.as_ref().ok()).map(|c| c.per_hour()),
+        "cost_per_month": plan.cost.as_ref().and_then(|c| c.as_ref().ok()).map(|c| c.per_month()),
+        "prices_taken": plan.cost.as_ref().and_then(|c| c.as_ref().ok()).map(|c| c.taken.clone()),
+        "allow_from": plan.source,
+        "resources": plan.resources.iter().map(|(kind, name)| json!({"kind": kind, "name": name, "action": "create or reuse"})).collect::<Vec<_>>(),
+    })
+}
+
+pub fn aws_text(plan: &AwsPlan) -> String {
+    let mut out = format!(
+        "\nOn AWS ({}), created when missing, reused when there:\n",
+        plan.region.as_deref().unwrap_or("the profile's region")
     );
+    for (kind, name) in &plan.resources {
+        out.push_str(&format!("  {kind:<23} {name}\n"));
+    }
+    out.push_str(&format!(
+        "  {:<23} TCP 8050 from {}\n",
+        "ingress rule",
+        plan.source
+            .as_deref()
+            .unwrap_or("(to be chosen: --allow-from)")
+    ));
+    match &plan.size {
+        Ok(size) => out.push_str(&format!(
+            "\nTask size {} · {} · {} · {} task{}\n",
+            crate::fargate::vcpu_label(size.cpu),
+            crate::fargate::memory_label(size.memory),
+            plan.arch.ecs_name(),
+            size.desired,
+            if size.desired == 1 { "" } else { "s" }
+        )),
+        Err(e) => out.push_str(&format!("\nTask size: {e}\n")),
+    }
+    match &plan.cost {
+        Some(Ok(cost)) => out.push_str(&format!(
+            "Cost {} (list prices of {})\n",
+            cost.sentence(),
+            cost.taken
+        )),
+        Some(Err(e)) => out.push_str(&format!("Cost: {e}\n")),
+        None => out.push_str("Cost: give --region to see it\n"),
+    }
     out
 }

@@ -81,7 +81,10 @@ fn the_text_plan_shows_the_diffs() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success());
     assert!(text.contains("-    app.run_server(debug=True)\n+    app.run(host=\"0.0.0.0\", port=8050, debug=False)"), "{text}");
-    assert!(text.contains("Nothing was written."), "{text}");
+    assert!(
+        text.contains("Nothing was written and AWS was not called."),
+        "{text}"
+    );
 }
 
 #[test]
@@ -93,4 +96,59 @@ fn a_folder_without_a_dash_app_says_what_was_looked_for() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("No Dash app in"), "{err}");
     assert!(err.contains("creates `Dash(...)`"), "{err}");
+}
+
+#[test]
+fn the_plan_lists_the_aws_resources_and_the_cost() {
+    let work = tempfile::tempdir().unwrap();
+    let app = work.path().join("sales");
+    dashdeploy::sample::copy_to(&app).unwrap();
+    let out = plan(&[
+        app.to_str().unwrap(),
+        "--json",
+        "--region",
+        "us-east-1",
+        "--arch",
+        "x86_64",
+        "--allow-from",
+        "203.0.113.7",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let aws = &json["aws"];
+    assert_eq!(
+        (aws["cpu"].as_u64(), aws["memory"].as_u64()),
+        (Some(512), Some(1024))
+    );
+    assert_eq!(aws["allow_from"], "203.0.113.7/32");
+    let month = aws["cost_per_month"].as_f64().unwrap();
+    assert!((month - 21.37).abs() < 0.01, "{month}");
+    let names: Vec<&str> = aws["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "sales",
+            "ecsTaskExecutionRole",
+            "/ecs/dashdeploy/sales",
+            "sales",
+            "dashdeploy-sales",
+            "sales",
+            "sales"
+        ]
+    );
+    // A bad pair in dashdeploy.toml is named in the text plan.
+    std::fs::write(app.join("dashdeploy.toml"), "cpu = 512\nmemory = 512\n").unwrap();
+    let out = plan(&[app.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Task size: Fargate does not run"), "{text}");
+    assert!(text.contains("dashdeploy.toml"), "{text}");
 }
