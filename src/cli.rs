@@ -61,7 +61,7 @@ pub enum Commands {
         /// Stop after this step (prereqs, app, dockerfile, build, local-test, registry, push, sizing, network, deploy, monitor)
         #[arg(long, value_name = "STEP")]
         until: Option<StepId>,
-        /// Print a JSON summary on stdout (progress goes to stderr)
+        /// Print each event as a JSON line on stdout, the summary last (text progress stays on stderr)
         #[arg(long)]
         json: bool,
     },

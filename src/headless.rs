@@ -44,6 +44,9 @@ pub async fn deploy(settings: Settings, until: Option<StepId>, json: bool) -> Ex
         let mut outcome = None;
         let mut last_transfer: Option<std::time::Instant> = None;
         while let Some(event) = rx.recv().await {
+            if json && let Some(line) = json_line(step, &event.kind) {
+                println!("{line}");
+            }
             match event.kind {
                 EventKind::Log { level, text } => {
                     let mark = match level {
@@ -71,9 +74,10 @@ pub async fn deploy(settings: Settings, until: Option<StepId>, json: bool) -> Ex
                     outcome = Some(result);
                     break;
                 }
-                EventKind::Progress { .. }
-                | EventKind::AwsTarget { .. }
-                | EventKind::Proposal(_) => {}
+                EventKind::Progress {
+                    label, done, total, ..
+                } => eprintln!("{}: [{done}/{total}] {label}", step.id()),
+                EventKind::AwsTarget { .. } | EventKind::Proposal(_) => {}
             }
         }
         let _ = handle.await;
@@ -105,6 +109,54 @@ pub async fn deploy(settings: Settings, until: Option<StepId>, json: bool) -> Ex
     } else {
         ExitCode::FAILURE
     }
+}
+
+/// The event as one JSON line for `--json` (the summary is the last line).
+fn json_line(step: StepId, kind: &EventKind) -> Option<serde_json::Value> {
+    let level = |l: &LogLevel| match l {
+        LogLevel::Info => "info",
+        LogLevel::Warn => "warn",
+        LogLevel::Error => "error",
+    };
+    let body = match kind {
+        EventKind::Log { level: l, text } => {
+            json!({"event": "log", "level": level(l), "text": text})
+        }
+        EventKind::Check { check, state } => {
+            let (status, summary) = match state {
+                CheckState::Pending | CheckState::Running => return None,
+                CheckState::Passed { summary, .. } => ("passed", summary),
+                CheckState::Warning { summary, .. } => ("warning", summary),
+                CheckState::Failed { summary, .. } => ("failed", summary),
+            };
+            json!({"event": "check", "check": check.title(), "status": status, "summary": summary})
+        }
+        EventKind::Progress {
+            label,
+            done,
+            total,
+            elapsed_ms,
+        } => {
+            json!({"event": "progress", "label": label, "done": done, "total": total, "elapsed_ms": elapsed_ms})
+        }
+        EventKind::Transfer(t) => json!({
+            "event": "push",
+            "label": t.label,
+            "layers": t.layers.len(),
+            "layers_done": t.finished(),
+            "bytes_sent": t.sent,
+            "bytes_total": t.total,
+            "bytes_per_sec": t.bytes_per_sec.round(),
+        }),
+        EventKind::Finished(Ok(summary)) => json!({"event": "done", "summary": summary}),
+        EventKind::Finished(Err(failure)) => json!({"event": "failed", "error": failure.message}),
+        EventKind::AwsTarget { .. } | EventKind::Proposal(_) => return None,
+    };
+    let mut line = json!({"step": step.id()});
+    if let (Some(line), Some(body)) = (line.as_object_mut(), body.as_object()) {
+        line.extend(body.clone());
+    }
+    Some(line)
 }
 
 /// One line for a push in flight: layers done, bytes and throughput.

@@ -390,7 +390,25 @@ fn headless_until_local_test_needs_no_aws_account() {
         log.contains("local-test: done: answered 200 with a Dash page"),
         "{log}"
     );
-    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // One JSON line per event, the summary last.
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["step"] == "build" && l["event"] == "progress"),
+        "{stdout}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["step"] == "local-test" && l["event"] == "done"),
+        "{stdout}"
+    );
+    let summary = lines.last().expect("a summary line");
     assert_eq!(summary["ok"], true);
     let ids: Vec<&str> = summary["steps"]
         .as_array()

@@ -31,7 +31,8 @@ fn deploy(stack: &Stack, app: &Path, state: &Path, name: &str, extra: &[&str]) -
 
 fn summary(out: &Output) -> serde_json::Value {
     let stdout = String::from_utf8_lossy(&out.stdout);
-    serde_json::from_str(stdout.trim()).unwrap_or_else(|e| {
+    let last = stdout.lines().last().unwrap_or_default();
+    serde_json::from_str(last).unwrap_or_else(|e| {
         panic!(
             "no JSON summary ({e}):\n{stdout}\n{}",
             String::from_utf8_lossy(&out.stderr)
