@@ -45,7 +45,7 @@ pub async fn deploy(settings: Settings, until: Option<StepId>, json: bool) -> Ex
         let mut last_transfer: Option<std::time::Instant> = None;
         while let Some(event) = rx.recv().await {
             if json && let Some(line) = json_line(step, &event.kind) {
-                println!("{line}");
+                stdout_line(&line.to_string());
             }
             match event.kind {
                 EventKind::Log { level, text } => {
@@ -102,13 +102,21 @@ pub async fn deploy(settings: Settings, until: Option<StepId>, json: bool) -> Ex
         }
     }
     if json {
-        println!("{}", json!({"ok": ok, "steps": results}));
+        stdout_line(&json!({"ok": ok, "steps": results}).to_string());
     }
     if ok {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
     }
+}
+
+/// A line on stdout; a reader that went away (`| head`) is not an error
+/// worth a panic: the deploy goes on and its log says what happened.
+fn stdout_line(line: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}");
 }
 
 /// The event as one JSON line for `--json` (the summary is the last line).
