@@ -74,12 +74,11 @@ pub fn check_repository_name(name: &str) -> Result<(), String> {
     }
 }
 
-/// Reuses the repository `name` or creates it (scan on push, tagged).
-pub async fn ensure_repository(
+/// The repository `name` when it exists.
+pub async fn find_repository(
     client: &aws_sdk_ecr::Client,
     name: &str,
-    app: &str,
-) -> Result<Repository, String> {
+) -> Result<Option<Repository>, String> {
     check_repository_name(name)?;
     match client
         .describe_repositories()
@@ -87,23 +86,29 @@ pub async fn ensure_repository(
         .send()
         .await
     {
-        Ok(found) => {
-            if let Some(repo) = found.repositories().first() {
-                return Ok(Repository {
-                    name: name.to_string(),
-                    uri: repo.repository_uri().unwrap_or_default().to_string(),
-                    created: false,
-                });
-            }
+        Ok(found) => Ok(found.repositories().first().map(|repo| Repository {
+            name: name.to_string(),
+            uri: repo.repository_uri().unwrap_or_default().to_string(),
+            created: false,
+        })),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_repository_not_found_exception()) =>
+        {
+            Ok(None)
         }
-        Err(e) => {
-            let not_found = e
-                .as_service_error()
-                .is_some_and(|s| s.is_repository_not_found_exception());
-            if !not_found {
-                return Err(ecr_error("look up the ECR repository", &e));
-            }
-        }
+        Err(e) => Err(ecr_error("look up the ECR repository", &e)),
+    }
+}
+
+/// Reuses the repository `name` or creates it (scan on push, tagged).
+pub async fn ensure_repository(
+    client: &aws_sdk_ecr::Client,
+    name: &str,
+    app: &str,
+) -> Result<Repository, String> {
+    if let Some(found) = find_repository(client, name).await? {
+        return Ok(found);
     }
     let tags = [
         Tag::builder().key(MANAGED_TAG).value("true").build(),

@@ -71,14 +71,15 @@ pub async fn run(settings: &Settings, reporter: &Reporter) -> Result<String, Ste
 
     progress(0, "finding the pushed image and the network");
     let ecr = aws_sdk_ecr::Client::new(&cloud.config);
-    let repository = crate::aws::ecr::ensure_repository(&ecr, &image_name(settings), &app)
+    let repository = crate::aws::ecr::find_repository(&ecr, &image_name(settings))
         .await
-        .map_err(StepFailure::new)?;
-    cloud.record(
-        ResourceKind::Repository,
-        &repository.name,
-        repository.created,
-    )?;
+        .map_err(StepFailure::new)?
+        .ok_or_else(|| {
+            StepFailure::new(format!(
+                "There is no ECR repository {}: run the Registry and Push steps first.",
+                image_name(settings)
+            ))
+        })?;
     let image = pushed_image(settings, &repository.uri).await?;
     let ec2 = aws_sdk_ec2::Client::new(&cloud.config);
     let vpc = find_vpc(settings, &config, &ec2).await?;

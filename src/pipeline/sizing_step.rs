@@ -27,32 +27,36 @@ pub struct Size {
 /// Flags first, then dashdeploy.toml, then 512/1024 and one task; the pair
 /// checked against Fargate's table, naming where a bad value came from.
 pub fn resolve_size(settings: &Settings, config: &AppConfig) -> Result<Size, String> {
-    let (cpu, memory, from) = if let Some(cpu) = settings.cpu {
-        (
-            cpu,
-            settings.memory.unwrap_or(fargate::DEFAULT_MEMORY),
-            "--cpu/--memory",
-        )
-    } else if config.cpu.is_some() || config.memory.is_some() {
-        let cpu = config.cpu.unwrap_or(fargate::DEFAULT_CPU);
-        let memory = config.memory.unwrap_or_else(|| {
+    // A CPU given alone takes the smallest memory it allows; memory alone
+    // goes with the default CPU.
+    let pair = |cpu: Option<u32>, memory: Option<u32>| {
+        let cpu = cpu.unwrap_or(fargate::DEFAULT_CPU);
+        let memory = memory.unwrap_or_else(|| {
             fargate::memory_choices(cpu)
                 .and_then(|m| m.first().copied())
                 .unwrap_or(fargate::DEFAULT_MEMORY)
         });
-        (cpu, memory, "dashdeploy.toml")
+        (cpu, memory)
+    };
+    let ((cpu, memory), from) = if settings.cpu.is_some() || settings.memory.is_some() {
+        (pair(settings.cpu, settings.memory), "--cpu/--memory")
+    } else if config.cpu.is_some() || config.memory.is_some() {
+        (pair(config.cpu, config.memory), "dashdeploy.toml")
     } else {
         (
-            fargate::DEFAULT_CPU,
-            fargate::DEFAULT_MEMORY,
+            (fargate::DEFAULT_CPU, fargate::DEFAULT_MEMORY),
             "the defaults",
         )
     };
     fargate::check_pair(cpu, memory).map_err(|e| format!("{e} (from {from})."))?;
-    let desired = settings.desired_count.or(config.desired_count).unwrap_or(1);
+    let (desired, from) = match (settings.desired_count, config.desired_count) {
+        (Some(n), _) => (n, "--desired-count"),
+        (None, Some(n)) => (n, "desired_count in dashdeploy.toml"),
+        (None, None) => (1, "the default"),
+    };
     if !(1..=100).contains(&desired) {
         return Err(format!(
-            "desired_count = {desired} in dashdeploy.toml: run between 1 and 100 tasks."
+            "{desired} tasks (from {from}): run between 1 and 100 tasks."
         ));
     }
     Ok(Size {
@@ -252,10 +256,16 @@ mod tests {
             desired_count: Some(0),
             ..Default::default()
         };
+        let e = resolve_size(&settings(), &c).unwrap_err();
         assert!(
-            resolve_size(&settings(), &c)
-                .unwrap_err()
-                .contains("between 1 and 100")
+            e.contains("between 1 and 100") && e.contains("dashdeploy.toml"),
+            "{e}"
+        );
+        let mut s = settings();
+        s.cpu = Some(1024);
+        assert_eq!(
+            resolve_size(&s, &AppConfig::default()).map(|z| z.memory),
+            Ok(2048)
         );
     }
 

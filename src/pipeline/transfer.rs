@@ -116,7 +116,8 @@ impl Tracker {
         // The engine also sends "The push refers to repository ..." and
         // "<tag>: digest: ..." lines, with ids that are not layers.
         let state = layer_state(&message.status)?;
-        let at = match self.layers.iter().position(|l| l.id == id) {
+        let seen = self.layers.iter().position(|l| l.id == id);
+        let at = match seen {
             Some(at) => at,
             None => {
                 self.layers.push(LayerProgress {
@@ -144,7 +145,8 @@ impl Tracker {
             layer.total = layer.total.max(layer.current);
             layer.current = layer.total;
         }
-        (before != state && state != LayerState::Pushing).then(|| (id.to_string(), state))
+        ((before != state || seen.is_none()) && state != LayerState::Pushing)
+            .then(|| (id.to_string(), state))
     }
 
     pub fn snapshot(&self) -> Transfer {
