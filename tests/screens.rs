@@ -143,6 +143,23 @@ fn terminal_too_small() {
 }
 
 #[test]
+fn the_quit_question_shows_in_a_terminal_too_small_for_the_popup() {
+    let mut app = started();
+    app.update(Input::Key(Action::Quit), NOW);
+    let screen = render(&app, 79, 24);
+    assert!(
+        screen.contains("Prerequisites is still running: y quits anyway"),
+        "{screen}"
+    );
+    // The step ends while the question is open: it says so.
+    prereqs_fail(&mut app, 1);
+    let screen = render(&app, 79, 24);
+    assert!(screen.contains("Quit? y quits, n stays."), "{screen}");
+    let screen = render(&app, 100, 30);
+    assert!(screen.contains("Nothing is running any more."), "{screen}");
+}
+
+#[test]
 fn the_smallest_terminal_shows_every_step() {
     let app = started();
     let screen = render(&app, 80, 24);
@@ -331,6 +348,130 @@ fn push_with_several_layers_in_flight() {
     feed(
         &mut app,
         vec![event(StepId::Push, 2, EventKind::Transfer(transfer))],
+    );
+    insta::assert_snapshot!(render(&app, 100, 30));
+}
+
+fn sizing(cpu: u32, memory: u32, desired: u32) -> dashdeploy::pipeline::Proposal {
+    dashdeploy::pipeline::Proposal::Sizing(Box::new(dashdeploy::pipeline::SizingProposal {
+        region: "us-east-1".into(),
+        cpu,
+        memory,
+        arch: dashdeploy::fargate::Arch::X86_64,
+        arch_reason: "the image is linux/amd64".into(),
+        desired,
+    }))
+}
+
+#[test]
+fn sizing_with_cost() {
+    let app = waiting_on(StepId::Sizing, sizing(512, 1024, 1));
+    let screen = render(&app, 100, 30);
+    assert!(
+        screen.contains("[2 0.5]") && screen.contains("[1 GB]"),
+        "{screen}"
+    );
+    assert!(screen.contains("≈ $0.0297/h"), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn sizing_redraws_the_cost_as_keys_change_it() {
+    let mut app = waiting_on(StepId::Sizing, sizing(512, 1024, 1));
+    for action in [Action::Choose(3), Action::Right, Action::More] {
+        app.update(Input::Key(action), NOW);
+    }
+    let screen = render(&app, 100, 30);
+    assert!(
+        screen.contains("[3 1]") && screen.contains("[3 GB]"),
+        "{screen}"
+    );
+    assert!(screen.contains("2 tasks ≈"), "{screen}");
+    assert!(!screen.contains("$0.0297/h"), "{screen}");
+    // The many memory sizes of 4 vCPU fit in the panel, around the chosen one.
+    let app = waiting_on(StepId::Sizing, sizing(4096, 30720, 1));
+    let screen = render(&app, 100, 30);
+    assert!(screen.contains("[30 GB]"), "{screen}");
+    let app = waiting_on(StepId::Sizing, sizing(4096, 8192, 100));
+    let screen = render(&app, 80, 24);
+    assert!(
+        screen.contains("[8 GB]") && screen.contains("100 tasks"),
+        "{screen}"
+    );
+}
+
+fn ingress(suggested: Option<&str>) -> dashdeploy::pipeline::Proposal {
+    dashdeploy::pipeline::Proposal::Ingress(Box::new(dashdeploy::pipeline::IngressProposal {
+        vpc: "vpc-0a1b2c3d4e5f60718".into(),
+        vpc_is_default: true,
+        subnets: vec![
+            "subnet-0a1b2c3d4e5f60001".into(),
+            "subnet-0a1b2c3d4e5f60002".into(),
+            "subnet-0a1b2c3d4e5f60003".into(),
+        ],
+        group: "dashdeploy-sales-dashboard".into(),
+        group_exists: false,
+        suggested: suggested.map(String::from),
+    }))
+}
+
+#[test]
+fn network_with_the_anywhere_warning() {
+    let app = waiting_on(StepId::Network, ingress(None));
+    insta::assert_snapshot!(render(&app, 100, 30));
+}
+
+#[test]
+fn network_typing_an_address() {
+    use dashdeploy::app::FormKey;
+    let mut app = waiting_on(StepId::Network, ingress(Some("198.51.100.0/24")));
+    app.update(Input::Key(Action::Edit), NOW);
+    for c in "203.0.113.7/24".chars() {
+        app.update(Input::Form(FormKey::Char(c)), NOW);
+    }
+    app.update(Input::Form(FormKey::Enter), NOW);
+    let screen = render(&app, 100, 30);
+    assert!(screen.contains("host bits set"), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn deploy_in_progress() {
+    use dashdeploy::pipeline::{EventKind, LogLevel};
+    let mut app = started();
+    prereqs_pass(&mut app, 1);
+    for step in &StepId::ALL[1..StepId::Deploy.index()] {
+        app.steps[step.index()].status = StepStatus::Done;
+    }
+    app.selected = StepId::Deploy;
+    app.update(Input::Key(Action::Activate), NOW);
+    let log = |text: &str| {
+        event(
+            StepId::Deploy,
+            2,
+            EventKind::Log {
+                level: LogLevel::Info,
+                text: text.into(),
+            },
+        )
+    };
+    feed(
+        &mut app,
+        vec![
+            log("execution role ecsTaskExecutionRole created"),
+            log("log group /ecs/sales-dashboard created"),
+            log("ECS cluster sales-dashboard created"),
+            event(
+                StepId::Deploy,
+                2,
+                EventKind::Progress {
+                    label: "cluster".into(),
+                    done: 3,
+                    total: 6,
+                    elapsed_ms: 8_400,
+                },
+            ),
+        ],
     );
     insta::assert_snapshot!(render(&app, 100, 30));
 }

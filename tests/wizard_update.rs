@@ -148,10 +148,10 @@ fn enter_on_a_done_step_continues_and_on_a_blocked_step_explains() {
 fn steps_not_in_this_version_refuse_to_start() {
     let mut app = started();
     prereqs_pass(&mut app, 1);
-    for step in &StepId::ALL[1..StepId::Sizing.index()] {
+    for step in &StepId::ALL[1..StepId::Monitor.index()] {
         app.steps[step.index()].status = StepStatus::Done;
     }
-    app.selected = StepId::Sizing;
+    app.selected = StepId::Monitor;
     let commands = app.update(Input::Key(Action::Activate), NOW);
     assert!(commands.is_empty());
     let last = app.log.back().unwrap();
@@ -638,4 +638,290 @@ fn a_failed_save_is_shown_in_the_form() {
     // Esc closes it.
     app.update(Input::Form(dashdeploy::app::FormKey::Esc), NOW);
     assert_eq!(app.overlay, Overlay::None);
+}
+
+fn sizing_proposal() -> dashdeploy::pipeline::Proposal {
+    dashdeploy::pipeline::Proposal::Sizing(Box::new(dashdeploy::pipeline::SizingProposal {
+        region: "us-east-1".into(),
+        cpu: 512,
+        memory: 1024,
+        arch: dashdeploy::fargate::Arch::X86_64,
+        arch_reason: "the image is linux/amd64".into(),
+        desired: 1,
+    }))
+}
+
+/// (cpu, memory, desired) of the waiting sizing proposal, as the panel shows it.
+fn shown_size(app: &App) -> (u32, u32, u32) {
+    match app.waiting.as_ref().map(|w| &w.proposal) {
+        Some(dashdeploy::pipeline::Proposal::Sizing(p)) => (p.cpu, p.memory, p.desired),
+        other => panic!("not waiting on a size: {other:?}"),
+    }
+}
+
+fn keys(app: &mut App, actions: &[Action]) -> Vec<Command> {
+    actions
+        .iter()
+        .flat_map(|a| app.update(Input::Key(*a), NOW))
+        .collect()
+}
+
+#[test]
+fn sizing_keys_pick_the_cpu_keeping_the_memory_while_it_is_valid() {
+    let mut app = waiting_on(StepId::Sizing, sizing_proposal());
+    assert!(!app.is_busy());
+    assert_eq!(shown_size(&app), (512, 1024, 1));
+    // 1 = 0.25 vCPU: 1 GB is still valid with it.
+    assert!(keys(&mut app, &[Action::Choose(1)]).is_empty());
+    assert_eq!(shown_size(&app), (256, 1024, 1));
+    // 3 = 1 vCPU: 1 GB is not, so the smallest valid size (2 GB).
+    keys(&mut app, &[Action::Choose(3)]);
+    assert_eq!(shown_size(&app), (1024, 2048, 1));
+    // 7 = 16 vCPU: from 32 GB.
+    keys(&mut app, &[Action::Choose(7)]);
+    assert_eq!(shown_size(&app), (16384, 32768, 1));
+    // Back to 4 vCPU: 32 GB is too much for it, so 8 GB.
+    keys(&mut app, &[Action::Choose(5)]);
+    assert_eq!(shown_size(&app), (4096, 8192, 1));
+    // 8 and 9 are no CPU: nothing changes, nothing is sent.
+    assert!(keys(&mut app, &[Action::Choose(8), Action::Choose(9)]).is_empty());
+    assert_eq!(shown_size(&app), (4096, 8192, 1));
+    assert!(app.waiting.is_some());
+}
+
+#[test]
+fn sizing_arrows_step_the_memory_within_the_valid_sizes() {
+    let mut app = waiting_on(StepId::Sizing, sizing_proposal());
+    // 0.5 vCPU takes 1 to 4 GB; ← at 1 GB stays.
+    keys(&mut app, &[Action::Left]);
+    assert_eq!(shown_size(&app).1, 1024);
+    keys(&mut app, &[Action::Right]);
+    assert_eq!(shown_size(&app).1, 2048);
+    keys(
+        &mut app,
+        &[Action::Right, Action::Right, Action::Right, Action::Right],
+    );
+    assert_eq!(shown_size(&app).1, 4096, "→ stops at the largest");
+    keys(&mut app, &[Action::Left]);
+    assert_eq!(shown_size(&app).1, 3072);
+    // 8 vCPU goes by 4 GB.
+    keys(&mut app, &[Action::Choose(6), Action::Right]);
+    assert_eq!(shown_size(&app), (8192, 20480, 1));
+    // 0.25 vCPU cannot have 20 GB: its smallest size, and ← stays there.
+    keys(
+        &mut app,
+        &[Action::Choose(1), Action::Left, Action::Left, Action::Left],
+    );
+    assert_eq!(shown_size(&app), (256, 512, 1));
+}
+
+#[test]
+fn sizing_plus_and_minus_keep_the_tasks_between_1_and_100() {
+    let mut app = waiting_on(StepId::Sizing, sizing_proposal());
+    keys(&mut app, &[Action::Less]);
+    assert_eq!(shown_size(&app).2, 1, "never fewer than one task");
+    keys(&mut app, &[Action::More, Action::More]);
+    assert_eq!(shown_size(&app).2, 3);
+    keys(&mut app, &[Action::Less]);
+    assert_eq!(shown_size(&app).2, 2);
+    for _ in 0..120 {
+        keys(&mut app, &[Action::More]);
+    }
+    assert_eq!(shown_size(&app).2, 100, "never more than 100");
+}
+
+#[test]
+fn sizing_a_and_enter_answer_with_the_size_shown() {
+    use dashdeploy::pipeline::Answer;
+    let mut app = waiting_on(StepId::Sizing, sizing_proposal());
+    keys(&mut app, &[Action::Choose(3), Action::Right, Action::More]);
+    let mut by_enter = app.clone();
+    let expected = vec![Command::Answer {
+        step: StepId::Sizing,
+        run_id: 2,
+        answer: Answer::Size {
+            cpu: 1024,
+            memory: 3072,
+            desired: 2,
+        },
+    }];
+    assert_eq!(keys(&mut app, &[Action::Accept]), expected);
+    assert!(app.waiting.is_none());
+    assert!(app.is_busy(), "the step now saves the size");
+    assert_eq!(keys(&mut by_enter, &[Action::Activate]), expected);
+    // The sizes are answered once: a second a has nothing to answer.
+    assert!(keys(&mut app, &[Action::Accept]).is_empty());
+}
+
+#[test]
+fn arrows_and_plus_minus_do_nothing_away_from_the_sizing_screen() {
+    let mut app = started();
+    prereqs_pass(&mut app, 1);
+    let before = app.clone();
+    assert!(
+        keys(
+            &mut app,
+            &[Action::Left, Action::Right, Action::More, Action::Less]
+        )
+        .is_empty()
+    );
+    assert_eq!(app, before, "no state change, no log line");
+    // Nor on another proposal.
+    let (app_fixes, _) = tutorial_proposals();
+    let mut app = waiting_on(StepId::App, app_fixes);
+    let before = app.clone();
+    assert!(
+        keys(
+            &mut app,
+            &[Action::Left, Action::Right, Action::More, Action::Less]
+        )
+        .is_empty()
+    );
+    assert_eq!(app, before);
+}
+
+fn ingress_proposal(suggested: Option<&str>) -> dashdeploy::pipeline::Proposal {
+    dashdeploy::pipeline::Proposal::Ingress(Box::new(dashdeploy::pipeline::IngressProposal {
+        vpc: "vpc-0a1b2c3d4e5f60718".into(),
+        vpc_is_default: true,
+        subnets: vec![
+            "subnet-0a1b2c3d4e5f60001".into(),
+            "subnet-0a1b2c3d4e5f60002".into(),
+        ],
+        group: "dashdeploy-sales-dashboard".into(),
+        group_exists: false,
+        suggested: suggested.map(String::from),
+    }))
+}
+
+fn network_answer(text: &str) -> Vec<Command> {
+    vec![Command::Answer {
+        step: StepId::Network,
+        run_id: 2,
+        answer: dashdeploy::pipeline::Answer::Choose(text.into()),
+    }]
+}
+
+#[test]
+fn network_1_takes_the_given_source_and_2_anywhere() {
+    let mut app = waiting_on(StepId::Network, ingress_proposal(Some("198.51.100.0/24")));
+    let mut anywhere = app.clone();
+    assert_eq!(
+        keys(&mut app, &[Action::Choose(1)]),
+        network_answer("198.51.100.0/24")
+    );
+    assert!(app.waiting.is_none());
+    assert_eq!(
+        keys(&mut anywhere, &[Action::Choose(2)]),
+        network_answer("0.0.0.0/0")
+    );
+}
+
+#[test]
+fn network_1_without_a_source_says_what_to_do_instead() {
+    let mut app = waiting_on(StepId::Network, ingress_proposal(None));
+    assert!(keys(&mut app, &[Action::Choose(1)]).is_empty());
+    assert!(app.waiting.is_some(), "still waiting");
+    let last = app.log.back().unwrap();
+    assert!(last.text.contains("press e"), "{}", last.text);
+    // Neither a nor Enter opens the port to anyone.
+    assert!(keys(&mut app, &[Action::Accept, Action::Activate]).is_empty());
+    assert!(app.waiting.is_some());
+    assert!(
+        keys(&mut app, &[Action::Choose(3)]).is_empty(),
+        "no third choice"
+    );
+}
+
+#[test]
+fn network_e_takes_an_address_and_a_bad_one_is_explained_under_it() {
+    use dashdeploy::app::FormKey;
+    let mut app = waiting_on(StepId::Network, ingress_proposal(None));
+    assert!(!app.wants_text());
+    assert!(keys(&mut app, &[Action::Edit]).is_empty());
+    assert!(app.wants_text(), "keys now arrive as text");
+    typed(&mut app, "203.0.113.x");
+    assert_eq!(app.typing.as_ref().unwrap().text, "203.0.113.x");
+    assert!(form_keys(&mut app, &[FormKey::Enter]).is_empty());
+    let error = app.typing.as_ref().unwrap().error.clone().unwrap();
+    assert!(error.contains("not an IPv4 address"), "{error}");
+    assert!(app.waiting.is_some() && app.wants_text(), "still typing");
+    // Host bits set are refused too.
+    form_keys(&mut app, &[FormKey::Backspace]);
+    assert_eq!(
+        app.typing.as_ref().unwrap().error,
+        None,
+        "editing clears it"
+    );
+    typed(&mut app, "7/24");
+    assert!(form_keys(&mut app, &[FormKey::Enter]).is_empty());
+    let error = app.typing.as_ref().unwrap().error.clone().unwrap();
+    assert!(error.contains("host bits"), "{error}");
+    // Nothing typed: told what to type.
+    let mut empty = waiting_on(StepId::Network, ingress_proposal(None));
+    keys(&mut empty, &[Action::Edit]);
+    assert!(form_keys(&mut empty, &[FormKey::Enter]).is_empty());
+    assert!(empty.typing.as_ref().unwrap().error.is_some());
+}
+
+#[test]
+fn network_a_good_address_answers_as_a_32() {
+    use dashdeploy::app::FormKey;
+    let mut app = waiting_on(StepId::Network, ingress_proposal(None));
+    keys(&mut app, &[Action::Edit]);
+    typed(&mut app, "203.0.113.7");
+    assert_eq!(
+        form_keys(&mut app, &[FormKey::Enter]),
+        network_answer("203.0.113.7/32")
+    );
+    assert!(app.waiting.is_none());
+    assert!(app.typing.is_none());
+    assert!(!app.wants_text(), "keys are keys again");
+    // Written as a /32 already, or with spaces around it, it is the same.
+    let mut app = waiting_on(StepId::Network, ingress_proposal(Some("0.0.0.0/0")));
+    keys(&mut app, &[Action::Edit]);
+    typed(&mut app, " 203.0.113.7/32 ");
+    assert_eq!(
+        form_keys(&mut app, &[FormKey::Enter]),
+        network_answer("203.0.113.7/32")
+    );
+}
+
+#[test]
+fn network_esc_stops_typing_and_leaves_the_proposal_waiting() {
+    use dashdeploy::app::FormKey;
+    let mut app = waiting_on(StepId::Network, ingress_proposal(None));
+    keys(&mut app, &[Action::Edit]);
+    typed(&mut app, "203.0");
+    assert!(form_keys(&mut app, &[FormKey::Esc]).is_empty());
+    assert!(app.typing.is_none());
+    assert!(!app.wants_text());
+    assert!(
+        app.waiting.is_some(),
+        "Esc while typing does not cancel the step"
+    );
+    assert_eq!(app.step(StepId::Network).status, StepStatus::Running);
+    // e again starts from nothing.
+    keys(&mut app, &[Action::Edit]);
+    assert_eq!(app.typing.as_ref().unwrap().text, "");
+}
+
+#[test]
+fn typing_ends_with_the_proposal() {
+    use dashdeploy::app::FormKey;
+    let mut app = waiting_on(StepId::Network, ingress_proposal(None));
+    keys(&mut app, &[Action::Edit]);
+    typed(&mut app, "203.0.113.7");
+    app.update(
+        event(
+            StepId::Network,
+            2,
+            EventKind::Finished(Err(dashdeploy::pipeline::StepFailure::new("boom"))),
+        ),
+        NOW,
+    );
+    assert!(app.typing.is_none());
+    assert!(!app.wants_text());
+    // A stray text key then does nothing.
+    assert!(form_keys(&mut app, &[FormKey::Enter]).is_empty());
 }

@@ -174,14 +174,18 @@ impl App {
         }
     }
 
-    /// Whether keys go to the form as text.
+    /// Whether keys go to the form (or the address being typed) as text.
     pub fn wants_text(&self) -> bool {
-        matches!(self.overlay, Overlay::Credentials(_))
+        match self.overlay {
+            Overlay::Credentials(_) => true,
+            Overlay::None => self.typing_address(),
+            _ => false,
+        }
     }
 
-    pub fn form_key(&mut self, key: FormKey, _now: &str) -> Vec<Command> {
+    pub fn form_key(&mut self, key: FormKey, now: &str) -> Vec<Command> {
         let Overlay::Credentials(form) = &mut self.overlay else {
-            return Vec::new();
+            return self.address_key(key, now);
         };
         form.error = None;
         match key {

@@ -42,6 +42,12 @@ pub enum Action {
     /// PgUp/PgDn: scroll the panel.
     ScrollUp,
     ScrollDown,
+    /// ←/→: the next smaller or larger choice (the memory on the sizing screen).
+    Left,
+    Right,
+    /// + and -: one more or one fewer (tasks on the sizing screen).
+    More,
+    Less,
 }
 
 #[derive(Debug, Clone, PartialEq)]

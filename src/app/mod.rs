@@ -3,6 +3,7 @@
 //! event loop to carry out. No IO happens here, so every behaviour of the
 //! wizard can be driven in a test by feeding inputs.
 
+mod choices;
 mod credentials;
 mod input;
 mod state;
@@ -10,4 +11,6 @@ mod update;
 
 pub use credentials::{CredentialsForm, Field, FormKey, REGIONS};
 pub use input::{Action, Command, Input};
-pub use state::{App, AppInit, LOG_CAPACITY, LogLine, Overlay, Progress, StepState, Waiting};
+pub use state::{
+    App, AppInit, LOG_CAPACITY, LogLine, Overlay, Progress, StepState, Typing, Waiting,
+};

@@ -47,6 +47,14 @@ pub struct Waiting {
     pub proposal: Proposal,
 }
 
+/// An address being typed on the network screen, and why it was refused
+/// when Enter was pressed, if it was.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Typing {
+    pub text: String,
+    pub error: Option<String>,
+}
+
 /// How far the running step is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Progress {
@@ -96,6 +104,9 @@ pub struct App {
     pub overlay: Overlay,
     /// The proposal a running step waits on.
     pub waiting: Option<Waiting>,
+    /// The source address being typed for the waiting network proposal;
+    /// while it is Some, keys arrive as text.
+    pub typing: Option<Typing>,
     /// Lines the middle panel is scrolled down by.
     pub scroll: u16,
     /// The latest progress of the running step.
@@ -132,6 +143,7 @@ impl App {
             show_log: true,
             overlay,
             waiting: None,
+            typing: None,
             scroll: 0,
             progress: None,
             transfer: None,

@@ -9,6 +9,9 @@ use crate::pipeline::{
 use super::input::{Action, Command, Input};
 use super::state::{App, Overlay, Waiting};
 
+/// The source that lets anyone on the internet open the app.
+const ANYWHERE: &str = "0.0.0.0/0";
+
 impl App {
     /// Applies one input. `now` (`HH:MM:SS`) stamps any log line it adds.
     pub fn update(&mut self, input: Input, now: &str) -> Vec<Command> {
@@ -120,6 +123,16 @@ impl App {
             | Action::Edit
             | Action::Regenerate
             | Action::Choose(_) => self.answer(action, now),
+            // Only the sizing screen has sizes to step through.
+            Action::Left | Action::Right | Action::More | Action::Less => {
+                if self.waiting.as_ref().is_some_and(|w| {
+                    w.step == self.selected && matches!(w.proposal, Proposal::Sizing(_))
+                }) {
+                    self.answer(action, now)
+                } else {
+                    Vec::new()
+                }
+            }
             Action::Activate => self.activate(now),
             Action::Retry => self.retry(now),
             Action::Credentials if self.selected == StepId::Prereqs && !self.is_busy() => {
@@ -175,13 +188,26 @@ impl App {
         self.scroll = 0;
     }
 
-    /// a / s / e / g / 1-9: answer the proposal of the selected step.
+    /// a / s / e / g / 1-9 (and ←→ +/- on the sizing screen): answer the
+    /// proposal of the selected step, or change what it proposes.
     fn answer(&mut self, action: Action, now: &str) -> Vec<Command> {
-        let Some(waiting) = self.waiting.clone().filter(|w| w.step == self.selected) else {
+        let selected = self.selected;
+        // A size change redraws the panel, cost included; nothing is sent yet.
+        if let Some(Waiting {
+            step,
+            proposal: Proposal::Sizing(proposal),
+            ..
+        }) = self.waiting.as_mut()
+            && *step == selected
+            && super::choices::resize(proposal, action)
+        {
+            return Vec::new();
+        }
+        let Some(waiting) = self.waiting.clone().filter(|w| w.step == selected) else {
             self.push_log(
                 now,
                 LogLevel::Info,
-                format!("{} is not waiting for an answer", self.selected.title()),
+                format!("{} is not waiting for an answer", selected.title()),
             );
             return Vec::new();
         };
@@ -206,6 +232,33 @@ impl App {
             {
                 Answer::Choose(candidates[n - 1].clone())
             }
+            (Proposal::Sizing(p), Action::Accept) => {
+                if let Err(e) = crate::fargate::check_pair(p.cpu, p.memory) {
+                    self.push_log(now, LogLevel::Error, e);
+                    return Vec::new();
+                }
+                Answer::Size {
+                    cpu: p.cpu,
+                    memory: p.memory,
+                    desired: p.desired,
+                }
+            }
+            (Proposal::Ingress(p), Action::Choose(1)) => match &p.suggested {
+                Some(source) => Answer::Choose(source.clone()),
+                None => {
+                    self.push_log(
+                        now,
+                        LogLevel::Info,
+                        "no source was given (--allow-from or allow_from in dashdeploy.toml): press e to type your address, or 2 for anywhere",
+                    );
+                    return Vec::new();
+                }
+            },
+            (Proposal::Ingress(_), Action::Choose(2)) => Answer::Choose(ANYWHERE.into()),
+            (Proposal::Ingress(_), Action::Edit) => {
+                self.start_typing();
+                return Vec::new();
+            }
             _ => {
                 self.push_log(
                     now,
@@ -215,11 +268,24 @@ impl App {
                 return Vec::new();
             }
         };
-        self.waiting = None;
+        self.send_answer(answer, now)
+    }
+
+    /// Answers the waiting proposal of the selected step with `answer`.
+    pub(super) fn send_answer(&mut self, answer: Answer, now: &str) -> Vec<Command> {
+        let Some(waiting) = self.waiting.take_if(|w| w.step == self.selected) else {
+            self.push_log(
+                now,
+                LogLevel::Info,
+                format!("{} is not waiting for an answer", self.selected.title()),
+            );
+            return Vec::new();
+        };
+        self.typing = None;
         self.scroll = 0;
         vec![Command::Answer {
-            step,
-            run_id,
+            step: waiting.step,
+            run_id: waiting.run_id,
             answer,
         }]
     }
@@ -230,7 +296,11 @@ impl App {
         match self.step(step).status {
             StepStatus::Running
                 if self.waiting.as_ref().is_some_and(|w| {
-                    w.step == step && matches!(w.proposal, Proposal::LocalTestUp { .. })
+                    w.step == step
+                        && matches!(
+                            w.proposal,
+                            Proposal::LocalTestUp { .. } | Proposal::Sizing(_)
+                        )
                 }) =>
             {
                 self.answer(Action::Accept, now)
@@ -331,6 +401,7 @@ impl App {
         }
         if self.waiting.as_ref().is_some_and(|w| w.step >= step) {
             self.waiting = None;
+            self.typing = None;
         }
         self.scroll = 0;
         self.progress = None;
@@ -386,6 +457,7 @@ impl App {
             }
             EventKind::Transfer(transfer) => self.transfer = Some((event.step, transfer)),
             EventKind::Proposal(proposal) => {
+                self.typing = None;
                 self.waiting = Some(Waiting {
                     step: event.step,
                     run_id: event.run_id,
@@ -427,6 +499,7 @@ impl App {
     fn clear_waiting(&mut self, step: StepId) {
         if self.waiting.as_ref().is_some_and(|w| w.step == step) {
             self.waiting = None;
+            self.typing = None;
         }
         if self.progress.as_ref().is_some_and(|p| p.step == step) {
             self.progress = None;

@@ -16,6 +16,7 @@ use tokio::task::JoinHandle;
 
 use crate::app::{App, Command, Input};
 use crate::aws::profiles::SharedFiles;
+use crate::pipeline::settings::parse_cidr;
 use crate::pipeline::{Answer, Answers, LogLevel, PipelineEvent, RunId, Settings, StepId, runner};
 use crate::{sample, ui};
 
@@ -90,7 +91,9 @@ pub async fn run(
             let edited = super::editor::edit(terminal, "Dockerfile", &text);
             terminal_events = EventStream::new();
             match edited {
-                Ok(text) => jobs.answer(step, run_id, Answer::Edited(text)),
+                Ok(text) => {
+                    jobs.answer(step, run_id, Answer::Edited(text));
+                }
                 Err(reason) => {
                     app.update(Input::Notice(LogLevel::Error, reason), &now());
                 }
@@ -145,6 +148,32 @@ fn now() -> String {
     chrono::Local::now().format("%H:%M:%S").to_string()
 }
 
+/// The settings with the user's choice in them, when `answer` is one that
+/// later steps started from the wizard must use: the task size chosen on the
+/// sizing screen, the source chosen on the network screen.
+fn remembered(settings: &Settings, step: StepId, answer: &Answer) -> Option<Settings> {
+    let mut settings = settings.clone();
+    match (step, answer) {
+        (
+            StepId::Sizing,
+            Answer::Size {
+                cpu,
+                memory,
+                desired,
+            },
+        ) => {
+            settings.cpu = Some(*cpu);
+            settings.memory = Some(*memory);
+            settings.desired_count = Some(*desired);
+        }
+        (StepId::Network, Answer::Choose(text)) => {
+            settings.allow_from = Some(parse_cidr(text).ok()?);
+        }
+        _ => return None,
+    }
+    Some(settings)
+}
+
 /// The work the loop has started.
 struct Jobs {
     steps: HashMap<StepId, JoinHandle<()>>,
@@ -190,7 +219,14 @@ impl Jobs {
                     step,
                     run_id,
                     answer,
-                } => self.answer(step, run_id, answer),
+                } => {
+                    let choice = remembered(&self.settings, step, &answer);
+                    if self.answer(step, run_id, answer)
+                        && let Some(settings) = choice
+                    {
+                        self.settings = Arc::new(settings);
+                    }
+                }
                 Command::Edit { step, run_id, text } => self.edit = Some((step, run_id, text)),
                 Command::LoadProfiles => {
                     let tx = self.side_tx.clone();
@@ -253,17 +289,74 @@ impl Jobs {
     }
 
     /// Hands an answer to the run it belongs to; a superseded run gets none.
-    fn answer(&mut self, step: StepId, run_id: RunId, answer: Answer) {
+    /// Returns whether it was handed over.
+    fn answer(&mut self, step: StepId, run_id: RunId, answer: Answer) -> bool {
         if let Some((current, tx)) = self.answers.get(&step)
             && *current == run_id
         {
-            let _ = tx.send(answer);
+            return tx.send(answer).is_ok();
         }
+        false
     }
 
     fn stop_all(&mut self) {
         for (_, handle) in self.steps.drain() {
             handle.abort();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings() -> Settings {
+        Settings {
+            app_dir: None,
+            aws: Default::default(),
+            docker: crate::docker::DockerTarget::new("unix:///nowhere"),
+            name: None,
+            base_image: None,
+            cpu: None,
+            memory: None,
+            arch: None,
+            desired_count: None,
+            allow_from: None,
+            vpc: None,
+            subnets: Vec::new(),
+            needs_aws: true,
+        }
+    }
+
+    #[test]
+    fn the_size_and_the_source_chosen_in_the_wizard_are_kept_for_later_steps() {
+        let size = Answer::Size {
+            cpu: 1024,
+            memory: 3072,
+            desired: 2,
+        };
+        let kept = remembered(&settings(), StepId::Sizing, &size).unwrap();
+        assert_eq!(
+            (kept.cpu, kept.memory, kept.desired_count),
+            (Some(1024), Some(3072), Some(2))
+        );
+        let source = Answer::Choose("203.0.113.7/32".into());
+        let kept = remembered(&kept, StepId::Network, &source).unwrap();
+        assert_eq!(
+            kept.allow_from.map(|c| c.to_string()).as_deref(),
+            Some("203.0.113.7/32")
+        );
+        assert_eq!(kept.cpu, Some(1024), "the size stays");
+        // Other answers change nothing.
+        assert!(remembered(&settings(), StepId::Sizing, &Answer::Accept).is_none());
+        assert!(remembered(&settings(), StepId::App, &source).is_none());
+        assert!(
+            remembered(
+                &settings(),
+                StepId::Network,
+                &Answer::Choose("nonsense".into())
+            )
+            .is_none()
+        );
     }
 }

@@ -34,6 +34,11 @@ pub fn action_for(key: &KeyEvent) -> Option<Action> {
         KeyCode::Char(c @ '1'..='9') => Some(Action::Choose(c as usize - '0' as usize)),
         KeyCode::PageUp => Some(Action::ScrollUp),
         KeyCode::PageDown | KeyCode::Char(' ') => Some(Action::ScrollDown),
+        KeyCode::Left => Some(Action::Left),
+        KeyCode::Right => Some(Action::Right),
+        // '=' is '+' without Shift on most layouts.
+        KeyCode::Char('+') | KeyCode::Char('=') => Some(Action::More),
+        KeyCode::Char('-') => Some(Action::Less),
         _ => None,
     }
 }
@@ -93,6 +98,26 @@ mod tests {
         assert_eq!(
             action_for(&press(KeyCode::Char('a'), none)),
             Some(Action::Accept)
+        );
+        assert_eq!(action_for(&press(KeyCode::Left, none)), Some(Action::Left));
+        assert_eq!(
+            action_for(&press(KeyCode::Right, none)),
+            Some(Action::Right)
+        );
+        for more in ['+', '='] {
+            assert_eq!(
+                action_for(&press(KeyCode::Char(more), none)),
+                Some(Action::More)
+            );
+        }
+        // Shift-'=' arrives as '+' with the Shift modifier.
+        assert_eq!(
+            action_for(&press(KeyCode::Char('+'), KeyModifiers::SHIFT)),
+            Some(Action::More)
+        );
+        assert_eq!(
+            action_for(&press(KeyCode::Char('-'), none)),
+            Some(Action::Less)
         );
         let mut release = press(KeyCode::Char('q'), none);
         release.kind = KeyEventKind::Release;

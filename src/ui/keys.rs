@@ -13,7 +13,7 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let waiting = app.waiting.as_ref().filter(|w| w.step == app.selected);
     let keys: &[(&str, &str)] = match app.overlay {
         Overlay::None if waiting.is_some() => waiting
-            .map(|w| super::proposal::keys(&w.proposal))
+            .map(|w| super::proposal::keys(&w.proposal, app.typing.is_some()))
             .unwrap_or(&[]),
         Overlay::None => &[
             ("↑↓/jk", "select"),

@@ -29,7 +29,7 @@ pub const MIN_HEIGHT: u16 = 24;
 pub fn draw(app: &App, frame: &mut Frame) {
     let area = frame.area();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
-        too_small(frame, area);
+        too_small(app, frame, area);
         return;
     }
     let block = Block::bordered().title(Span::styled(title(app), theme::strong()));
@@ -59,8 +59,8 @@ fn title(app: &App) -> String {
     format!(" dashdeploy ─ {name} ─ {region} ─ {} ", app.credentials)
 }
 
-fn too_small(frame: &mut Frame, area: Rect) {
-    let text = vec![
+fn too_small(app: &App, frame: &mut Frame, area: Rect) {
+    let mut text = vec![
         Line::from(Span::styled("dashdeploy", theme::strong())),
         Line::from(format!(
             "needs a terminal of at least {MIN_WIDTH}×{MIN_HEIGHT}; this one is {}×{}.",
@@ -68,5 +68,13 @@ fn too_small(frame: &mut Frame, area: Rect) {
         )),
         Line::from("Make the window bigger, or press q to quit."),
     ];
+    // q while work runs asks first: the question must show here too.
+    if app.overlay == crate::app::Overlay::ConfirmQuit {
+        text.push(Line::default());
+        text.push(Line::from(Span::styled(
+            overlay::quit_question(app),
+            theme::busy(),
+        )));
+    }
     frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
 }

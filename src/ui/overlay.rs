@@ -46,7 +46,7 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
 }
 
 fn help(app: &App, frame: &mut Frame, area: Rect) {
-    let rows: [(&str, &str); 9] = [
+    let rows: &[(&str, &str)] = &[
         ("↑ ↓  j k", "select a step"),
         (
             "⏎ Enter",
@@ -56,16 +56,14 @@ fn help(app: &App, frame: &mut Frame, area: Rect) {
             "r",
             "retry the selected failed step (the steps after it reset)",
         ),
+        ("Esc", "cancel the running step; here, close this help"),
         ("l", "show or hide the event log"),
         ("?", "this help"),
         ("q", "quit (asks first while work is running)"),
         ("Ctrl-C", "quit (asks first; twice quits at once)"),
-        ("Esc", "close this help"),
-        ("", ""),
     ];
     let mut lines: Vec<Line> = rows
         .iter()
-        .filter(|(k, _)| !k.is_empty())
         .map(|(k, what)| {
             Line::from(vec![
                 Span::styled(format!("{k:<10}"), theme::key()),
@@ -73,6 +71,38 @@ fn help(app: &App, frame: &mut Frame, area: Rect) {
             ])
         })
         .collect();
+    // The keys of the screens that ask for a choice.
+    let screens: &[(&str, &[(&str, &str)])] = &[
+        (
+            "Sizing",
+            &[
+                ("1-7", "CPU"),
+                ("←→", "memory"),
+                ("+/-", "tasks"),
+                ("a/⏎", "use this size"),
+            ],
+        ),
+        (
+            "Network",
+            &[
+                ("1", "given source"),
+                ("2", "anywhere"),
+                ("e", "type an address (⏎ use it)"),
+            ],
+        ),
+    ];
+    lines.push(Line::default());
+    for (screen, keys) in screens {
+        let mut spans = vec![Span::styled(format!("{screen:<10}"), theme::dim())];
+        for (i, (key, what)) in keys.iter().enumerate() {
+            if i > 0 {
+                spans.push(Span::raw("  "));
+            }
+            spans.push(Span::styled(*key, theme::key()));
+            spans.push(Span::raw(format!(" {what}")));
+        }
+        lines.push(Line::from(spans));
+    }
     lines.push(Line::default());
     let log = match &app.log_file {
         Ok(path) => path.display().to_string(),
@@ -96,10 +126,20 @@ fn help(app: &App, frame: &mut Frame, area: Rect) {
 }
 
 fn confirm_quit(app: &App, frame: &mut Frame, area: Rect) {
-    let running = app.running_step().map(|s| s.title()).unwrap_or("a step");
+    let (first, second) = match app.running_step().filter(|_| app.is_busy()) {
+        Some(step) => (
+            format!("{} is still running.", step.title()),
+            "Quitting stops it; what it finished is kept.",
+        ),
+        // The step ended while the question was open.
+        None => (
+            "Nothing is running any more.".to_string(),
+            "What the steps finished is kept.",
+        ),
+    };
     let lines = vec![
-        Line::from(format!("{running} is still running.")),
-        Line::from("Quitting stops it; what it finished is kept."),
+        Line::from(first),
+        Line::from(second),
         Line::default(),
         Line::from(vec![
             Span::styled("y", theme::key()),
@@ -109,6 +149,17 @@ fn confirm_quit(app: &App, frame: &mut Frame, area: Rect) {
         ]),
     ];
     popup(frame, area, " Quit? ", lines, 56);
+}
+
+/// The quit question in one line, for a terminal too small for the popup.
+pub(super) fn quit_question(app: &App) -> String {
+    match app.running_step().filter(|_| app.is_busy()) {
+        Some(step) => format!(
+            "{} is still running: y quits anyway, n keeps going.",
+            step.title()
+        ),
+        None => "Quit? y quits, n stays.".to_string(),
+    }
 }
 
 fn popup(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line>, width: u16) {

@@ -23,7 +23,11 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let mut lines = Vec::new();
     let width = usize::from(block.inner(area).width);
     if let Some(waiting) = app.waiting.as_ref().filter(|w| w.step == step) {
-        let lines = super::proposal::lines(&waiting.proposal, width);
+        let typing = app
+            .typing
+            .as_ref()
+            .map(|t| (t.text.as_str(), t.error.as_deref()));
+        let lines = super::proposal::lines(&waiting.proposal, typing, width);
         let text = Paragraph::new(lines)
             .block(block)
             .wrap(Wrap { trim: false });

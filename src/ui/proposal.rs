@@ -10,7 +10,13 @@ use crate::pipeline::{DockerfileProposal, Proposal};
 use super::theme;
 use super::wrap::wrap;
 
-pub fn lines(proposal: &Proposal, width: usize) -> Vec<Line<'static>> {
+/// `typing`: the address being typed on the network screen, and why it
+/// was refused, if it was.
+pub fn lines(
+    proposal: &Proposal,
+    typing: Option<(&str, Option<&str>)>,
+    width: usize,
+) -> Vec<Line<'static>> {
     match proposal {
         Proposal::ChooseEntry(candidates) => choose_entry(candidates),
         Proposal::AppFixes(analysis) => app_fixes(analysis, width),
@@ -39,7 +45,7 @@ pub fn lines(proposal: &Proposal, width: usize) -> Vec<Line<'static>> {
             lines
         }
         Proposal::Sizing(p) => super::sizing::lines(p, width),
-        Proposal::Ingress(p) => super::ingress::lines(p, None, width),
+        Proposal::Ingress(p) => super::ingress::lines(p, typing, width),
         Proposal::LocalTestUp { url } => vec![
             Line::from(vec![
                 Span::styled("✓ ", theme::ok()),
@@ -57,9 +63,16 @@ pub fn lines(proposal: &Proposal, width: usize) -> Vec<Line<'static>> {
     }
 }
 
-/// The keys that answer a proposal, for the key line.
-pub fn keys(proposal: &Proposal) -> &'static [(&'static str, &'static str)] {
+/// The keys that answer a proposal, for the key line; `typing`: an address
+/// is being typed on the network screen.
+pub fn keys(proposal: &Proposal, typing: bool) -> &'static [(&'static str, &'static str)] {
     match proposal {
+        Proposal::Ingress(_) if typing => &[
+            ("⏎", "use this address"),
+            ("⌫", "delete"),
+            ("Esc", "stop typing"),
+            ("Ctrl-C", "quit"),
+        ],
         Proposal::ChooseEntry(_) => &[("1-9", "choose"), ("↑↓", "select step"), ("q", "quit")],
         Proposal::AppFixes(_) => &[
             ("a", "accept"),
@@ -77,13 +90,21 @@ pub fn keys(proposal: &Proposal) -> &'static [(&'static str, &'static str)] {
             ("1-7", "CPU"),
             ("←→", "memory"),
             ("+/-", "tasks"),
-            ("a", "accept"),
+            ("a/⏎", "use this size"),
+            ("Esc", "cancel"),
+            ("q", "quit"),
+        ],
+        Proposal::Ingress(p) if p.suggested.is_some() => &[
+            ("1", "the given source"),
+            ("e", "type an address"),
+            ("2", "anywhere"),
+            ("Esc", "cancel"),
             ("q", "quit"),
         ],
         Proposal::Ingress(_) => &[
-            ("1", "my address"),
-            ("2", "anywhere"),
             ("e", "type an address"),
+            ("2", "anywhere"),
+            ("Esc", "cancel"),
             ("q", "quit"),
         ],
         Proposal::Dockerfile(_) => &[
