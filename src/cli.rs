@@ -65,6 +65,30 @@ pub enum Commands {
         #[arg(long)]
         json: bool,
     },
+    /// Show the deployed app: service, tasks, URL and health, events
+    Status {
+        /// The Dash app's folder (default: the current folder)
+        #[arg(value_name = "APP_DIR", value_parser = parse_app_dir)]
+        app_dir: Option<PathBuf>,
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
+        /// Keep watching; print again when something changes (Ctrl-C stops)
+        #[arg(long)]
+        watch: bool,
+    },
+    /// Print the app's log from CloudWatch
+    Logs {
+        /// The Dash app's folder (default: the current folder)
+        #[arg(value_name = "APP_DIR", value_parser = parse_app_dir)]
+        app_dir: Option<PathBuf>,
+        /// Keep printing new lines as they come (Ctrl-C stops)
+        #[arg(long)]
+        follow: bool,
+        /// How far back to start: 30s, 10m, 2h, 1d
+        #[arg(long, value_name = "DURATION", default_value = "1h", value_parser = crate::watch_commands::parse_duration)]
+        since: std::time::Duration,
+    },
 }
 
 /// The options every command takes.

@@ -7,42 +7,27 @@ use std::sync::Arc;
 
 use serde_json::json;
 
-use crate::pipeline::runner::{is_runnable, spawn_step};
+use crate::pipeline::runner::spawn_step;
 use crate::pipeline::transfer::{human_bytes, human_rate};
 use crate::pipeline::{Answers, CheckState, EventKind, LayerState, LogLevel, Settings, StepId};
 
 pub async fn deploy(settings: Settings, until: Option<StepId>, json: bool) -> ExitCode {
-    let explicit = until.is_some();
     let until = until.unwrap_or(StepId::Monitor);
     let mut settings = settings;
     settings.needs_aws = until >= StepId::Registry;
     let settings = Arc::new(settings);
     let mut results = Vec::new();
     let mut ok = true;
-    for (i, step) in StepId::ALL.iter().copied().enumerate() {
+    for step in StepId::ALL {
         if step > until {
-            break;
-        }
-        if !is_runnable(step) && !explicit {
-            // Every step this version can run is done.
-            break;
-        }
-        if !is_runnable(step) {
-            eprintln!(
-                "{}: not part of this version of dashdeploy yet; stopping here (use --until {} to end before it)",
-                step.id(),
-                StepId::from_index(i.saturating_sub(1))
-                    .unwrap_or(StepId::Prereqs)
-                    .id()
-            );
-            results.push(json!({"id": step.id(), "status": "not-available"}));
-            ok = false;
             break;
         }
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let handle = spawn_step(step, 1, settings.clone(), tx, Answers::AcceptAll);
         let mut outcome = None;
         let mut last_transfer: Option<std::time::Instant> = None;
+        let mut last_monitor: Option<String> = None;
+        let mut told: Vec<String> = Vec::new();
         while let Some(event) = rx.recv().await {
             if json && let Some(line) = json_line(step, &event.kind) {
                 stdout_line(&line.to_string());
@@ -77,6 +62,18 @@ pub async fn deploy(settings: Settings, until: Option<StepId>, json: bool) -> Ex
                 EventKind::Progress {
                     label, done, total, ..
                 } => eprintln!("{}: [{done}/{total}] {label}", step.id()),
+                EventKind::Monitor(snapshot) => {
+                    if last_monitor.as_deref() != Some(snapshot.state_line().as_str()) {
+                        eprintln!("{}: {}", step.id(), snapshot.line());
+                        last_monitor = Some(snapshot.state_line());
+                    }
+                    for e in &snapshot.explanations {
+                        if !told.contains(e) {
+                            eprintln!("{}: warning: {e}", step.id());
+                            told.push(e.clone());
+                        }
+                    }
+                }
                 EventKind::AwsTarget { .. } | EventKind::Proposal(_) => {}
             }
         }
@@ -158,6 +155,9 @@ fn json_line(step: StepId, kind: &EventKind) -> Option<serde_json::Value> {
         }),
         EventKind::Finished(Ok(summary)) => json!({"event": "done", "summary": summary}),
         EventKind::Finished(Err(failure)) => json!({"event": "failed", "error": failure.message}),
+        EventKind::Monitor(snapshot) => {
+            json!({"event": "monitor", "status": serde_json::to_value(snapshot.as_ref()).ok()})
+        }
         EventKind::AwsTarget { .. } | EventKind::Proposal(_) => return None,
     };
     let mut line = json!({"step": step.id()});

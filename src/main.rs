@@ -29,6 +29,24 @@ fn main() -> ExitCode {
             json,
             yes: _,
         }) => return deploy(&cli.shared, app_dir, until, json),
+        Some(Commands::Status {
+            app_dir,
+            json,
+            watch,
+        }) => {
+            return headless(&cli.shared, app_dir, |settings| {
+                dashdeploy::watch_commands::status(settings, json, watch)
+            });
+        }
+        Some(Commands::Logs {
+            app_dir,
+            follow,
+            since,
+        }) => {
+            return headless(&cli.shared, app_dir, |settings| {
+                dashdeploy::watch_commands::logs(settings, follow, since)
+            });
+        }
         None => {}
     }
     match run_wizard(cli, log_file, started) {
@@ -84,6 +102,17 @@ fn deploy(
     until: Option<dashdeploy::pipeline::StepId>,
     json: bool,
 ) -> ExitCode {
+    headless(shared, app_dir, |settings| {
+        dashdeploy::headless::deploy(settings, until, json)
+    })
+}
+
+/// Runs a command without the wizard on the app folder's settings.
+fn headless<F, Fut>(shared: &cli::SharedOptions, app_dir: Option<PathBuf>, command: F) -> ExitCode
+where
+    F: FnOnce(dashdeploy::pipeline::Settings) -> Fut,
+    Fut: std::future::Future<Output = ExitCode>,
+{
     let dir = match folder(app_dir) {
         Ok(dir) => dir,
         Err(message) => {
@@ -102,11 +131,7 @@ fn deploy(
             return ExitCode::FAILURE;
         }
     };
-    runtime.block_on(dashdeploy::headless::deploy(
-        shared.settings(Some(dir)),
-        until,
-        json,
-    ))
+    runtime.block_on(command(shared.settings(Some(dir))))
 }
 
 fn run_wizard(cli: Cli, log_file: Result<PathBuf, String>, started: Instant) -> Result<(), String> {

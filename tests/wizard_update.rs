@@ -145,25 +145,6 @@ fn enter_on_a_done_step_continues_and_on_a_blocked_step_explains() {
 }
 
 #[test]
-fn steps_not_in_this_version_refuse_to_start() {
-    let mut app = started();
-    prereqs_pass(&mut app, 1);
-    for step in &StepId::ALL[1..StepId::Monitor.index()] {
-        app.steps[step.index()].status = StepStatus::Done;
-    }
-    app.selected = StepId::Monitor;
-    let commands = app.update(Input::Key(Action::Activate), NOW);
-    assert!(commands.is_empty());
-    let last = app.log.back().unwrap();
-    assert_eq!(last.level, LogLevel::Warn);
-    assert!(
-        last.text.contains("not part of this version"),
-        "{}",
-        last.text
-    );
-}
-
-#[test]
 fn arrows_move_within_the_list() {
     let mut app = started();
     app.update(Input::Key(Action::Up), NOW);

@@ -114,6 +114,8 @@ pub struct App {
     /// The latest push snapshot, kept after the push ends (which layers
     /// made it) until that step runs again.
     pub transfer: Option<(StepId, crate::pipeline::Transfer)>,
+    /// The monitor's latest snapshot, kept after it stops.
+    pub monitor: Option<Box<crate::monitor::Snapshot>>,
     pub app_dir: Option<PathBuf>,
     pub app_name: Option<String>,
     pub credentials: String,
@@ -147,6 +149,7 @@ impl App {
             scroll: 0,
             progress: None,
             transfer: None,
+            monitor: None,
             app_dir: init.app_dir,
             app_name: init.app_name,
             credentials: init.credentials,

@@ -1,7 +1,6 @@
 //! [`App::update`]: every change to the wizard's state happens here,
 //! synchronously and without IO.
 
-use crate::pipeline::runner::is_runnable;
 use crate::pipeline::{
     Answer, CheckState, EventKind, LogLevel, PipelineEvent, Proposal, StepId, StepStatus,
 };
@@ -365,17 +364,6 @@ impl App {
             );
             return Vec::new();
         }
-        if !is_runnable(step) {
-            self.push_log(
-                now,
-                LogLevel::Warn,
-                format!(
-                    "{} is not part of this version of dashdeploy yet",
-                    step.title()
-                ),
-            );
-            return Vec::new();
-        }
         if step != StepId::Prereqs && self.app_dir.is_none() {
             self.push_log(
                 now,
@@ -456,6 +444,7 @@ impl App {
                 });
             }
             EventKind::Transfer(transfer) => self.transfer = Some((event.step, transfer)),
+            EventKind::Monitor(snapshot) => self.monitor = Some(snapshot),
             EventKind::Proposal(proposal) => {
                 self.typing = None;
                 self.waiting = Some(Waiting {

@@ -10,5 +10,6 @@ pub mod identity;
 pub mod logs;
 pub mod network;
 pub mod profiles;
+pub mod status;
 
 pub use identity::{AwsError, AwsTarget, Identity};

@@ -31,6 +31,8 @@ pub enum EventKind {
         total: u64,
         elapsed_ms: u64,
     },
+    /// What the monitor saw: the service, tasks, URL, health, events, log.
+    Monitor(Box<crate::monitor::Snapshot>),
     /// A push, layer by layer.
     Transfer(super::transfer::Transfer),
     /// The step waits for the user's answer to this.

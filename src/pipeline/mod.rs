@@ -10,6 +10,7 @@ pub mod deploy_step;
 pub mod dockerfile_step;
 pub mod event;
 pub mod local_test_step;
+pub mod monitor_step;
 pub mod network_step;
 pub mod prereqs;
 pub mod push_step;

@@ -65,24 +65,6 @@ impl Reporter {
     }
 }
 
-/// The steps this build of dashdeploy can run. The others are listed in the
-/// wizard with what they will do, and refuse to start.
-pub fn is_runnable(step: StepId) -> bool {
-    matches!(
-        step,
-        StepId::Prereqs
-            | StepId::App
-            | StepId::Dockerfile
-            | StepId::Build
-            | StepId::LocalTest
-            | StepId::Registry
-            | StepId::Push
-            | StepId::Sizing
-            | StepId::Network
-            | StepId::Deploy
-    )
-}
-
 /// Runs one step in its own task; its events go to `tx`, ending with
 /// `Finished`. Aborting the handle stops the step.
 pub fn spawn_step(
@@ -117,9 +99,6 @@ pub async fn run_step(
         StepId::Sizing => super::sizing_step::run(settings, reporter, answers).await,
         StepId::Network => super::network_step::run(settings, reporter, answers).await,
         StepId::Deploy => super::deploy_step::run(settings, reporter).await,
-        other => Err(StepFailure::new(format!(
-            "The {} step is not part of this version of dashdeploy yet.",
-            other.title()
-        ))),
+        StepId::Monitor => super::monitor_step::run(settings, reporter, answers).await,
     }
 }

@@ -7,7 +7,6 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Padding, Paragraph, Wrap};
 
 use crate::app::App;
-use crate::pipeline::runner::is_runnable;
 use crate::pipeline::{CheckId, CheckState, StepId, StepStatus};
 
 use super::theme;
@@ -132,12 +131,7 @@ fn status_lines(app: &App, step: StepId, lines: &mut Vec<Line<'static>>) {
             lines.push(key_hint("r", "retry this step"));
         }
         StepStatus::Pending | StepStatus::Skipped => {
-            if !is_runnable(step) {
-                lines.push(Line::from(Span::styled(
-                    "Not part of this version of dashdeploy yet.",
-                    theme::dim(),
-                )));
-            } else if let Some(blocker) = app.blocker(step) {
+            if let Some(blocker) = app.blocker(step) {
                 lines.push(Line::from(Span::styled(
                     format!("Runs after {}.", blocker.title()),
                     theme::dim(),

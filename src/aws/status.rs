@@ -1,0 +1,322 @@
+//! Reading a running deployment: the ECS service with its deployments and
+//! events, its tasks (running and recently stopped) with their public IPs
+//! (through each task's network interface), and the tail of the running
+//! task's CloudWatch log. Read-only; counts the calls it makes.
+
+use aws_sdk_ecs::types::DesiredStatus;
+
+use crate::monitor::snapshot::{ServiceEvent, ServiceFacts, Snapshot, TaskFacts};
+
+use super::ecs::CONTAINER;
+use super::error;
+
+/// Service events and log lines kept in a snapshot.
+const EVENTS_KEPT: usize = 20;
+const LOG_LINES_KEPT: usize = 50;
+
+pub struct Clients {
+    pub ecs: aws_sdk_ecs::Client,
+    pub ec2: aws_sdk_ec2::Client,
+    pub logs: aws_sdk_cloudwatchlogs::Client,
+}
+
+impl Clients {
+    pub fn new(config: &aws_types::SdkConfig) -> Clients {
+        Clients {
+            ecs: aws_sdk_ecs::Client::new(config),
+            ec2: aws_sdk_ec2::Client::new(config),
+            logs: aws_sdk_cloudwatchlogs::Client::new(config),
+        }
+    }
+}
+
+fn rfc3339(t: Option<&aws_smithy_types::DateTime>) -> Option<String> {
+    let t = t?;
+    chrono::DateTime::from_timestamp(t.secs(), t.subsec_nanos())
+        .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+}
+
+/// `family:revision` from a task definition ARN.
+pub fn short_td(arn: &str) -> String {
+    arn.rsplit('/').next().unwrap_or(arn).to_string()
+}
+
+/// The log stream of a task's container (the awslogs prefix is `dashdeploy`).
+pub fn log_stream(task_id: &str) -> String {
+    format!("dashdeploy/{CONTAINER}/{task_id}")
+}
+
+/// Everything but the health check, which the caller makes.
+pub async fn read(
+    clients: &Clients,
+    cluster: &str,
+    service: &str,
+    log_group: &str,
+) -> Result<Snapshot, String> {
+    let mut snapshot = Snapshot {
+        taken_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        ..Default::default()
+    };
+    let found = clients
+        .ecs
+        .describe_services()
+        .cluster(cluster)
+        .services(service)
+        .send()
+        .await;
+    snapshot.api_calls += 1;
+    let found = match found {
+        Ok(found) => found,
+        Err(e) if error::code(&e) == Some("ClusterNotFoundException") => return Ok(snapshot),
+        Err(e) => return Err(error::sentence("read the ECS service", &e)),
+    };
+    let Some(svc) = found
+        .services()
+        .iter()
+        .find(|s| s.status() == Some("ACTIVE"))
+        .or(found.services().first())
+    else {
+        return Ok(snapshot);
+    };
+    snapshot.events = svc
+        .events()
+        .iter()
+        .take(EVENTS_KEPT)
+        .map(|e| ServiceEvent {
+            at: rfc3339(e.created_at()).unwrap_or_default(),
+            message: e.message().unwrap_or_default().to_string(),
+        })
+        .collect();
+    let primary = svc
+        .deployments()
+        .iter()
+        .find(|d| d.status() == Some("PRIMARY"));
+
+    // Tasks: the running ones, then the recently stopped.
+    let mut arns = Vec::new();
+    for status in [DesiredStatus::Running, DesiredStatus::Stopped] {
+        let list = clients
+            .ecs
+            .list_tasks()
+            .cluster(cluster)
+            .service_name(service)
+            .desired_status(status)
+            .send()
+            .await;
+        snapshot.api_calls += 1;
+        match list {
+            Ok(list) => arns.extend(list.task_arns().iter().cloned()),
+            Err(e) => return Err(error::sentence("list the service's tasks", &e)),
+        }
+    }
+    let mut tasks = Vec::new();
+    if !arns.is_empty() {
+        let described = clients
+            .ecs
+            .describe_tasks()
+            .cluster(cluster)
+            .set_tasks(Some(arns.into_iter().take(100).collect()))
+            .send()
+            .await
+            .map_err(|e| error::sentence("read the service's tasks", &e))?;
+        snapshot.api_calls += 1;
+        tasks = described.tasks().to_vec();
+    }
+    // Public IPs through the tasks' network interfaces.
+    let enis: Vec<(String, String)> = tasks
+        .iter()
+        .filter_map(|t| {
+            let id = t.task_arn()?.rsplit('/').next()?.to_string();
+            let eni = t
+                .attachments()
+                .iter()
+                .filter(|a| a.r#type() == Some("ElasticNetworkInterface"))
+                .flat_map(|a| a.details())
+                .find(|d| d.name() == Some("networkInterfaceId"))
+                .and_then(|d| d.value())?;
+            Some((id, eni.to_string()))
+        })
+        .collect();
+    let mut ips = std::collections::HashMap::new();
+    if !enis.is_empty() {
+        let described = clients
+            .ec2
+            .describe_network_interfaces()
+            .set_network_interface_ids(Some(enis.iter().map(|(_, e)| e.clone()).collect()))
+            .send()
+            .await;
+        snapshot.api_calls += 1;
+        // An interface already deleted (a stopped task) is not an error.
+        if let Ok(described) = described {
+            for ni in described.network_interfaces() {
+                if let (Some(id), Some(ip)) = (
+                    ni.network_interface_id(),
+                    ni.association().and_then(|a| a.public_ip()),
+                ) {
+                    ips.insert(id.to_string(), ip.to_string());
+                }
+            }
+        }
+    }
+    let mut facts: Vec<TaskFacts> = tasks
+        .iter()
+        .map(|t| {
+            let id = t
+                .task_arn()
+                .and_then(|a| a.rsplit('/').next())
+                .unwrap_or_default()
+                .to_string();
+            let container = t.containers().first();
+            let public_ip = enis
+                .iter()
+                .find(|(task, _)| *task == id)
+                .and_then(|(_, eni)| ips.get(eni).cloned());
+            TaskFacts {
+                last_status: t.last_status().unwrap_or("UNKNOWN").to_string(),
+                desired_status: t.desired_status().unwrap_or("UNKNOWN").to_string(),
+                started_at: rfc3339(t.started_at()),
+                stopped_at: rfc3339(t.stopped_at()),
+                public_ip,
+                stopped_reason: t
+                    .stopped_reason()
+                    .filter(|r| !r.is_empty())
+                    .map(str::to_string),
+                // Only a stopped task's exit code means anything.
+                exit_code: container
+                    .and_then(|c| c.exit_code())
+                    .filter(|_| t.last_status() == Some("STOPPED")),
+                container_reason: container
+                    .and_then(|c| c.reason())
+                    .filter(|r| !r.is_empty())
+                    .map(str::to_string),
+                task_definition: short_td(t.task_definition_arn().unwrap_or_default()),
+                id,
+            }
+        })
+        .collect();
+    // Running first, then by how recently each stopped.
+    facts.sort_by(|a, b| {
+        (a.last_status != "RUNNING")
+            .cmp(&(b.last_status != "RUNNING"))
+            .then(b.stopped_at.cmp(&a.stopped_at))
+            .then(b.started_at.cmp(&a.started_at))
+    });
+    let running = facts.iter().filter(|t| t.last_status == "RUNNING").count() as i32;
+    let pending = facts
+        .iter()
+        .filter(|t| {
+            matches!(
+                t.last_status.as_str(),
+                "PROVISIONING" | "PENDING" | "ACTIVATING"
+            )
+        })
+        .count() as i32;
+    let deployments = svc.deployments().len();
+    let rollout = primary
+        .and_then(|d| d.rollout_state())
+        .map(|r| r.as_str().to_string())
+        .unwrap_or_else(|| {
+            // Without a rollout state (older APIs, the emulator), a single
+            // deployment with every task running counts as completed.
+            if deployments <= 1 && running == svc.desired_count() && pending == 0 {
+                "COMPLETED".to_string()
+            } else {
+                "IN_PROGRESS".to_string()
+            }
+        });
+    snapshot.service = Some(ServiceFacts {
+        name: svc.service_name().unwrap_or(service).to_string(),
+        cluster: cluster.to_string(),
+        status: svc.status().unwrap_or("UNKNOWN").to_string(),
+        desired: svc.desired_count(),
+        running,
+        pending,
+        rollout,
+        rollout_reason: primary
+            .and_then(|d| d.rollout_state_reason())
+            .map(str::to_string),
+        task_definition: short_td(svc.task_definition().unwrap_or_default()),
+        deployments,
+    });
+    let live = facts
+        .iter()
+        .find(|t| t.last_status == "RUNNING" && t.public_ip.is_some());
+    if let Some(task) = live {
+        snapshot.url = task
+            .public_ip
+            .as_ref()
+            .map(|ip| format!("http://{ip}:{}/", super::network::APP_PORT));
+        let (lines, calls) = tail(clients, log_group, &task.id, LOG_LINES_KEPT).await;
+        snapshot.logs = lines;
+        snapshot.api_calls += calls;
+    } else if let Some(task) = facts.first() {
+        // No running task: the last one's log says why it stopped.
+        let (lines, calls) = tail(clients, log_group, &task.id, LOG_LINES_KEPT).await;
+        snapshot.logs = lines;
+        snapshot.api_calls += calls;
+    }
+    snapshot.tasks = facts;
+    Ok(snapshot)
+}
+
+/// The last `keep` lines of a task's log; none when there is no stream yet.
+async fn tail(clients: &Clients, group: &str, task_id: &str, keep: usize) -> (Vec<String>, u32) {
+    let events = clients
+        .logs
+        .get_log_events()
+        .log_group_name(group)
+        .log_stream_name(log_stream(task_id))
+        .start_from_head(false)
+        .limit(keep as i32)
+        .send()
+        .await;
+    let lines = match events {
+        Ok(events) => events
+            .events()
+            .iter()
+            .filter_map(|e| e.message().map(|m| m.trim_end().to_string()))
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    (lines, 1)
+}
+
+/// Log lines of the app since `since_ms` (epoch milliseconds), across its
+/// tasks' streams, oldest first, with each line's time; and the time of the
+/// last one, to follow from.
+pub async fn log_lines(
+    logs: &aws_sdk_cloudwatchlogs::Client,
+    group: &str,
+    since_ms: i64,
+) -> Result<(Vec<(i64, String)>, Option<i64>), String> {
+    let mut lines = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let page = logs
+            .filter_log_events()
+            .log_group_name(group)
+            .start_time(since_ms)
+            .set_next_token(token.take())
+            .send()
+            .await
+            .map_err(|e| {
+                if error::code(&e) == Some("ResourceNotFoundException") {
+                    format!("There is no log group {group}: the app has not been deployed here (run dashdeploy deploy), or it was destroyed.")
+                } else {
+                    error::sentence(&format!("read the log group {group}"), &e)
+                }
+            })?;
+        for e in page.events() {
+            if let (Some(t), Some(m)) = (e.timestamp(), e.message()) {
+                lines.push((t, m.trim_end().to_string()));
+            }
+        }
+        match page.next_token() {
+            Some(next) if !page.events().is_empty() => token = Some(next.to_string()),
+            _ => break,
+        }
+    }
+    lines.sort_by_key(|(t, _)| *t);
+    let last = lines.last().map(|(t, _)| *t);
+    Ok((lines, last))
+}

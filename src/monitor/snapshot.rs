@@ -1,0 +1,144 @@
+//! What the monitor knows at one moment: the service, its tasks, the URL
+//! and its health check, the service's events and the log tail, and what
+//! the known failures among them mean. Plain data: the wizard draws it,
+//! `status --json` prints it.
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ServiceFacts {
+    pub name: String,
+    pub cluster: String,
+    /// ACTIVE, DRAINING, INACTIVE, or MISSING when there is none.
+    pub status: String,
+    pub desired: i32,
+    pub running: i32,
+    pub pending: i32,
+    /// The primary deployment's rollout state: IN_PROGRESS, COMPLETED, FAILED.
+    pub rollout: String,
+    /// Why the rollout is in that state, when ECS says.
+    pub rollout_reason: Option<String>,
+    /// `family:revision` the service runs.
+    pub task_definition: String,
+    /// Deployments in flight (more than one while rolling).
+    pub deployments: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TaskFacts {
+    /// The task id (last part of its ARN).
+    pub id: String,
+    pub last_status: String,
+    pub desired_status: String,
+    /// RFC 3339.
+    pub started_at: Option<String>,
+    pub stopped_at: Option<String>,
+    pub public_ip: Option<String>,
+    pub stopped_reason: Option<String>,
+    pub exit_code: Option<i32>,
+    /// The container's own reason (for example "CannotPullContainerError: ...").
+    pub container_reason: Option<String>,
+    /// `family:revision`.
+    pub task_definition: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Health {
+    pub url: String,
+    /// The HTTP status, when the app answered.
+    pub http_status: Option<u16>,
+    pub latency_ms: Option<u64>,
+    /// RFC 3339.
+    pub checked_at: String,
+    /// Why there is no answer, when there is none.
+    pub error: Option<String>,
+    /// The answer is a Dash page.
+    pub dash: bool,
+}
+
+impl Health {
+    pub fn is_healthy(&self) -> bool {
+        self.http_status == Some(200) && self.dash
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ServiceEvent {
+    /// RFC 3339.
+    pub at: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct Snapshot {
+    pub service: Option<ServiceFacts>,
+    /// Running ones first, then the most recently stopped.
+    pub tasks: Vec<TaskFacts>,
+    /// `http://<public ip>:8050/` of a running task.
+    pub url: Option<String>,
+    pub health: Option<Health>,
+    /// Newest first.
+    pub events: Vec<ServiceEvent>,
+    /// The last lines of the running task's log, oldest first.
+    pub logs: Vec<String>,
+    /// Known failures in words, with what to do.
+    pub explanations: Vec<String>,
+    /// RFC 3339.
+    pub taken_at: String,
+    /// AWS API calls made to take this snapshot.
+    pub api_calls: u32,
+}
+
+impl Snapshot {
+    /// The service runs what it should and the app answers with a Dash page.
+    pub fn is_healthy(&self) -> bool {
+        self.is_steady() && self.health.as_ref().is_some_and(Health::is_healthy)
+    }
+
+    /// One deployment, as many tasks running as desired, none starting.
+    /// (ECS marks the rollout COMPLETED only minutes after that, and the
+    /// emulator never does, so the rollout state itself is not waited for,
+    /// only a failed one counts against it.)
+    pub fn is_steady(&self) -> bool {
+        self.service.as_ref().is_some_and(|s| {
+            s.status == "ACTIVE"
+                && s.rollout != "FAILED"
+                && s.deployments <= 1
+                && s.running == s.desired
+                && s.pending == 0
+        })
+    }
+
+    /// The line without the latency, which changes at every look: what a
+    /// follower prints when it changes.
+    pub fn state_line(&self) -> String {
+        let mut line = self.line();
+        if let Some(at) = line.rfind(" in ")
+            && line.ends_with(" ms")
+        {
+            line.truncate(at);
+        }
+        line
+    }
+
+    /// One line: `ACTIVE · rollout COMPLETED · sample:3 · 1/1 running · http://...: 200 in 84 ms`.
+    pub fn line(&self) -> String {
+        let Some(s) = &self.service else {
+            return "no service".to_string();
+        };
+        let health = match &self.health {
+            Some(h) => match (h.http_status, &h.error) {
+                (Some(code), _) => {
+                    format!(" · {}: {code} in {} ms", h.url, h.latency_ms.unwrap_or(0))
+                }
+                (None, Some(e)) => format!(" · {}: {e}", h.url),
+                (None, None) => String::new(),
+            },
+            None => " · no public address yet".to_string(),
+        };
+        format!(
+            "{} · rollout {} · {} · {}/{} running{health}",
+            s.status, s.rollout, s.task_definition, s.running, s.desired
+        )
+    }
+}

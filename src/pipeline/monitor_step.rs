@@ -1,0 +1,145 @@
+//! The `monitor` step: the status panels. It looks at the service, tasks,
+//! URL and log again and again (fast while a rollout is in flight or
+//! something is wrong, slow once healthy), sends each snapshot to the
+//! wizard and logs what changed. In the wizard it watches until stopped;
+//! headless it ends once the app is healthy, or fails after a bounded wait
+//! saying why.
+
+use std::time::{Duration, Instant};
+
+use crate::aws::status::Clients;
+use crate::monitor::watch::{Target, take};
+use crate::monitor::{Snapshot, next_poll};
+
+use super::ask::Answers;
+use super::cloud::Cloud;
+use super::event::{EventKind, LogLevel, StepFailure};
+use super::runner::Reporter;
+use super::settings::Settings;
+
+/// How long a headless deploy waits for the app to become healthy.
+const HEADLESS_LIMIT: Duration = Duration::from_secs(300);
+
+pub async fn run(
+    settings: &Settings,
+    reporter: &Reporter,
+    answers: &mut Answers,
+) -> Result<String, StepFailure> {
+    let headless = matches!(answers, Answers::AcceptAll);
+    let cloud = Cloud::new(settings).await?;
+    let clients = Clients::new(&cloud.config);
+    let target = Target::for_app(&cloud.app);
+    let started = Instant::now();
+    let mut previous: Option<Snapshot> = None;
+    let mut calls = 0u32;
+    loop {
+        let wait = match take(&clients, &target).await {
+            Ok(snapshot) => {
+                calls += snapshot.api_calls;
+                if snapshot.service.is_none() {
+                    return Err(StepFailure::new(format!(
+                        "There is no service {} in the cluster {} ({}): run the Deploy step first.",
+                        target.service, target.cluster, cloud.region
+                    )));
+                }
+                for line in changes(previous.as_ref(), &snapshot) {
+                    reporter.log(LogLevel::Info, line);
+                }
+                reporter.send(EventKind::Monitor(Box::new(snapshot.clone())));
+                if headless && snapshot.is_healthy() {
+                    return Ok(format!(
+                        "healthy after {:.0} s · {} · {calls} AWS calls",
+                        started.elapsed().as_secs_f64(),
+                        snapshot.line()
+                    ));
+                }
+                let wait = next_poll(&snapshot);
+                previous = Some(snapshot);
+                wait
+            }
+            Err(e) => {
+                reporter.log(LogLevel::Warn, format!("{e} (looking again shortly)"));
+                crate::monitor::FAST
+            }
+        };
+        if headless && started.elapsed() >= HEADLESS_LIMIT {
+            let why = previous
+                .as_ref()
+                .map(|s| {
+                    let mut why = s.line();
+                    for e in &s.explanations {
+                        why.push_str(". ");
+                        why.push_str(e);
+                    }
+                    why
+                })
+                .unwrap_or_else(|| "the service could not be read".into());
+            return Err(StepFailure::new(format!(
+                "The app did not become healthy within {} s: {why}. `dashdeploy status` and `dashdeploy logs` show more; retry the step to keep watching.",
+                HEADLESS_LIMIT.as_secs()
+            )));
+        }
+        tokio::time::sleep(wait).await;
+    }
+}
+
+/// Log lines for what changed between two snapshots: tasks that appeared,
+/// moved on or stopped (with why), the URL, the health.
+pub fn changes(before: Option<&Snapshot>, now: &Snapshot) -> Vec<String> {
+    let mut lines = Vec::new();
+    for task in &now.tasks {
+        let old = before.and_then(|b| b.tasks.iter().find(|t| t.id == task.id));
+        let changed = match (before, old) {
+            // At the first look, stopped tasks are history, not news.
+            (None, _) => task.last_status != "STOPPED",
+            (Some(_), None) => true,
+            (Some(_), Some(old)) => old.last_status != task.last_status,
+        };
+        if changed {
+            let mut line = format!("task {} {}", short(&task.id), task.last_status);
+            if let Some(ip) = &task.public_ip
+                && task.last_status == "RUNNING"
+            {
+                line.push_str(&format!(" at {ip}"));
+            }
+            if task.last_status == "STOPPED" {
+                if let Some(reason) = &task.stopped_reason {
+                    line.push_str(&format!(": {reason}"));
+                }
+                if let Some(code) = task.exit_code {
+                    line.push_str(&format!(" (exit code {code})"));
+                }
+            }
+            lines.push(line);
+        }
+    }
+    let old_url = before.and_then(|b| b.url.clone());
+    if now.url.is_some() && now.url != old_url {
+        lines.push(format!(
+            "the app's address is {}",
+            now.url.as_deref().unwrap_or_default()
+        ));
+    }
+    let was = before
+        .and_then(|b| b.health.as_ref())
+        .map(|h| h.is_healthy());
+    if let Some(h) = &now.health
+        && Some(h.is_healthy()) != was
+    {
+        lines.push(match (h.http_status, &h.error) {
+            (Some(code), _) if h.is_healthy() => format!(
+                "{} answers {code} with a Dash page in {} ms",
+                h.url,
+                h.latency_ms.unwrap_or(0)
+            ),
+            (Some(code), _) => format!("{} answers {code}, not with a Dash page", h.url),
+            (None, Some(e)) => format!("{} does not answer: {e}", h.url),
+            (None, None) => format!("{} does not answer", h.url),
+        });
+    }
+    lines
+}
+
+fn short(id: &str) -> &str {
+    id.get(..8).unwrap_or(id)
+}
