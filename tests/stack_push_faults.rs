@@ -549,3 +549,83 @@ async fn a_registry_stopped_mid_push_fails_the_step_and_a_retry_finishes() {
     assert_eq!(pull_back(&stack, &name).await, digest);
     drop(exclusive);
 }
+
+/// Runs what the wizard asked for (`Command::Start`) with the real pipeline,
+/// feeding every event back into the App as the event loop does.
+async fn drive(
+    app: &mut dashdeploy::app::App,
+    commands: Vec<dashdeploy::app::Command>,
+    settings: &Settings,
+) -> Vec<dashdeploy::pipeline::RunId> {
+    use dashdeploy::app::{Command as AppCommand, Input};
+    let mut runs = Vec::new();
+    for command in commands {
+        if let AppCommand::Start { step, run_id } = command {
+            runs.push(run_id);
+            let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+            let handle = dashdeploy::pipeline::runner::spawn_step(
+                step,
+                run_id,
+                std::sync::Arc::new(settings.clone()),
+                tx,
+                dashdeploy::pipeline::Answers::AcceptAll,
+            );
+            while let Some(event) = rx.recv().await {
+                app.update(Input::Pipeline(event), common::NOW);
+            }
+            handle.await.unwrap();
+        }
+    }
+    runs
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_push_failed_while_the_registry_was_down_is_retried_from_the_wizard() {
+    use dashdeploy::app::{Action, Input};
+    use dashdeploy::pipeline::StepStatus;
+    let stack = stack::require();
+    let exclusive = Exclusive::take().await;
+    let work = tempfile::tempdir().unwrap();
+    let (settings, _name, _images) =
+        prepared(&stack, work.path(), "pushretry", |_| Vec::new()).await;
+
+    // The wizard with everything before the push done, the push selected.
+    let mut app = common::started();
+    common::prereqs_pass(&mut app, 1);
+    for step in &StepId::ALL[1..StepId::Push.index()] {
+        app.steps[step.index()].status = StepStatus::Done;
+    }
+    app.selected = StepId::Push;
+
+    script_async(&["registry-stop"]).await;
+    let commands = app.update(Input::Key(Action::Activate), common::NOW);
+    let first = drive(&mut app, commands, &settings).await;
+    assert_eq!(first.len(), 1, "Enter started the push");
+    let state = app.step(StepId::Push);
+    assert_eq!(state.status, StepStatus::Failed, "{state:?}");
+    let error = state.error.clone().unwrap_or_default();
+    assert!(
+        error.contains("failed") && error.contains("Retry the step"),
+        "{error}"
+    );
+
+    // The registry is back: r retries only the push, as a new run, and it goes through.
+    script_async(&["registry-start"]).await;
+    let commands = app.update(Input::Key(Action::Retry), common::NOW);
+    let second = drive(&mut app, commands, &settings).await;
+    assert_eq!(second.len(), 1, "r started one run");
+    assert_ne!(first, second, "the retry is a new run");
+    let state = app.step(StepId::Push);
+    assert_eq!(state.status, StepStatus::Done, "{state:?}");
+    assert!(
+        state
+            .summary
+            .as_deref()
+            .is_some_and(|s| s.contains("sha256:")),
+        "{state:?}"
+    );
+    for later in &StepId::ALL[StepId::Push.index() + 1..] {
+        assert_eq!(app.step(*later).status, StepStatus::Pending);
+    }
+    drop(exclusive);
+}

@@ -41,6 +41,16 @@ pub fn short_td(arn: &str) -> String {
     arn.rsplit('/').next().unwrap_or(arn).to_string()
 }
 
+/// N in a stop reason that says "(exit code N)".
+fn exit_code_in(reason: &str) -> Option<i32> {
+    let at = reason.find("exit code ")? + "exit code ".len();
+    let digits: String = reason[at..]
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '-')
+        .collect();
+    digits.parse().ok()
+}
+
 /// The log stream of a task's container (the awslogs prefix is `dashdeploy`).
 pub fn log_stream(task_id: &str) -> String {
     format!("dashdeploy/{CONTAINER}/{task_id}")
@@ -181,9 +191,11 @@ pub async fn read(
                     .stopped_reason()
                     .filter(|r| !r.is_empty())
                     .map(str::to_string),
-                // Only a stopped task's exit code means anything.
-                exit_code: container
-                    .and_then(|c| c.exit_code())
+                // Only a stopped task's exit code means anything; a code in
+                // the stop reason ("... exited (exit code 137)") wins over a
+                // container that says 0 or nothing.
+                exit_code: exit_code_in(t.stopped_reason().unwrap_or_default())
+                    .or(container.and_then(|c| c.exit_code()))
                     .filter(|_| t.last_status() == Some("STOPPED")),
                 container_reason: container
                     .and_then(|c| c.reason())
@@ -319,4 +331,22 @@ pub async fn log_lines(
     lines.sort_by_key(|(t, _)| *t);
     let last = lines.last().map(|(t, _)| *t);
     Ok((lines, last))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_codes_are_read_from_stop_reasons() {
+        assert_eq!(
+            exit_code_in("Essential container in task exited (exit code 137)"),
+            Some(137)
+        );
+        assert_eq!(exit_code_in("Essential container in task exited"), None);
+        assert_eq!(
+            short_td("arn:aws:ecs:us-east-1:1:task-definition/app:3"),
+            "app:3"
+        );
+    }
 }
