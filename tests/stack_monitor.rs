@@ -286,3 +286,42 @@ async fn a_deploy_killed_mid_way_resumes_with_nothing_made_twice() {
         "{record:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_start_finds_what_is_done_by_checking_it() {
+    use dashdeploy::pipeline::StepId;
+    use dashdeploy::pipeline::resume::done_steps;
+    let stack = stack::require();
+    let work = tempfile::tempdir().unwrap();
+    let (name, app, state) = deployed(&stack, work.path(), "resume");
+    let mut settings = common::settings(Some(&app), &stack.docker_host);
+    settings.name = Some(name.clone());
+    let done: Vec<StepId> = done_steps(&settings, &state)
+        .await
+        .into_iter()
+        .map(|(s, _)| s)
+        .collect();
+    assert_eq!(
+        done,
+        [
+            StepId::App,
+            StepId::Dockerfile,
+            StepId::Build,
+            StepId::LocalTest,
+            StepId::Registry,
+            StepId::Push,
+            StepId::Sizing,
+            StepId::Network,
+            StepId::Deploy
+        ]
+    );
+    // A changed file makes the image stale: the build and all after it are to do.
+    std::thread::sleep(Duration::from_millis(1100));
+    std::fs::write(app.join("build-id.txt"), format!("{name} v2")).unwrap();
+    let done: Vec<StepId> = done_steps(&settings, &state)
+        .await
+        .into_iter()
+        .map(|(s, _)| s)
+        .collect();
+    assert_eq!(done, [StepId::App, StepId::Dockerfile]);
+}

@@ -14,6 +14,7 @@ pub mod monitor_step;
 pub mod network_step;
 pub mod prereqs;
 pub mod push_step;
+pub mod resume;
 pub mod registry_step;
 pub mod runner;
 pub mod settings;

@@ -1,0 +1,237 @@
+//! Where an earlier run got to, checked rather than believed: at start the
+//! wizard asks which steps are already done, so a quit, a Ctrl-C or a crash
+//! loses nothing. Each check is cheap: the app folder, one image inspection,
+//! the deployment record and two AWS reads. A step with nothing to check
+//! (the local test) counts as done when a later step is.
+
+use std::path::Path;
+use std::time::SystemTime;
+
+use crate::aws::{ecs::CONTAINER, network};
+use crate::config;
+use crate::dashapp::analysis::analyze;
+use crate::docker::engine;
+use crate::record::{self, ResourceKind};
+
+use super::build_step::image_name;
+use super::cloud::Cloud;
+use super::settings::Settings;
+use super::sizing_step::resolve_size;
+use super::step::StepId;
+
+/// The steps found done, each with what was found, in step order. The
+/// first step not in the list is where to go on.
+pub async fn done_steps(settings: &Settings, state_dir: &Path) -> Vec<(StepId, String)> {
+    let mut done = Vec::new();
+    let Some(dir) = settings.app_dir.clone() else {
+        return done;
+    };
+    let Ok(config) = config::load(&dir) else {
+        return done;
+    };
+    let entry = config.entry.clone();
+    let analysis = {
+        let dir = dir.clone();
+        tokio::task::spawn_blocking(move || analyze(&dir, entry.as_deref())).await
+    };
+    match analysis {
+        Ok(Ok(a)) if a.fixes.is_empty() => {
+            done.push((
+                StepId::App,
+                format!("{} serves {}:server · nothing to fix", a.entry, a.module),
+            ));
+        }
+        _ => return done,
+    }
+    if !dir.join("Dockerfile").is_file() {
+        return done;
+    }
+    done.push((StepId::Dockerfile, "Dockerfile in place".into()));
+
+    let name = image_name(settings);
+    let Ok((docker, _)) = engine::connect(&settings.docker).await else {
+        return done;
+    };
+    let Ok(image) = docker.inspect_image(&format!("{name}:latest")).await else {
+        return done;
+    };
+    let built = image
+        .created
+        .as_deref()
+        .and_then(|c| chrono::DateTime::parse_from_rfc3339(c).ok())
+        .map(|t| SystemTime::from(t.with_timezone(&chrono::Utc)));
+    let newest = {
+        let dir = dir.clone();
+        tokio::task::spawn_blocking(move || newest_file(&dir))
+            .await
+            .ok()
+            .flatten()
+    };
+    match (built, newest) {
+        (Some(built), Some(newest)) if built >= newest => {}
+        _ => return done,
+    }
+    done.push((
+        StepId::Build,
+        format!("{name}:latest is newer than the app's files"),
+    ));
+
+    // What AWS holds, as the deployment record says and AWS confirms.
+    let Ok(cloud) = Cloud::new(settings).await else {
+        return done;
+    };
+    let Ok(rec) = record::load(state_dir, &cloud.app, &cloud.region) else {
+        return done;
+    };
+    let mut later = Vec::new();
+    let repository = rec
+        .of(ResourceKind::Repository)
+        .next()
+        .map(|r| r.id.clone());
+    let pushed = repository.as_ref().and_then(|repo| {
+        image
+            .repo_digests
+            .as_ref()?
+            .iter()
+            .find(|d| d.contains(&format!("/{repo}@")))
+            .cloned()
+    });
+    let tagged = repository.as_ref().is_some_and(|repo| {
+        image
+            .repo_tags
+            .as_ref()
+            .is_some_and(|tags| tags.iter().any(|t| t.contains(&format!("/{repo}:"))))
+    });
+    if tagged {
+        later.push((
+            StepId::Registry,
+            format!("{} tagged for ECR", repository.clone().unwrap_or_default()),
+        ));
+    } else {
+        return with_local_test(done, later);
+    }
+    let Some(pushed) = pushed else {
+        return with_local_test(done, later);
+    };
+    later.push((StepId::Push, format!("pushed {pushed}")));
+    let sized = config.cpu.is_some() && resolve_size(settings, &config).is_ok();
+    if !sized {
+        return with_local_test(done, later);
+    }
+    later.push((StepId::Sizing, "size in dashdeploy.toml".into()));
+    let ec2 = aws_sdk_ec2::Client::new(&cloud.config);
+    let group = rec
+        .of(ResourceKind::SecurityGroup)
+        .next()
+        .map(|r| r.id.clone());
+    let rule = rec.of(ResourceKind::IngressRule).next().is_some();
+    let group_exists = match &group {
+        Some(id) => ec2
+            .describe_security_groups()
+            .group_ids(id)
+            .send()
+            .await
+            .is_ok_and(|g| !g.security_groups().is_empty()),
+        None => false,
+    };
+    if !(group_exists && rule) {
+        return with_local_test(done, later);
+    }
+    later.push((
+        StepId::Network,
+        format!(
+            "{} {}",
+            network::group_name(&cloud.app),
+            group.unwrap_or_default()
+        ),
+    ));
+    // The service runs the pushed image.
+    let ecs = aws_sdk_ecs::Client::new(&cloud.config);
+    let service = ecs
+        .describe_services()
+        .cluster(&cloud.app)
+        .services(&cloud.app)
+        .send()
+        .await
+        .ok()
+        .and_then(|s| {
+            s.services()
+                .iter()
+                .find(|s| s.status() == Some("ACTIVE"))
+                .and_then(|s| s.task_definition().map(str::to_string))
+        });
+    let Some(task_definition) = service else {
+        return with_local_test(done, later);
+    };
+    let runs_pushed = ecs
+        .describe_task_definition()
+        .task_definition(&task_definition)
+        .send()
+        .await
+        .ok()
+        .and_then(|t| {
+            t.task_definition()?
+                .container_definitions()
+                .iter()
+                .find(|c| c.name() == Some(CONTAINER))
+                .and_then(|c| c.image().map(str::to_string))
+        })
+        .is_some_and(|image| image == pushed);
+    if runs_pushed {
+        later.push((
+            StepId::Deploy,
+            format!(
+                "service {} runs {}",
+                cloud.app,
+                crate::aws::status::short_td(&task_definition)
+            ),
+        ));
+    }
+    with_local_test(done, later)
+}
+
+/// The local test leaves nothing to check: it counts as done when the
+/// registry step (after it) does.
+fn with_local_test(
+    mut done: Vec<(StepId, String)>,
+    later: Vec<(StepId, String)>,
+) -> Vec<(StepId, String)> {
+    if !later.is_empty() {
+        done.push((
+            StepId::LocalTest,
+            "passed before the image went to ECR".into(),
+        ));
+    }
+    done.extend(later);
+    done
+}
+
+/// The newest modification time among the app's files (its own folders
+/// that never go into the image are skipped).
+fn newest_file(dir: &Path) -> Option<SystemTime> {
+    let mut newest = None;
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(folder) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&folder) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if matches!(
+                name.as_ref(),
+                ".git" | "__pycache__" | ".venv" | "venv" | "env" | "node_modules"
+            ) || name == config::FILE
+            {
+                continue;
+            }
+            let Ok(meta) = entry.metadata() else { continue };
+            if meta.is_dir() {
+                stack.push(entry.path());
+            } else if let Ok(modified) = meta.modified() {
+                newest = newest.max(Some(modified));
+            }
+        }
+    }
+    newest
+}
