@@ -77,6 +77,18 @@ pub enum Commands {
         #[arg(long)]
         watch: bool,
     },
+    /// Remove everything dashdeploy made for the app on AWS (shows the list first)
+    Destroy {
+        /// The Dash app's folder (default: the current folder)
+        #[arg(value_name = "APP_DIR", value_parser = parse_app_dir)]
+        app_dir: Option<PathBuf>,
+        /// Remove without asking
+        #[arg(long)]
+        yes: bool,
+        /// Keep the ECR repository and its images
+        #[arg(long)]
+        keep_repository: bool,
+    },
     /// Print the app's log from CloudWatch
     Logs {
         /// The Dash app's folder (default: the current folder)

@@ -10,6 +10,7 @@ pub mod aws;
 pub mod cli;
 pub mod config;
 pub mod dashapp;
+pub mod destroy;
 pub mod docker;
 pub mod fargate;
 pub mod headless;

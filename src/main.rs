@@ -38,6 +38,15 @@ fn main() -> ExitCode {
                 dashdeploy::watch_commands::status(settings, json, watch)
             });
         }
+        Some(Commands::Destroy {
+            app_dir,
+            yes,
+            keep_repository,
+        }) => {
+            return headless(&cli.shared, app_dir, |settings| {
+                dashdeploy::destroy::run(settings, yes, keep_repository)
+            });
+        }
         Some(Commands::Logs {
             app_dir,
             follow,

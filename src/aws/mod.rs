@@ -11,5 +11,6 @@ pub mod logs;
 pub mod network;
 pub mod profiles;
 pub mod status;
+pub mod teardown;
 
 pub use identity::{AwsError, AwsTarget, Identity};

@@ -1,0 +1,452 @@
+//! Removing what dashdeploy made, one resource at a time. Each function
+//! first checks the resource still carries `dashdeploy:app=<app>` (the tag
+//! is the second witness after the deployment record), and treats a
+//! resource already gone as removed.
+
+use std::time::Duration;
+
+use super::ecr::APP_TAG;
+use super::error;
+
+/// What happened to one resource.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Removed,
+    AlreadyGone,
+    /// Left in place, and why.
+    Kept(String),
+}
+
+/// How long to wait for a service to drain and go.
+const SERVICE_GONE_WITHIN: Duration = Duration::from_secs(180);
+/// How long a security group may stay in use by the tasks' interfaces.
+const GROUP_FREE_WITHIN: Duration = Duration::from_secs(180);
+
+fn not_ours(what: &str, app: &str) -> Outcome {
+    Outcome::Kept(format!(
+        "{what} does not carry the tag {APP_TAG}={app}, so dashdeploy did not make it for this app"
+    ))
+}
+
+/// The service: scaled to 0, deleted, and waited for (bounded).
+pub async fn service(
+    ecs: &aws_sdk_ecs::Client,
+    cluster: &str,
+    arn: &str,
+    app: &str,
+) -> Result<Outcome, String> {
+    let found = match ecs
+        .describe_services()
+        .cluster(cluster)
+        .services(arn)
+        .send()
+        .await
+    {
+        Ok(found) => found,
+        Err(e) if error::code(&e) == Some("ClusterNotFoundException") => {
+            return Ok(Outcome::AlreadyGone);
+        }
+        Err(e) => return Err(error::sentence("look up the ECS service", &e)),
+    };
+    let Some(svc) = found
+        .services()
+        .iter()
+        .find(|s| s.status() == Some("ACTIVE"))
+    else {
+        return Ok(Outcome::AlreadyGone);
+    };
+    if !ecs_tagged(ecs, arn, app).await? {
+        return Ok(not_ours(&format!("the service {arn}"), app));
+    }
+    if svc.desired_count() > 0 {
+        ecs.update_service()
+            .cluster(cluster)
+            .service(arn)
+            .desired_count(0)
+            .send()
+            .await
+            .map_err(|e| error::sentence("scale the service to 0", &e))?;
+    }
+    ecs.delete_service()
+        .cluster(cluster)
+        .service(arn)
+        .force(true)
+        .send()
+        .await
+        .map_err(|e| error::sentence("delete the ECS service", &e))?;
+    let deadline = tokio::time::Instant::now() + SERVICE_GONE_WITHIN;
+    loop {
+        let found = ecs
+            .describe_services()
+            .cluster(cluster)
+            .services(arn)
+            .send()
+            .await
+            .map_err(|e| error::sentence("check the service is gone", &e))?;
+        let active = found
+            .services()
+            .iter()
+            .any(|s| matches!(s.status(), Some("ACTIVE") | Some("DRAINING")));
+        if !active {
+            return Ok(Outcome::Removed);
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return Err(format!(
+                "The service {arn} is deleting but still draining after {} s; run destroy again in a minute.",
+                SERVICE_GONE_WITHIN.as_secs()
+            ));
+        }
+        tokio::time::sleep(Duration::from_secs(3)).await;
+    }
+}
+
+async fn ecs_tagged(ecs: &aws_sdk_ecs::Client, arn: &str, app: &str) -> Result<bool, String> {
+    let tags = ecs
+        .list_tags_for_resource()
+        .resource_arn(arn)
+        .send()
+        .await
+        .map_err(|e| error::sentence(&format!("read the tags of {arn}"), &e))?;
+    Ok(tags
+        .tags()
+        .iter()
+        .any(|t| t.key() == Some(APP_TAG) && t.value() == Some(app)))
+}
+
+/// A task definition revision, deregistered.
+pub async fn task_definition(
+    ecs: &aws_sdk_ecs::Client,
+    arn: &str,
+    app: &str,
+) -> Result<Outcome, String> {
+    let found = match ecs
+        .describe_task_definition()
+        .task_definition(arn)
+        .include(aws_sdk_ecs::types::TaskDefinitionField::Tags)
+        .send()
+        .await
+    {
+        Ok(found) => found,
+        Err(e) if error::code(&e) == Some("ClientException") => return Ok(Outcome::AlreadyGone),
+        Err(e) => return Err(error::sentence("look up the task definition", &e)),
+    };
+    if found
+        .task_definition()
+        .and_then(|t| t.status())
+        .is_some_and(|s| s.as_str() == "INACTIVE")
+    {
+        return Ok(Outcome::AlreadyGone);
+    }
+    if !found
+        .tags()
+        .iter()
+        .any(|t| t.key() == Some(APP_TAG) && t.value() == Some(app))
+    {
+        return Ok(not_ours(&format!("the task definition {arn}"), app));
+    }
+    ecs.deregister_task_definition()
+        .task_definition(arn)
+        .send()
+        .await
+        .map_err(|e| error::sentence("deregister the task definition", &e))?;
+    Ok(Outcome::Removed)
+}
+
+/// The cluster, when it is ours and has no service left.
+pub async fn cluster(ecs: &aws_sdk_ecs::Client, name: &str, app: &str) -> Result<Outcome, String> {
+    let found = ecs
+        .describe_clusters()
+        .clusters(name)
+        .send()
+        .await
+        .map_err(|e| error::sentence("look up the ECS cluster", &e))?;
+    let Some(c) = found
+        .clusters()
+        .iter()
+        .find(|c| c.status() == Some("ACTIVE"))
+    else {
+        return Ok(Outcome::AlreadyGone);
+    };
+    let arn = c.cluster_arn().unwrap_or(name).to_string();
+    if !ecs_tagged(ecs, &arn, app).await? {
+        return Ok(not_ours(&format!("the cluster {name}"), app));
+    }
+    if c.active_services_count() > 0 {
+        return Ok(Outcome::Kept(format!(
+            "the cluster {name} still runs {} other service(s)",
+            c.active_services_count()
+        )));
+    }
+    ecs.delete_cluster()
+        .cluster(name)
+        .send()
+        .await
+        .map_err(|e| error::sentence("delete the ECS cluster", &e))?;
+    Ok(Outcome::Removed)
+}
+
+/// The security group (its rules go with it), retried while the stopped
+/// tasks' network interfaces still hold it.
+pub async fn security_group(
+    ec2: &aws_sdk_ec2::Client,
+    id: &str,
+    app: &str,
+) -> Result<Outcome, String> {
+    let found = match ec2.describe_security_groups().group_ids(id).send().await {
+        Ok(found) => found,
+        Err(e) if error::code(&e) == Some("InvalidGroup.NotFound") => {
+            return Ok(Outcome::AlreadyGone);
+        }
+        Err(e) => return Err(error::sentence("look up the security group", &e)),
+    };
+    let Some(group) = found.security_groups().first() else {
+        return Ok(Outcome::AlreadyGone);
+    };
+    if !group
+        .tags()
+        .iter()
+        .any(|t| t.key() == Some(APP_TAG) && t.value() == Some(app))
+    {
+        return Ok(not_ours(&format!("the security group {id}"), app));
+    }
+    let deadline = tokio::time::Instant::now() + GROUP_FREE_WITHIN;
+    loop {
+        match ec2.delete_security_group().group_id(id).send().await {
+            Ok(_) => return Ok(Outcome::Removed),
+            Err(e) if error::code(&e) == Some("InvalidGroup.NotFound") => {
+                return Ok(Outcome::AlreadyGone);
+            }
+            Err(e)
+                if error::code(&e) == Some("DependencyViolation")
+                    && tokio::time::Instant::now() < deadline =>
+            {
+                tokio::time::sleep(Duration::from_secs(5)).await;
+            }
+            Err(e) => {
+                return Err(error::sentence(
+                    &format!("delete the security group {id}"),
+                    &e,
+                ));
+            }
+        }
+    }
+}
+
+/// The ingress rule `group/tcp/8050/cidr`, revoked (when the group stays).
+pub async fn ingress_rule(ec2: &aws_sdk_ec2::Client, rule: &str) -> Result<Outcome, String> {
+    let mut parts = rule.splitn(4, '/');
+    let (Some(group), Some(_), Some(port), Some(cidr)) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Ok(Outcome::Kept(format!(
+            "the rule {rule} is not one dashdeploy records"
+        )));
+    };
+    let port: i32 = port.parse().unwrap_or(super::network::APP_PORT);
+    let permission = aws_sdk_ec2::types::IpPermission::builder()
+        .ip_protocol("tcp")
+        .from_port(port)
+        .to_port(port)
+        .ip_ranges(aws_sdk_ec2::types::IpRange::builder().cidr_ip(cidr).build())
+        .build();
+    match ec2
+        .revoke_security_group_ingress()
+        .group_id(group)
+        .ip_permissions(permission)
+        .send()
+        .await
+    {
+        Ok(_) => Ok(Outcome::Removed),
+        Err(e)
+            if matches!(
+                error::code(&e),
+                Some("InvalidGroup.NotFound") | Some("InvalidPermission.NotFound")
+            ) =>
+        {
+            Ok(Outcome::AlreadyGone)
+        }
+        Err(e) => Err(error::sentence(&format!("revoke {rule}"), &e)),
+    }
+}
+
+/// The log group, when ours.
+pub async fn log_group(
+    logs: &aws_sdk_cloudwatchlogs::Client,
+    name: &str,
+    app: &str,
+) -> Result<Outcome, String> {
+    let found = logs
+        .describe_log_groups()
+        .log_group_name_prefix(name)
+        .send()
+        .await
+        .map_err(|e| error::sentence("look up the log group", &e))?;
+    if !found
+        .log_groups()
+        .iter()
+        .any(|g| g.log_group_name() == Some(name))
+    {
+        return Ok(Outcome::AlreadyGone);
+    }
+    #[allow(deprecated)]
+    let tags = logs
+        .list_tags_log_group()
+        .log_group_name(name)
+        .send()
+        .await
+        .map_err(|e| error::sentence("read the log group's tags", &e))?;
+    if tags.tags().and_then(|t| t.get(APP_TAG)).map(String::as_str) != Some(app) {
+        return Ok(not_ours(&format!("the log group {name}"), app));
+    }
+    match logs.delete_log_group().log_group_name(name).send().await {
+        Ok(_) => Ok(Outcome::Removed),
+        Err(e) if error::code(&e) == Some("ResourceNotFoundException") => Ok(Outcome::AlreadyGone),
+        Err(e) => Err(error::sentence(&format!("delete the log group {name}"), &e)),
+    }
+}
+
+/// The ECR repository with its images, when ours.
+pub async fn repository(
+    ecr: &aws_sdk_ecr::Client,
+    name: &str,
+    app: &str,
+) -> Result<Outcome, String> {
+    let Some(repo) = super::ecr::find_repository(ecr, name).await? else {
+        return Ok(Outcome::AlreadyGone);
+    };
+    let found = ecr
+        .describe_repositories()
+        .repository_names(&repo.name)
+        .send()
+        .await
+        .map_err(|e| error::sentence("look up the ECR repository", &e))?;
+    let arn = found
+        .repositories()
+        .first()
+        .and_then(|r| r.repository_arn())
+        .unwrap_or_default()
+        .to_string();
+    let tags = ecr
+        .list_tags_for_resource()
+        .resource_arn(&arn)
+        .send()
+        .await
+        .map_err(|e| error::sentence("read the repository's tags", &e))?;
+    if !tags
+        .tags()
+        .iter()
+        .any(|t| t.key() == APP_TAG && t.value() == app)
+    {
+        return Ok(not_ours(&format!("the repository {name}"), app));
+    }
+    match ecr
+        .delete_repository()
+        .repository_name(name)
+        .force(true)
+        .send()
+        .await
+    {
+        Ok(_) => Ok(Outcome::Removed),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_repository_not_found_exception()) =>
+        {
+            Ok(Outcome::AlreadyGone)
+        }
+        Err(e) => Err(error::sentence(
+            &format!("delete the repository {name}"),
+            &e,
+        )),
+    }
+}
+
+/// The execution role, only when this app made it and no active task
+/// definition (of any app) still uses it.
+pub async fn execution_role(
+    iam: &aws_sdk_iam::Client,
+    ecs: &aws_sdk_ecs::Client,
+    name: &str,
+    app: &str,
+) -> Result<Outcome, String> {
+    let role = match iam.get_role().role_name(name).send().await {
+        Ok(found) => found.role().cloned(),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_no_such_entity_exception()) =>
+        {
+            return Ok(Outcome::AlreadyGone);
+        }
+        Err(e) => return Err(error::sentence(&format!("look up the role {name}"), &e)),
+    };
+    let Some(role) = role else {
+        return Ok(Outcome::AlreadyGone);
+    };
+    let tags = iam
+        .list_role_tags()
+        .role_name(name)
+        .send()
+        .await
+        .map_err(|e| error::sentence("read the role's tags", &e))?;
+    if !tags
+        .tags()
+        .iter()
+        .any(|t| t.key() == APP_TAG && t.value() == app)
+    {
+        return Ok(not_ours(&format!("the role {name}"), app));
+    }
+    // Any active task definition still naming the role keeps it.
+    let mut token = None;
+    loop {
+        let page = ecs
+            .list_task_definitions()
+            .status(aws_sdk_ecs::types::TaskDefinitionStatus::Active)
+            .set_next_token(token.take())
+            .send()
+            .await
+            .map_err(|e| error::sentence("list the task definitions", &e))?;
+        for arn in page.task_definition_arns() {
+            let td = ecs
+                .describe_task_definition()
+                .task_definition(arn)
+                .send()
+                .await
+                .map_err(|e| error::sentence("read a task definition", &e))?;
+            if td
+                .task_definition()
+                .and_then(|t| t.execution_role_arn())
+                .is_some_and(|r| r == role.arn())
+            {
+                return Ok(Outcome::Kept(format!(
+                    "the role {name} is still used by {}",
+                    super::status::short_td(arn)
+                )));
+            }
+        }
+        match page.next_token() {
+            Some(next) => token = Some(next.to_string()),
+            None => break,
+        }
+    }
+    let attached = iam
+        .list_attached_role_policies()
+        .role_name(name)
+        .send()
+        .await
+        .map_err(|e| error::sentence("list the role's policies", &e))?;
+    for policy in attached.attached_policies() {
+        if let Some(arn) = policy.policy_arn() {
+            iam.detach_role_policy()
+                .role_name(name)
+                .policy_arn(arn)
+                .send()
+                .await
+                .map_err(|e| error::sentence("detach the role's policy", &e))?;
+        }
+    }
+    iam.delete_role()
+        .role_name(name)
+        .send()
+        .await
+        .map_err(|e| error::sentence(&format!("delete the role {name}"), &e))?;
+    Ok(Outcome::Removed)
+}
