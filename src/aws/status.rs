@@ -206,10 +206,15 @@ pub async fn read(
             }
         })
         .collect();
-    // Running first, then by how recently each stopped.
+    // Running first, then starting, then the stopped by how recently.
+    let rank = |status: &str| match status {
+        "RUNNING" => 0,
+        "STOPPED" => 2,
+        _ => 1,
+    };
     facts.sort_by(|a, b| {
-        (a.last_status != "RUNNING")
-            .cmp(&(b.last_status != "RUNNING"))
+        rank(&a.last_status)
+            .cmp(&rank(&b.last_status))
             .then(b.stopped_at.cmp(&a.stopped_at))
             .then(b.started_at.cmp(&a.started_at))
     });

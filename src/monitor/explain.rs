@@ -11,7 +11,17 @@ pub fn explain(snapshot: &Snapshot) -> Vec<String> {
             out.push(text);
         }
     };
-    for task in snapshot.tasks.iter().filter(|t| t.last_status == "STOPPED") {
+    // Tasks ECS stopped on purpose (a rollout draining the old revision, a
+    // scale-in, a user) are not failures.
+    let failed = snapshot.tasks.iter().filter(|t| {
+        t.last_status == "STOPPED"
+            && !t.stopped_reason.as_deref().is_some_and(|r| {
+                r.contains("Scaling activity initiated")
+                    || r.contains("stopped by user")
+                    || r.contains("Service ") && r.contains("deployment")
+            })
+    });
+    for task in failed {
         let reasons = format!(
             "{} {}",
             task.stopped_reason.as_deref().unwrap_or_default(),
@@ -43,8 +53,7 @@ pub fn explain(snapshot: &Snapshot) -> Vec<String> {
                     "The app crashed at start (exit code {code}): Python cannot import {module}. Add the package that provides it to requirements.txt, then Build, Push and Deploy again."
                 )),
                 None => push(format!(
-                    "Task {} stopped: the app exited with code {code} ({}). Its last log lines are below.",
-                    short(&task.id),
+                    "A task stopped: the app exited with code {code} ({}). Its last log lines are below.",
                     task.stopped_reason.as_deref().unwrap_or("no reason given")
                 )),
             }
@@ -160,6 +169,28 @@ mod tests {
             ..Default::default()
         };
         assert!(explain(&s)[0].contains("exited with code 3"));
+    }
+
+    #[test]
+    fn tasks_stopped_on_purpose_are_not_failures_and_repeats_say_it_once() {
+        let mut drained = task("STOPPED");
+        drained.exit_code = Some(143);
+        drained.stopped_reason =
+            Some("Scaling activity initiated by (deployment ecs-svc/1)".into());
+        let s = Snapshot {
+            tasks: vec![drained],
+            ..Default::default()
+        };
+        assert!(explain(&s).is_empty(), "{:?}", explain(&s));
+        let mut crash = task("STOPPED");
+        crash.exit_code = Some(3);
+        let mut again = crash.clone();
+        again.id = "another-task".into();
+        let s = Snapshot {
+            tasks: vec![crash, again],
+            ..Default::default()
+        };
+        assert_eq!(explain(&s).len(), 1, "{:?}", explain(&s));
     }
 
     #[test]

@@ -32,6 +32,7 @@ pub async fn run(
     let started = Instant::now();
     let mut previous: Option<Snapshot> = None;
     let mut calls = 0u32;
+    let mut last_error: Option<String> = None;
     loop {
         let wait = match take(&clients, &target).await {
             Ok(snapshot) => {
@@ -58,7 +59,11 @@ pub async fn run(
                 wait
             }
             Err(e) => {
-                reporter.log(LogLevel::Warn, format!("{e} (looking again shortly)"));
+                // Said once, not at every look, while it stays the same.
+                if last_error.as_deref() != Some(e.as_str()) {
+                    reporter.log(LogLevel::Warn, format!("{e} (looking again shortly)"));
+                    last_error = Some(e);
+                }
                 crate::monitor::FAST
             }
         };
