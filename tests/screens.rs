@@ -475,3 +475,405 @@ fn deploy_in_progress() {
     );
     insta::assert_snapshot!(render(&app, 100, 30));
 }
+
+// The monitor panel, fed the way the monitor step feeds it: the log lines
+// of what changed, then the snapshot.
+
+use dashdeploy::monitor::Snapshot;
+use dashdeploy::monitor::snapshot::{Health, ServiceEvent, ServiceFacts, TaskFacts};
+use dashdeploy::pipeline::{EventKind, LogLevel, PipelineEvent};
+
+const NEW_TASK: &str = "4f1c2b3a9d8e4c7b8a6f5e4d3c2b1a09";
+const OLD_TASK: &str = "9be0a1c2d3e4f5061728394a5b6c7d8e";
+const IP: &str = "54.12.34.56";
+const URL: &str = "http://54.12.34.56:8050/";
+
+fn service_facts(rollout: &str, running: i32, pending: i32, deployments: usize) -> ServiceFacts {
+    ServiceFacts {
+        name: "sales-dashboard".into(),
+        cluster: "sales-dashboard".into(),
+        status: "ACTIVE".into(),
+        desired: 1,
+        running,
+        pending,
+        rollout: rollout.into(),
+        rollout_reason: None,
+        task_definition: "sales-dashboard:3".into(),
+        deployments,
+    }
+}
+
+fn task_facts(id: &str, status: &str, revision: u32) -> TaskFacts {
+    TaskFacts {
+        id: id.into(),
+        last_status: status.into(),
+        desired_status: "RUNNING".into(),
+        started_at: None,
+        stopped_at: None,
+        public_ip: None,
+        stopped_reason: None,
+        exit_code: None,
+        container_reason: None,
+        task_definition: format!("sales-dashboard:{revision}"),
+    }
+}
+
+fn service_event(at: &str, message: &str) -> ServiceEvent {
+    ServiceEvent {
+        at: at.into(),
+        message: message.into(),
+    }
+}
+
+fn gunicorn() -> Vec<String> {
+    [
+        "[2025-06-03 11:58:49 +0000] [1] [INFO] Starting gunicorn 23.0.0",
+        "[2025-06-03 11:58:49 +0000] [1] [INFO] Listening at: http://0.0.0.0:8050 (1)",
+        "[2025-06-03 11:58:49 +0000] [1] [INFO] Using worker: sync",
+        "[2025-06-03 11:58:49 +0000] [7] [INFO] Booting worker with pid: 7",
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+fn healthy() -> Snapshot {
+    let mut running = task_facts(NEW_TASK, "RUNNING", 3);
+    running.started_at = Some("2025-06-03T11:58:47Z".into());
+    running.public_ip = Some(IP.into());
+    let mut logs = gunicorn();
+    logs.push(
+        "10.0.1.23 - - [03/Jun/2025:12:00:58 +0000] \"GET / HTTP/1.1\" 200 4021 \"-\" \"dashdeploy\""
+            .into(),
+    );
+    Snapshot {
+        service: Some(service_facts("COMPLETED", 1, 0, 1)),
+        tasks: vec![running],
+        url: Some(URL.into()),
+        health: Some(Health {
+            url: URL.into(),
+            http_status: Some(200),
+            latency_ms: Some(84),
+            checked_at: "2025-06-03T12:01:02Z".into(),
+            error: None,
+            dash: true,
+        }),
+        events: vec![
+            service_event(
+                "2025-06-03T12:00:12Z",
+                "(service sales-dashboard) has reached a steady state.",
+            ),
+            service_event(
+                "2025-06-03T12:00:12Z",
+                "(service sales-dashboard) (deployment ecs-svc/5126094418) deployment completed.",
+            ),
+            service_event(
+                "2025-06-03T11:58:21Z",
+                "(service sales-dashboard) has started 1 tasks: (task 4f1c2b3a9d8e4c7b8a6f5e4d3c2b1a09).",
+            ),
+        ],
+        logs,
+        explanations: Vec::new(),
+        taken_at: "2025-06-03T12:01:02Z".into(),
+        api_calls: 6,
+    }
+}
+
+fn rolling_out() -> Snapshot {
+    let mut old = task_facts(OLD_TASK, "RUNNING", 2);
+    old.started_at = Some("2025-06-03T11:42:10Z".into());
+    old.public_ip = Some(IP.into());
+    let new = task_facts(NEW_TASK, "PROVISIONING", 3);
+    let mut service = service_facts("IN_PROGRESS", 1, 1, 2);
+    service.rollout_reason = Some("ECS deployment ecs-svc/5126094418 in progress.".into());
+    Snapshot {
+        service: Some(service),
+        tasks: vec![old, new],
+        url: Some(URL.into()),
+        health: None,
+        events: vec![
+            service_event(
+                "2025-06-03T12:00:41Z",
+                "(service sales-dashboard) has started 1 tasks: (task 4f1c2b3a9d8e4c7b8a6f5e4d3c2b1a09).",
+            ),
+            service_event(
+                "2025-06-03T11:43:05Z",
+                "(service sales-dashboard) has reached a steady state.",
+            ),
+        ],
+        logs: gunicorn(),
+        explanations: Vec::new(),
+        taken_at: "2025-06-03T12:01:02Z".into(),
+        api_calls: 5,
+    }
+}
+
+fn crashed() -> Snapshot {
+    let mut stopped = task_facts(OLD_TASK, "STOPPED", 3);
+    stopped.desired_status = "STOPPED".into();
+    stopped.started_at = Some("2025-06-03T11:59:40Z".into());
+    stopped.stopped_at = Some("2025-06-03T12:00:05Z".into());
+    stopped.stopped_reason = Some("Essential container in task exited".into());
+    stopped.exit_code = Some(1);
+    let replacement = task_facts(NEW_TASK, "PENDING", 3);
+    let mut snapshot = Snapshot {
+        service: Some(service_facts("IN_PROGRESS", 0, 1, 1)),
+        // As the product orders them: running, then by when they stopped.
+        tasks: vec![stopped, replacement],
+        url: None,
+        health: None,
+        events: vec![
+            service_event(
+                "2025-06-03T12:00:31Z",
+                "(service sales-dashboard) has started 1 tasks: (task 4f1c2b3a9d8e4c7b8a6f5e4d3c2b1a09).",
+            ),
+            service_event(
+                "2025-06-03T11:59:20Z",
+                "(service sales-dashboard) has started 1 tasks: (task 9be0a1c2d3e4f5061728394a5b6c7d8e).",
+            ),
+        ],
+        logs: [
+            "Traceback (most recent call last):",
+            "  File \"/app/dashapp.py\", line 4, in <module>",
+            "    import pandas as pd",
+            "ModuleNotFoundError: No module named 'pandas'",
+        ]
+        .map(String::from)
+        .to_vec(),
+        explanations: Vec::new(),
+        taken_at: "2025-06-03T12:01:02Z".into(),
+        api_calls: 5,
+    };
+    snapshot.explanations = dashdeploy::monitor::explain::explain(&snapshot);
+    snapshot
+}
+
+/// Everything before Monitor done, Monitor running as run 2 and fed
+/// `snapshots` with the log lines the step writes for them.
+fn watching(snapshots: &[Snapshot]) -> App {
+    let mut app = started();
+    prereqs_pass(&mut app, 1);
+    for step in &StepId::ALL[1..StepId::Monitor.index()] {
+        app.steps[step.index()].status = StepStatus::Done;
+    }
+    app.selected = StepId::Monitor;
+    app.update(Input::Key(Action::Activate), NOW);
+    let mut previous: Option<&Snapshot> = None;
+    for snapshot in snapshots {
+        let mut inputs: Vec<Input> =
+            dashdeploy::pipeline::monitor_step::changes(previous, snapshot)
+                .into_iter()
+                .map(|text| {
+                    event(
+                        StepId::Monitor,
+                        2,
+                        EventKind::Log {
+                            level: LogLevel::Info,
+                            text,
+                        },
+                    )
+                })
+                .collect();
+        inputs.push(Input::Pipeline(PipelineEvent {
+            run_id: 2,
+            step: StepId::Monitor,
+            kind: EventKind::Monitor(Box::new(snapshot.clone())),
+        }));
+        feed(&mut app, inputs);
+        previous = Some(snapshot);
+    }
+    assert_eq!(app.step(StepId::Monitor).status, StepStatus::Running);
+    app
+}
+
+#[test]
+fn monitor_before_the_first_snapshot_says_it_runs() {
+    let screen = render(&watching(&[]), 100, 30);
+    assert!(screen.contains("running…"), "{screen}");
+}
+
+#[test]
+fn monitor_rolling_out() {
+    let snapshot = rolling_out();
+    assert!(dashdeploy::monitor::explain::explain(&snapshot).is_empty());
+    let screen = render(&watching(&[snapshot]), 100, 30);
+    assert!(screen.contains("PROVISIONING"), "{screen}");
+    assert!(screen.contains("rollout IN_PROGRESS"), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn monitor_steady_and_healthy() {
+    let app = watching(&[rolling_out(), healthy()]);
+    let screen = render(&app, 100, 30);
+    for text in [
+        "Service sales-dashboard",
+        "1/1 running",
+        "● 200 Dash page in 84 ms",
+        "checked 12:01:02",
+        "4f1c2b3a  RUNNING",
+        "Booting worker",
+        "has reached a steady state.",
+        "Esc stop watching",
+    ] {
+        assert!(screen.contains(text), "{text} missing:\n{screen}");
+    }
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn monitor_steady_and_healthy_80x24() {
+    let app = watching(&[healthy()]);
+    let screen = render(&app, 80, 24);
+    for text in [
+        "sales-dashboard",
+        "1/1 running",
+        "● 200 Dash page in 84 ms",
+        "RUNNING",
+        "Esc stop watching",
+    ] {
+        assert!(screen.contains(text), "{text} missing:\n{screen}");
+    }
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn monitor_task_stopped_with_an_explained_reason() {
+    let snapshot = crashed();
+    assert!(
+        snapshot.explanations[0].contains("cannot import pandas"),
+        "{:?}",
+        snapshot.explanations
+    );
+    let screen = render(&watching(&[snapshot]), 100, 30);
+    for text in [
+        "STOPPED",
+        "exit 1: Essential container in task exited",
+        "! The app crashed at start (exit code 1)",
+        "ModuleNotFoundError: No module named 'pandas'",
+    ] {
+        assert!(screen.contains(text), "{text} missing:\n{screen}");
+    }
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn monitor_health_dot_is_coloured_by_the_answer() {
+    use ratatui::style::Color;
+    let dot = |snapshot: Snapshot| {
+        let app = watching(&[snapshot]);
+        let mut terminal = Terminal::new(TestBackend::new(100, 30)).unwrap();
+        terminal
+            .draw(|frame| dashdeploy::ui::draw(&app, frame))
+            .unwrap();
+        let buffer = terminal.backend().buffer().clone();
+        let area = buffer.area;
+        (0..area.height)
+            .flat_map(|y| (0..area.width).map(move |x| (x, y)))
+            .find(|&(x, y)| buffer[(x, y)].symbol() == "●")
+            .map(|(x, y)| buffer[(x, y)].fg)
+    };
+    assert_eq!(dot(healthy()), Some(Color::Green));
+    let mut not_dash = healthy();
+    if let Some(h) = not_dash.health.as_mut() {
+        h.dash = false;
+    }
+    assert_eq!(dot(not_dash), Some(Color::Yellow));
+    let mut refused = healthy();
+    if let Some(h) = refused.health.as_mut() {
+        h.http_status = None;
+        h.latency_ms = None;
+        h.error = Some("connection refused".into());
+    }
+    refused.explanations = dashdeploy::monitor::explain::explain(&refused);
+    assert_eq!(dot(refused.clone()), Some(Color::Red));
+    let screen = render(&watching(&[refused]), 100, 30);
+    assert!(screen.contains("no answer: connection refused"), "{screen}");
+}
+
+#[test]
+fn monitor_events_and_log_sit_side_by_side_on_a_wide_panel() {
+    let app = watching(&[healthy()]);
+    let screen = render(&app, 140, 30);
+    let row = screen
+        .lines()
+        .find(|l| l.contains("Events") && l.contains("Logs"))
+        .unwrap_or_else(|| panic!("no row with both titles:\n{screen}"));
+    assert!(row.contains("│ Logs (following)"), "{row}");
+}
+
+#[test]
+fn monitor_stopped_keeps_the_last_snapshot_and_says_how_to_watch_again() {
+    let mut app = watching(&[healthy()]);
+    app.update(Input::Key(Action::Back), NOW);
+    let screen = render(&app, 100, 30);
+    for text in [
+        "Stopped watching. Press r to watch again.",
+        "not watching",
+        "1/1 running",
+        "r watch again",
+    ] {
+        assert!(screen.contains(text), "{text} missing:\n{screen}");
+    }
+}
+
+#[test]
+fn help_fits_the_smallest_terminal() {
+    let mut app = started();
+    app.update(Input::Key(Action::Help), NOW);
+    let screen = render(&app, 80, 24);
+    for text in ["select a step", "Monitor   Esc stop watching", "Version"] {
+        assert!(screen.contains(text), "{text} missing:\n{screen}");
+    }
+}
+
+#[test]
+fn monitor_with_many_tasks_says_how_many_more_and_keeps_the_log() {
+    let mut snapshot = crashed();
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let mut t = task_facts(&format!("{i:08x}aaaabbbbccccdddd"), "STOPPED", 2);
+        t.stopped_at = Some("2025-06-03T11:50:00Z".into());
+        t.stopped_reason = Some("Task failed container health checks".into());
+        t.exit_code = Some(137);
+        tasks.push(t);
+    }
+    snapshot.tasks.extend(tasks);
+    for (width, height) in [(100, 30), (80, 24)] {
+        let screen = render(&watching(&[snapshot.clone()]), width, height);
+        for text in ["more", "Logs (following)", "! The app crashed at start"] {
+            assert!(
+                screen.contains(text),
+                "{text} missing at {width}x{height}:\n{screen}"
+            );
+        }
+    }
+}
+
+#[test]
+fn monitor_a_crash_loop_explains_a_few_and_counts_the_rest() {
+    let mut snapshot = crashed();
+    snapshot.logs.clear();
+    snapshot.tasks = (0..10)
+        .map(|i| {
+            let mut t = task_facts(&format!("{i:08x}aaaabbbbccccdddd"), "STOPPED", 3);
+            t.stopped_reason = Some("Essential container in task exited".into());
+            t.exit_code = Some(3);
+            t
+        })
+        .collect();
+    // The same crash ten times is said once...
+    assert_eq!(dashdeploy::monitor::explain::explain(&snapshot).len(), 1);
+    // ...and many different sentences are capped on the panel.
+    snapshot.explanations = (0..10)
+        .map(|i| format!("Task {i}: the app exited with code 3 for a reason of its own."))
+        .collect();
+    for (width, height) in [(100, 30), (80, 24)] {
+        let screen = render(&watching(&[snapshot.clone()]), width, height);
+        for text in ["more like these", "Logs (following)", "exited with code 3"] {
+            assert!(
+                screen.contains(text),
+                "{text} missing at {width}x{height}:\n{screen}"
+            );
+        }
+    }
+}

@@ -906,3 +906,120 @@ fn typing_ends_with_the_proposal() {
     // A stray text key then does nothing.
     assert!(form_keys(&mut app, &[FormKey::Enter]).is_empty());
 }
+
+/// Everything before Monitor done and Monitor running as run 2.
+fn watching() -> App {
+    let mut app = started();
+    prereqs_pass(&mut app, 1);
+    for step in &StepId::ALL[1..StepId::Monitor.index()] {
+        app.steps[step.index()].status = StepStatus::Done;
+    }
+    app.selected = StepId::Monitor;
+    assert_eq!(
+        app.update(Input::Key(Action::Activate), NOW),
+        vec![Command::Start {
+            step: StepId::Monitor,
+            run_id: 2
+        }]
+    );
+    app
+}
+
+fn snapshot(running: i32) -> dashdeploy::monitor::Snapshot {
+    dashdeploy::monitor::Snapshot {
+        service: Some(dashdeploy::monitor::snapshot::ServiceFacts {
+            name: "sales-dashboard".into(),
+            cluster: "sales-dashboard".into(),
+            status: "ACTIVE".into(),
+            desired: 1,
+            running,
+            pending: 1 - running,
+            rollout: "IN_PROGRESS".into(),
+            rollout_reason: None,
+            task_definition: "sales-dashboard:3".into(),
+            deployments: 1,
+        }),
+        taken_at: "2025-06-03T12:01:02Z".into(),
+        ..Default::default()
+    }
+}
+
+fn monitor_event(run_id: u64, snapshot: dashdeploy::monitor::Snapshot) -> Input {
+    event(
+        StepId::Monitor,
+        run_id,
+        EventKind::Monitor(Box::new(snapshot)),
+    )
+}
+
+#[test]
+fn the_monitor_snapshot_is_kept_and_a_later_one_replaces_it() {
+    let mut app = watching();
+    assert!(app.monitor.is_none());
+    assert!(
+        app.update(monitor_event(2, snapshot(0)), NOW).is_empty(),
+        "a snapshot asks nothing of the loop"
+    );
+    assert_eq!(app.monitor.as_deref(), Some(&snapshot(0)));
+    app.update(monitor_event(2, snapshot(1)), NOW);
+    assert_eq!(app.monitor.as_deref(), Some(&snapshot(1)));
+    // One from another run is stale.
+    app.update(monitor_event(1, snapshot(0)), NOW);
+    assert_eq!(app.monitor.as_deref(), Some(&snapshot(1)));
+    // Stopping keeps the last look on screen; running again starts afresh.
+    app.update(Input::Key(Action::Back), NOW);
+    assert_eq!(app.step(StepId::Monitor).status, StepStatus::Failed);
+    assert!(
+        app.step(StepId::Monitor)
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("r to watch again")),
+        "{:?}",
+        app.step(StepId::Monitor).error
+    );
+    assert_eq!(app.monitor.as_deref(), Some(&snapshot(1)));
+    assert_eq!(
+        app.update(Input::Key(Action::Retry), NOW),
+        vec![Command::Start {
+            step: StepId::Monitor,
+            run_id: 3
+        }]
+    );
+    assert!(app.monitor.is_none());
+}
+
+#[test]
+fn q_while_only_the_monitor_watches_quits_at_once() {
+    let mut app = watching();
+    app.update(monitor_event(2, snapshot(1)), NOW);
+    assert!(app.is_busy(), "the monitor runs (and its spinner turns)");
+    assert!(!app.quit_needs_asking());
+    assert_eq!(
+        app.update(Input::Key(Action::Quit), NOW),
+        vec![Command::Quit]
+    );
+    assert_eq!(app.overlay, Overlay::None);
+    assert!(app.should_quit);
+    // Ctrl-C too.
+    let mut app = watching();
+    assert_eq!(
+        app.update(Input::Key(Action::Interrupt), NOW),
+        vec![Command::Quit]
+    );
+}
+
+#[test]
+fn q_while_build_runs_still_asks() {
+    let mut app = started();
+    prereqs_pass(&mut app, 1);
+    for step in [StepId::App, StepId::Dockerfile] {
+        app.steps[step.index()].status = StepStatus::Done;
+    }
+    app.selected = StepId::Build;
+    app.update(Input::Key(Action::Activate), NOW);
+    assert_eq!(app.running_step(), Some(StepId::Build));
+    assert!(app.quit_needs_asking());
+    assert!(app.update(Input::Key(Action::Quit), NOW).is_empty());
+    assert_eq!(app.overlay, Overlay::ConfirmQuit);
+    assert!(!app.should_quit);
+}

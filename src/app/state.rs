@@ -114,8 +114,13 @@ pub struct App {
     /// The latest push snapshot, kept after the push ends (which layers
     /// made it) until that step runs again.
     pub transfer: Option<(StepId, crate::pipeline::Transfer)>,
-    /// The monitor's latest snapshot, kept after it stops.
+    /// The monitor's latest snapshot, kept after it stops until a step
+    /// runs again.
     pub monitor: Option<Box<crate::monitor::Snapshot>>,
+    /// The local time zone's offset from UTC, to show AWS's UTC times as
+    /// the log shows its own. UTC until the event loop sets it; the screens
+    /// never read the clock.
+    pub local_offset: chrono::FixedOffset,
     pub app_dir: Option<PathBuf>,
     pub app_name: Option<String>,
     pub credentials: String,
@@ -150,6 +155,7 @@ impl App {
             progress: None,
             transfer: None,
             monitor: None,
+            local_offset: chrono::Offset::fix(&chrono::Utc),
             app_dir: init.app_dir,
             app_name: init.app_name,
             credentials: init.credentials,
@@ -183,6 +189,12 @@ impl App {
     pub fn is_busy(&self) -> bool {
         self.running_step()
             .is_some_and(|step| self.waiting.as_ref().is_none_or(|w| w.step != step))
+    }
+
+    /// Quitting now would stop work, not just watching: q asks first.
+    /// The monitor only looks at the deployed app, so quitting loses nothing.
+    pub fn quit_needs_asking(&self) -> bool {
+        self.is_busy() && self.running_step() != Some(StepId::Monitor)
     }
 
     pub fn running_step(&self) -> Option<StepId> {

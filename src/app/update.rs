@@ -177,8 +177,14 @@ impl App {
         let state = self.step_mut(step);
         state.status = StepStatus::Failed;
         state.run_id = None;
-        state.error = Some("Cancelled. Press r to run it again.".into());
-        self.push_log(now, LogLevel::Warn, format!("{} cancelled", step.title()));
+        if step == StepId::Monitor {
+            // Watching is not work: stopping it loses nothing.
+            state.error = Some("Stopped watching. Press r to watch again.".into());
+            self.push_log(now, LogLevel::Info, "stopped watching the app");
+        } else {
+            state.error = Some("Cancelled. Press r to run it again.".into());
+            self.push_log(now, LogLevel::Warn, format!("{} cancelled", step.title()));
+        }
         vec![Command::Cancel { step }]
     }
 
@@ -396,6 +402,8 @@ impl App {
         if self.transfer.as_ref().is_some_and(|(s, _)| *s >= step) {
             self.transfer = None;
         }
+        // Monitor is the last step: whatever runs again makes its facts stale.
+        self.monitor = None;
         let state = self.step_mut(step);
         state.status = StepStatus::Running;
         state.run_id = Some(run_id);
@@ -517,7 +525,7 @@ impl App {
     }
 
     fn ask_to_quit(&mut self) -> Vec<Command> {
-        if self.is_busy() {
+        if self.quit_needs_asking() {
             self.overlay = Overlay::ConfirmQuit;
             Vec::new()
         } else {

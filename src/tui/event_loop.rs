@@ -51,6 +51,8 @@ pub async fn run(
     let mut sighup = signal(SignalKind::hangup())?;
     let mut sigint = signal(SignalKind::interrupt())?;
 
+    // The screens show AWS's UTC times in the local zone, as the log's.
+    app.local_offset = *chrono::Local::now().offset();
     jobs.execute(initial, &app);
     terminal.draw(|frame| ui::draw(&app, frame))?;
     tracing::info!(

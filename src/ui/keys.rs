@@ -6,8 +6,19 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::app::{App, Overlay};
+use crate::pipeline::{StepId, StepStatus};
 
 use super::theme;
+
+/// The keys of the main screen.
+const GENERAL: &[(&str, &str)] = &[
+    ("↑↓/jk", "select"),
+    ("⏎", "run/continue"),
+    ("r", "retry"),
+    ("l", "log"),
+    ("?", "help"),
+    ("q", "quit"),
+];
 
 pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let waiting = app.waiting.as_ref().filter(|w| w.step == app.selected);
@@ -15,14 +26,26 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
         Overlay::None if waiting.is_some() => waiting
             .map(|w| super::proposal::keys(&w.proposal, app.typing.is_some()))
             .unwrap_or(&[]),
-        Overlay::None => &[
-            ("↑↓/jk", "select"),
-            ("⏎", "run/continue"),
-            ("r", "retry"),
-            ("l", "log"),
-            ("?", "help"),
-            ("q", "quit"),
-        ],
+        Overlay::None if app.selected == StepId::Monitor => {
+            match app.step(StepId::Monitor).status {
+                StepStatus::Running => &[
+                    ("Esc", "stop watching"),
+                    ("↑↓/jk", "select"),
+                    ("l", "log"),
+                    ("?", "help"),
+                    ("q", "quit"),
+                ],
+                StepStatus::Failed => &[
+                    ("r", "watch again"),
+                    ("↑↓/jk", "select"),
+                    ("l", "log"),
+                    ("?", "help"),
+                    ("q", "quit"),
+                ],
+                _ => GENERAL,
+            }
+        }
+        Overlay::None => GENERAL,
         Overlay::Credentials(_) => &[
             ("Tab", "next field"),
             ("↑↓", "profile"),

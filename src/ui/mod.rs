@@ -6,6 +6,7 @@ pub mod highlight;
 mod ingress;
 mod keys;
 mod log;
+mod monitor;
 mod overlay;
 mod panel;
 mod proposal;

@@ -59,7 +59,10 @@ fn help(app: &App, frame: &mut Frame, area: Rect) {
         ("Esc", "cancel the running step; here, close this help"),
         ("l", "show or hide the event log"),
         ("?", "this help"),
-        ("q", "quit (asks first while work is running)"),
+        (
+            "q",
+            "quit (asks first while a step works; watching just stops)",
+        ),
         ("Ctrl-C", "quit (asks first; twice quits at once)"),
     ];
     let mut lines: Vec<Line> = rows
@@ -90,6 +93,7 @@ fn help(app: &App, frame: &mut Frame, area: Rect) {
                 ("e", "type an address (⏎ use it)"),
             ],
         ),
+        ("Monitor", &[("Esc", "stop watching"), ("r", "watch again")]),
     ];
     lines.push(Line::default());
     for (screen, keys) in screens {
@@ -126,7 +130,7 @@ fn help(app: &App, frame: &mut Frame, area: Rect) {
 }
 
 fn confirm_quit(app: &App, frame: &mut Frame, area: Rect) {
-    let (first, second) = match app.running_step().filter(|_| app.is_busy()) {
+    let (first, second) = match app.running_step().filter(|_| app.quit_needs_asking()) {
         Some(step) => (
             format!("{} is still running.", step.title()),
             "Quitting stops it; what it finished is kept.",
@@ -153,7 +157,7 @@ fn confirm_quit(app: &App, frame: &mut Frame, area: Rect) {
 
 /// The quit question in one line, for a terminal too small for the popup.
 pub(super) fn quit_question(app: &App) -> String {
-    match app.running_step().filter(|_| app.is_busy()) {
+    match app.running_step().filter(|_| app.quit_needs_asking()) {
         Some(step) => format!(
             "{} is still running: y quits anyway, n keeps going.",
             step.title()

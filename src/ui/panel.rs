@@ -33,6 +33,13 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
         frame.render_widget(text.scroll((app.scroll, 0)), area);
         return;
     }
+    // Before the first snapshot, the usual "running…" view.
+    if step == StepId::Monitor
+        && let Some(snapshot) = &app.monitor
+    {
+        super::monitor::draw(app, snapshot, frame, area);
+        return;
+    }
     if step == StepId::Prereqs {
         prereqs_lines(app, width, &mut lines);
     } else {
