@@ -110,13 +110,13 @@ fn events_of_a_superseded_run_are_dropped() {
 }
 
 #[test]
-fn retry_on_a_step_that_did_not_fail_says_so() {
+fn retry_on_a_step_that_is_neither_failed_nor_done_says_so() {
     let mut app = started();
     prereqs_pass(&mut app, 1);
-    app.selected = StepId::Prereqs;
+    app.selected = StepId::App;
     let commands = app.update(Input::Key(Action::Retry), NOW);
     assert!(commands.is_empty());
-    assert!(app.log.back().unwrap().text.contains("has not failed"));
+    assert!(app.log.back().unwrap().text.contains("is neither"));
 }
 
 #[test]
@@ -1022,4 +1022,65 @@ fn q_while_build_runs_still_asks() {
     assert!(app.update(Input::Key(Action::Quit), NOW).is_empty());
     assert_eq!(app.overlay, Overlay::ConfirmQuit);
     assert!(!app.should_quit);
+}
+
+#[test]
+fn an_earlier_runs_work_is_found_and_the_wizard_goes_on_after_it() {
+    let mut app = started();
+    let found = vec![
+        (
+            StepId::App,
+            "dashapp.py serves dashapp:server · nothing to fix".to_string(),
+        ),
+        (StepId::Dockerfile, "Dockerfile in place".to_string()),
+        (
+            StepId::Build,
+            "sales-dashboard:latest is newer than the app's files".to_string(),
+        ),
+    ];
+    let commands = app.update(Input::Resumed(found), NOW);
+    assert!(commands.is_empty());
+    for step in [StepId::App, StepId::Dockerfile, StepId::Build] {
+        assert_eq!(app.step(step).status, StepStatus::Done);
+        assert!(
+            app.step(step)
+                .summary
+                .as_deref()
+                .is_some_and(|s| s.ends_with("(from an earlier run)"))
+        );
+    }
+    assert_eq!(app.step(StepId::LocalTest).status, StepStatus::Pending);
+    assert_eq!(app.selected, StepId::LocalTest);
+    let last = &app.log.back().unwrap().text;
+    assert!(
+        last.contains("App, Dockerfile, Build") && last.contains("going on from Local test"),
+        "{last}"
+    );
+}
+
+#[test]
+fn r_on_a_done_step_runs_it_again_and_later_steps_go_back_to_pending() {
+    let mut app = started();
+    prereqs_pass(&mut app, 1);
+    for step in &StepId::ALL[1..=StepId::Network.index()] {
+        app.steps[step.index()].status = StepStatus::Done;
+    }
+    app.selected = StepId::Sizing;
+    let commands = app.update(Input::Key(Action::Retry), NOW);
+    assert!(
+        matches!(
+            commands.as_slice(),
+            [Command::Start {
+                step: StepId::Sizing,
+                ..
+            }]
+        ),
+        "{commands:?}"
+    );
+    assert_eq!(app.step(StepId::Sizing).status, StepStatus::Running);
+    assert_eq!(app.step(StepId::Network).status, StepStatus::Pending);
+    assert_eq!(app.step(StepId::Push).status, StepStatus::Done);
+    // A pending step is neither failed nor done: r says so and starts nothing.
+    app.selected = StepId::Deploy;
+    assert!(app.update(Input::Key(Action::Retry), NOW).is_empty());
 }

@@ -66,6 +66,8 @@ pub enum Input {
     Profiles(Vec<String>, Option<PathBuf>),
     /// A new access key was saved as this profile, or why not.
     KeySaved(Result<String, String>),
+    /// The steps an earlier run finished, as checked (with what was found).
+    Resumed(Vec<(StepId, String)>),
     /// A word from the event loop itself (an editor that failed to start).
     Notice(crate::pipeline::LogLevel, String),
 }
@@ -96,6 +98,8 @@ pub enum Command {
     },
     /// Use this profile and region from now on.
     UseAws { profile: String, region: String },
+    /// Check which steps an earlier run in this app folder finished.
+    FindDone,
     /// Stop a running step now (its container, if any, is removed).
     Cancel { step: StepId },
     /// Copy the bundled sample app into this new folder.

@@ -166,7 +166,12 @@ impl App {
             next_run_id: 1,
         };
         let start = app.start(StepId::Prereqs);
-        (app, vec![start])
+        let mut commands = vec![start];
+        // An app folder may hold an earlier run's work: check what is done.
+        if app.app_dir.is_some() {
+            commands.push(crate::app::Command::FindDone);
+        }
+        (app, commands)
     }
 
     pub fn step(&self, step: StepId) -> &StepState {

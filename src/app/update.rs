@@ -35,6 +35,10 @@ impl App {
                 Vec::new()
             }
             Input::KeySaved(result) => self.key_saved(result, now),
+            Input::Resumed(found) => {
+                self.on_resumed(found, now);
+                Vec::new()
+            }
             Input::Notice(level, text) => {
                 self.push_log(now, level, text);
                 Vec::new()
@@ -335,18 +339,62 @@ impl App {
 
     /// r: run the selected failed step again with the same choices; the
     /// steps after it go back to pending.
+    /// r: run the selected failed step again, or a done one (to change a
+    /// choice); the steps after it go back to pending.
     fn retry(&mut self, now: &str) -> Vec<Command> {
         let step = self.selected;
-        if self.step(step).status != StepStatus::Failed {
-            self.push_log(
-                now,
-                LogLevel::Info,
-                format!("r retries a failed step; {} has not failed", step.title()),
-            );
-            return Vec::new();
-        }
-        self.push_log(now, LogLevel::Info, format!("retrying {}", step.title()));
+        let text = match self.step(step).status {
+            StepStatus::Failed => format!("retrying {}", step.title()),
+            StepStatus::Done => format!(
+                "running {} again; the steps after it go back to pending",
+                step.title()
+            ),
+            _ => {
+                self.push_log(
+                    now,
+                    LogLevel::Info,
+                    format!(
+                        "r runs a failed or done step again; {} is neither",
+                        step.title()
+                    ),
+                );
+                return Vec::new();
+            }
+        };
+        self.push_log(now, LogLevel::Info, text);
         self.try_start(step, now)
+    }
+
+    /// What an earlier run finished: those steps count as done, and the
+    /// wizard goes on from the first that is not.
+    fn on_resumed(&mut self, found: Vec<(StepId, String)>, now: &str) {
+        let mut names = Vec::new();
+        for (step, summary) in found {
+            let state = self.step_mut(step);
+            if state.status == StepStatus::Pending {
+                state.status = StepStatus::Done;
+                state.summary = Some(format!("{summary} (from an earlier run)"));
+                names.push(step.title());
+            }
+        }
+        if names.is_empty() {
+            return;
+        }
+        let next = StepId::ALL[1..]
+            .iter()
+            .copied()
+            .find(|s| self.step(*s).status == StepStatus::Pending);
+        let mut text = format!("found done from an earlier run: {}", names.join(", "));
+        if let Some(next) = next {
+            text.push_str(&format!("; going on from {}", next.title()));
+            let here = self.step(self.selected).status;
+            if self.waiting.is_none()
+                && (self.selected == StepId::Prereqs || here == StepStatus::Done)
+            {
+                self.select(next);
+            }
+        }
+        self.push_log(now, LogLevel::Info, text);
     }
 
     fn try_start(&mut self, step: StepId, now: &str) -> Vec<Command> {

@@ -230,6 +230,18 @@ impl Jobs {
                     }
                 }
                 Command::Edit { step, run_id, text } => self.edit = Some((step, run_id, text)),
+                Command::FindDone => {
+                    let tx = self.side_tx.clone();
+                    let settings = self.settings.clone();
+                    tokio::spawn(async move {
+                        let Ok(state_dir) = crate::logging::state_dir() else {
+                            return;
+                        };
+                        let found =
+                            crate::pipeline::resume::done_steps(&settings, &state_dir).await;
+                        let _ = tx.send(Input::Resumed(found));
+                    });
+                }
                 Command::LoadProfiles => {
                     let tx = self.side_tx.clone();
                     tokio::task::spawn_blocking(move || {

@@ -30,10 +30,13 @@ pub fn started() -> App {
     let (app, commands) = App::new(init());
     assert_eq!(
         commands,
-        vec![Command::Start {
-            step: StepId::Prereqs,
-            run_id: 1
-        }]
+        vec![
+            Command::Start {
+                step: StepId::Prereqs,
+                run_id: 1
+            },
+            Command::FindDone
+        ]
     );
     app
 }
