@@ -31,6 +31,26 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// No choice made yet: every size, source and name from dashdeploy.toml
+    /// or the defaults, AWS from the standard chain.
+    pub fn new(app_dir: Option<PathBuf>, docker: DockerTarget) -> Settings {
+        Settings {
+            app_dir,
+            aws: AwsTarget::default(),
+            docker,
+            name: None,
+            base_image: None,
+            cpu: None,
+            memory: None,
+            arch: None,
+            desired_count: None,
+            allow_from: None,
+            vpc: None,
+            subnets: Vec::new(),
+            needs_aws: true,
+        }
+    }
+
     /// The app's name: `--name`, else derived from the folder name.
     pub fn app_name(&self) -> Option<String> {
         self.name.clone().or_else(|| {

@@ -191,21 +191,7 @@ mod tests {
     use super::*;
 
     fn settings() -> Settings {
-        Settings {
-            app_dir: None,
-            aws: Default::default(),
-            docker: crate::docker::DockerTarget::new("unix:///nowhere"),
-            name: None,
-            base_image: None,
-            cpu: None,
-            memory: None,
-            arch: None,
-            desired_count: None,
-            allow_from: None,
-            vpc: None,
-            subnets: Vec::new(),
-            needs_aws: true,
-        }
+        Settings::new(None, crate::docker::DockerTarget::new("unix:///nowhere"))
     }
 
     #[test]

@@ -185,19 +185,8 @@ pub fn settings(
     app_dir: Option<&std::path::Path>,
     docker_host: &str,
 ) -> dashdeploy::pipeline::Settings {
-    dashdeploy::pipeline::Settings {
-        app_dir: app_dir.map(|d| d.to_path_buf()),
-        aws: dashdeploy::aws::AwsTarget::default(),
-        docker: dashdeploy::docker::DockerTarget::new(docker_host),
-        name: None,
-        base_image: None,
-        cpu: None,
-        memory: None,
-        arch: None,
-        desired_count: None,
-        allow_from: None,
-        vpc: None,
-        subnets: Vec::new(),
-        needs_aws: true,
-    }
+    dashdeploy::pipeline::Settings::new(
+        app_dir.map(|d| d.to_path_buf()),
+        dashdeploy::docker::DockerTarget::new(docker_host),
+    )
 }
