@@ -37,46 +37,84 @@ pub fn plan(record: &Record, keep_repository: bool) -> Vec<Resource> {
     items
 }
 
-pub async fn run(settings: Settings, yes: bool, keep_repository: bool) -> ExitCode {
-    let cloud = match Cloud::new(&settings).await {
-        Ok(cloud) => cloud,
-        Err(e) => return fail(&e.message),
-    };
-    let state_dir = match crate::logging::state_dir() {
-        Ok(dir) => dir,
-        Err(e) => return fail(&e),
-    };
-    let mut rec = match record::load(&state_dir, &cloud.app, &cloud.region) {
-        Ok(rec) => rec,
-        Err(e) => return fail(&e),
-    };
+/// What a destroy would do: the app and region, what it removes, what it
+/// keeps because dashdeploy only reused it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TearDown {
+    pub app: String,
+    pub region: String,
+    pub remove: Vec<Resource>,
+    pub keep: Vec<Resource>,
+}
+
+impl TearDown {
+    /// Lines for a person: the list first, as `destroy` prints it.
+    pub fn lines(&self) -> Vec<String> {
+        if self.remove.is_empty() {
+            return vec![format!(
+                "Nothing to remove: dashdeploy has made nothing for {} in {} (or it was all removed already).",
+                self.app, self.region
+            )];
+        }
+        let mut lines = vec![format!(
+            "dashdeploy made these for {} in {}; they will be removed:",
+            self.app, self.region
+        )];
+        for item in &self.remove {
+            lines.push(format!("  {:<16} {}", item.kind.word(), item.id));
+        }
+        if !self.keep.is_empty() {
+            lines.push("Used but not made by dashdeploy, so kept:".into());
+            for item in &self.keep {
+                lines.push(format!("  {:<16} {}", item.kind.word(), item.id));
+            }
+        }
+        lines
+    }
+}
+
+/// Reads the deployment record: what would be removed and kept.
+pub async fn list(settings: &Settings, keep_repository: bool) -> Result<TearDown, String> {
+    let cloud = Cloud::new(settings).await.map_err(|e| e.message)?;
+    let state_dir = crate::logging::state_dir()?;
+    let rec = record::load(&state_dir, &cloud.app, &cloud.region)?;
+    let mut keep: Vec<Resource> = rec
+        .resources
+        .iter()
+        .filter(|r| !r.created)
+        .cloned()
+        .collect();
+    if keep_repository {
+        keep.extend(
+            rec.of(ResourceKind::Repository)
+                .filter(|r| r.created)
+                .cloned(),
+        );
+    }
+    Ok(TearDown {
+        app: cloud.app,
+        region: cloud.region,
+        remove: plan(&rec, keep_repository),
+        keep,
+    })
+}
+
+/// Removes what `list` shows, telling `progress` one line per resource;
+/// the summary, or how many could not be removed.
+pub async fn remove(
+    settings: &Settings,
+    keep_repository: bool,
+    mut progress: impl FnMut(String),
+) -> Result<String, String> {
+    let cloud = Cloud::new(settings).await.map_err(|e| e.message)?;
+    let state_dir = crate::logging::state_dir()?;
+    let mut rec = record::load(&state_dir, &cloud.app, &cloud.region)?;
     let items = plan(&rec, keep_repository);
     if items.is_empty() {
-        println!(
-            "Nothing to remove: dashdeploy has made nothing for {} in {} (or it was all removed already).",
+        return Ok(format!(
+            "nothing to remove for {} in {}",
             cloud.app, cloud.region
-        );
-        return ExitCode::SUCCESS;
-    }
-    println!(
-        "dashdeploy made these for {} in {}; they will be removed:",
-        cloud.app, cloud.region
-    );
-    for item in &items {
-        println!("  {:<16} {}", item.kind.word(), item.id);
-    }
-    let reused: Vec<&Resource> = rec.resources.iter().filter(|r| !r.created).collect();
-    if !reused.is_empty() {
-        println!("Used but not made by dashdeploy, so kept:");
-        for item in reused {
-            println!("  {:<16} {}", item.kind.word(), item.id);
-        }
-    }
-    if keep_repository {
-        println!("The ECR repository is kept (--keep-repository).");
-    }
-    if !yes && !confirmed(items.len()) {
-        return fail("Nothing was removed. Run again with --yes to remove them, or answer y.");
+        ));
     }
     let ecs = aws_sdk_ecs::Client::new(&cloud.config);
     let ec2 = aws_sdk_ec2::Client::new(&cloud.config);
@@ -84,10 +122,9 @@ pub async fn run(settings: Settings, yes: bool, keep_repository: bool) -> ExitCo
     let ecr = aws_sdk_ecr::Client::new(&cloud.config);
     let iam = aws_sdk_iam::Client::new(&cloud.config);
     let app = cloud.app.clone();
-    let mut failed = 0;
+    let mut failed = Vec::new();
+    let mut removed = 0;
     for item in items {
-        print!("  {} {} … ", item.kind.word(), item.id);
-        let _ = std::io::stdout().flush();
         let outcome = match item.kind {
             ResourceKind::Service => teardown::service(&ecs, &app, &item.id, &app).await,
             ResourceKind::TaskDefinition => teardown::task_definition(&ecs, &item.id, &app).await,
@@ -100,42 +137,78 @@ pub async fn run(settings: Settings, yes: bool, keep_repository: bool) -> ExitCo
                 teardown::execution_role(&iam, &ecs, &item.id, &app).await
             }
         };
+        let what = format!("{} {}", item.kind.word(), item.id);
         match outcome {
             Ok(Outcome::Removed) => {
-                println!("removed");
+                progress(format!("{what}: removed"));
                 rec.forget(item.kind, &item.id);
+                removed += 1;
             }
             Ok(Outcome::AlreadyGone) => {
-                println!("already gone");
+                progress(format!("{what}: already gone"));
                 rec.forget(item.kind, &item.id);
             }
             Ok(Outcome::Kept(why)) => {
-                println!("kept: {why}");
                 // Not ours to delete: no longer listed as made by dashdeploy.
+                progress(format!("{what}: kept, {why}"));
                 rec.forget(item.kind, &item.id);
             }
             Err(e) => {
-                println!("FAILED");
-                eprintln!("dashdeploy: {e}");
-                failed += 1;
+                progress(format!("{what}: FAILED: {e}"));
+                failed.push(what);
             }
         }
         // The record follows each removal, so an interrupted destroy
         // resumes where it stopped.
-        if let Err(e) = record::save(&state_dir, &rec) {
-            return fail(&e);
-        }
+        record::save(&state_dir, &rec)?;
     }
     if rec.resources.iter().all(|r| !r.created) {
         let _ = std::fs::remove_file(record::path(&state_dir, &rec.app, &rec.region));
     }
-    if failed > 0 {
-        return fail(&format!(
-            "{failed} resource(s) could not be removed (see above); run destroy again to retry them."
-        ));
+    if failed.is_empty() {
+        Ok(format!(
+            "removed {removed} resource(s): everything dashdeploy made for {app} in {} is gone",
+            cloud.region
+        ))
+    } else {
+        Err(format!(
+            "{} resource(s) could not be removed ({}); run destroy again to retry them",
+            failed.len(),
+            failed.join(", ")
+        ))
     }
-    println!("Done: everything dashdeploy made for {app} is removed.");
-    ExitCode::SUCCESS
+}
+
+/// `dashdeploy destroy`: the list, the question (unless --yes), the removal.
+pub async fn run(settings: Settings, yes: bool, keep_repository: bool) -> ExitCode {
+    let teardown = match list(&settings, keep_repository).await {
+        Ok(t) => t,
+        Err(e) => return fail(&e),
+    };
+    for line in teardown.lines() {
+        println!("{line}");
+    }
+    if teardown.remove.is_empty() {
+        return ExitCode::SUCCESS;
+    }
+    if keep_repository {
+        println!("The ECR repository is kept (--keep-repository).");
+    }
+    if !yes && !confirmed(teardown.remove.len()) {
+        return fail("Nothing was removed. Run again with --yes to remove them, or answer y.");
+    }
+    let result = remove(&settings, keep_repository, |line| {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "  {line}");
+    })
+    .await;
+    match result {
+        Ok(summary) => {
+            println!("Done: {summary}.");
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&e),
+    }
 }
 
 /// Asks on the terminal; anything but y/yes is a no. Without a terminal,
