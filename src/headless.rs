@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use serde_json::json;
+use tokio::signal::unix::{SignalKind, signal};
 
 use crate::pipeline::runner::spawn_step;
 use crate::pipeline::transfer::{human_bytes, human_rate};
@@ -18,6 +19,16 @@ pub async fn deploy(settings: Settings, until: Option<StepId>, json: bool) -> Ex
     let settings = Arc::new(settings);
     let mut results = Vec::new();
     let mut ok = true;
+    let (mut sigint, mut sigterm) = match (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) {
+        (Ok(i), Ok(t)) => (i, t),
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("dashdeploy: could not watch for Ctrl-C: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     for step in StepId::ALL {
         if step > until {
             break;
@@ -28,7 +39,20 @@ pub async fn deploy(settings: Settings, until: Option<StepId>, json: bool) -> Ex
         let mut last_transfer: Option<std::time::Instant> = None;
         let mut last_monitor: Option<String> = None;
         let mut told: Vec<String> = Vec::new();
-        while let Some(event) = rx.recv().await {
+        let mut interrupted = None;
+        loop {
+            let event = tokio::select! {
+                event = rx.recv() => event,
+                _ = sigint.recv() => {
+                    interrupted = Some("Ctrl-C");
+                    None
+                }
+                _ = sigterm.recv() => {
+                    interrupted = Some("SIGTERM");
+                    None
+                }
+            };
+            let Some(event) = event else { break };
             if json && let Some(line) = json_line(step, &event.kind) {
                 stdout_line(&line.to_string());
             }
@@ -76,6 +100,22 @@ pub async fn deploy(settings: Settings, until: Option<StepId>, json: bool) -> Ex
                 }
                 EventKind::AwsTarget { .. } | EventKind::Proposal(_) => {}
             }
+        }
+        if let Some(by) = interrupted {
+            handle.abort();
+            let _ = handle.await;
+            if step == StepId::LocalTest {
+                crate::pipeline::local_test_step::remove_containers(&settings).await;
+            }
+            eprintln!(
+                "{}: stopped by {by}. Nothing finished so far is lost: run the same command again to go on from here.",
+                step.id()
+            );
+            results.push(json!({"id": step.id(), "status": "interrupted"}));
+            if json {
+                stdout_line(&json!({"ok": false, "steps": results}).to_string());
+            }
+            return ExitCode::from(130);
         }
         let _ = handle.await;
         match outcome {

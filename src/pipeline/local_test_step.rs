@@ -130,3 +130,20 @@ async fn wait_for_page(
         tokio::time::sleep(POLL).await;
     }
 }
+
+/// Removes the local test's container(s), bounded in time; on failure the
+/// next local test removes them. For a stop in the middle (quit, Ctrl-C).
+pub async fn remove_containers(settings: &Settings) {
+    let name = super::build_step::image_name(settings);
+    let cleanup = async {
+        let (docker, _) = crate::docker::engine::connect(&settings.docker)
+            .await
+            .map_err(|e| e.to_string())?;
+        crate::docker::local_run::remove_leftovers(&docker, &name).await
+    };
+    match tokio::time::timeout(std::time::Duration::from_secs(10), cleanup).await {
+        Ok(Ok(n)) => tracing::info!("removed {n} local test container(s)"),
+        Ok(Err(e)) => tracing::warn!("local test containers not removed: {e}"),
+        Err(_) => tracing::warn!("local test containers not removed within 10 s"),
+    }
+}

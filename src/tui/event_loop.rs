@@ -40,6 +40,7 @@ pub async fn run(
         answers: HashMap::new(),
         edit: None,
         local_test: None,
+        tear_down: None,
         settings,
         pipeline_tx,
         side_tx,
@@ -108,26 +109,9 @@ pub async fn run(
     }
     jobs.stop_all();
     if let Some(settings) = jobs.local_test.take() {
-        remove_local_test_containers(&settings).await;
+        crate::pipeline::local_test_step::remove_containers(&settings).await;
     }
     Ok(())
-}
-
-/// Removes the local test's container(s), bounded in time; on failure the
-/// next local test removes them.
-async fn remove_local_test_containers(settings: &Settings) {
-    let name = crate::pipeline::build_step::image_name(settings);
-    let cleanup = async {
-        let (docker, _) = crate::docker::engine::connect(&settings.docker)
-            .await
-            .map_err(|e| e.to_string())?;
-        crate::docker::local_run::remove_leftovers(&docker, &name).await
-    };
-    match tokio::time::timeout(Duration::from_secs(10), cleanup).await {
-        Ok(Ok(n)) => tracing::info!("removed {n} local test container(s)"),
-        Ok(Err(e)) => tracing::warn!("local test containers not removed: {e}"),
-        Err(_) => tracing::warn!("local test containers not removed within 10 s"),
-    }
 }
 
 /// A terminal event as wizard input; a resize needs only a redraw. While a
@@ -185,6 +169,8 @@ struct Jobs {
     edit: Option<(StepId, RunId, String)>,
     /// The settings the local test last ran with: its containers go at quit.
     local_test: Option<Arc<Settings>>,
+    /// The tear-down removing what dashdeploy made, while it runs.
+    tear_down: Option<JoinHandle<()>>,
     settings: Arc<Settings>,
     pipeline_tx: mpsc::UnboundedSender<PipelineEvent>,
     side_tx: mpsc::UnboundedSender<Input>,
@@ -198,12 +184,8 @@ impl Jobs {
                     if let Some(old) = self.steps.remove(&step) {
                         old.abort();
                     }
-                    let mut settings = (*self.settings).clone();
-                    if settings.app_dir.is_none() {
-                        settings.app_dir = app.app_dir.clone();
-                    }
                     let (answer_tx, answer_rx) = mpsc::unbounded_channel();
-                    let settings = Arc::new(settings);
+                    let settings = Arc::new(self.settings_for(app));
                     if step == StepId::LocalTest {
                         self.local_test = Some(settings.clone());
                     }
@@ -285,7 +267,9 @@ impl Jobs {
                         .filter(|_| step == StepId::LocalTest)
                     {
                         // An aborted local test cannot remove its container itself.
-                        tokio::spawn(async move { remove_local_test_containers(&settings).await });
+                        tokio::spawn(async move {
+                            crate::pipeline::local_test_step::remove_containers(&settings).await
+                        });
                     }
                 }
                 Command::CopySample { dest } => {
@@ -297,9 +281,47 @@ impl Jobs {
                         let _ = tx.send(Input::SampleCopied(result));
                     });
                 }
+                Command::ListTearDown => {
+                    let tx = self.side_tx.clone();
+                    let settings = self.settings_for(app);
+                    tokio::spawn(async move {
+                        let list = crate::destroy::list(&settings, false).await;
+                        let _ = tx.send(Input::TearDownList(list));
+                    });
+                }
+                Command::TearDown => {
+                    if let Some(old) = self.tear_down.take() {
+                        old.abort();
+                    }
+                    let tx = self.side_tx.clone();
+                    let settings = self.settings_for(app);
+                    self.tear_down = Some(tokio::spawn(async move {
+                        let notices = tx.clone();
+                        let progress = move |line: String| {
+                            let level = if line.contains(": FAILED: ") {
+                                LogLevel::Error
+                            } else {
+                                LogLevel::Info
+                            };
+                            let _ = notices.send(Input::Notice(level, line));
+                        };
+                        let result = crate::destroy::remove(&settings, false, progress).await;
+                        let _ = tx.send(Input::TornDown(result));
+                    }));
+                }
                 Command::Quit => self.stop_all(),
             }
         }
+    }
+
+    /// The settings a job runs with: the wizard's choices, in the app
+    /// folder the wizard has (the sample's, once copied).
+    fn settings_for(&self, app: &App) -> Settings {
+        let mut settings = (*self.settings).clone();
+        if settings.app_dir.is_none() {
+            settings.app_dir = app.app_dir.clone();
+        }
+        settings
     }
 
     /// Hands an answer to the run it belongs to; a superseded run gets none.
@@ -315,6 +337,10 @@ impl Jobs {
 
     fn stop_all(&mut self) {
         for (_, handle) in self.steps.drain() {
+            handle.abort();
+        }
+        // What is removed stays removed; the record says what is left.
+        if let Some(handle) = self.tear_down.take() {
             handle.abort();
         }
     }

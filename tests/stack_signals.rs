@@ -1,0 +1,116 @@
+//! Issue 9's signal rows for the headless deploy: Ctrl-C (SIGINT) during
+//! the build and SIGTERM during the local test stop it with a sentence and
+//! exit code 130, leave no local test container behind, and the same
+//! command run again goes on and finishes.
+//!
+//! Needs `scripts/test-stack up`; fails, never skips, without it.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use common::stack::{self, Stack};
+
+fn deploy(stack: &Stack, app: &Path, state: &Path, name: &str) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_dashdeploy"));
+    command
+        .arg("deploy")
+        .arg(app)
+        .args(["--yes", "--until", "local-test", "--name", name])
+        .args(["--base-image", &stack.base_image])
+        .env("DASHDEPLOY_STATE_DIR", state);
+    command
+}
+
+/// Starts the deploy, sends `signal` once a stderr line starts with
+/// `when`, and returns the exit code and everything it said.
+fn interrupted(mut command: Command, when: &str, signal: &str) -> (Option<i32>, String) {
+    let mut child = command
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let mut said = String::new();
+    let mut sent = false;
+    for line in BufReader::new(stderr).lines() {
+        let line = line.unwrap();
+        said.push_str(&line);
+        said.push('\n');
+        if !sent && line.starts_with(when) {
+            let status = Command::new("kill")
+                .args([signal, &child.id().to_string()])
+                .status()
+                .unwrap();
+            assert!(status.success());
+            sent = true;
+        }
+    }
+    let status = child.wait().unwrap();
+    assert!(sent, "'{when}' never came:\n{said}");
+    (status.code(), said)
+}
+
+fn local_test_containers(name: &str) -> String {
+    let out = Command::new("docker")
+        .args(["ps", "-aq", "--filter", "label=dashdeploy.local-test"])
+        .arg("--filter")
+        .arg(format!("label=dashdeploy.app={name}"))
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+#[test]
+fn ctrl_c_during_the_build_stops_with_a_sentence_and_a_rerun_finishes() {
+    let stack = stack::require();
+    let work = tempfile::tempdir().unwrap();
+    let name = stack::unique("sigint");
+    let app = work.path().join("app");
+    dashdeploy::sample::copy_to(&app).unwrap();
+    std::fs::write(app.join("build-id.txt"), &name).unwrap();
+    let state = work.path().join("state");
+    let (code, said) = interrupted(deploy(&stack, &app, &state, &name), "build: ", "-INT");
+    assert_eq!(code, Some(130), "{said}");
+    assert!(
+        said.contains("stopped by Ctrl-C") && said.contains("run the same command again"),
+        "{said}"
+    );
+    let out = deploy(&stack, &app, &state, &name).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn sigterm_during_the_local_test_removes_its_container() {
+    let stack = stack::require();
+    let work = tempfile::tempdir().unwrap();
+    let name = stack::unique("sigterm");
+    let app = work.path().join("app");
+    dashdeploy::sample::copy_to(&app).unwrap();
+    std::fs::write(app.join("build-id.txt"), &name).unwrap();
+    let state = work.path().join("state");
+    let (code, said) = interrupted(
+        deploy(&stack, &app, &state, &name),
+        "local-test: running ",
+        "-TERM",
+    );
+    assert_eq!(code, Some(130), "{said}");
+    assert!(said.contains("local-test: stopped by SIGTERM"), "{said}");
+    assert_eq!(
+        local_test_containers(&name),
+        "",
+        "no local test container is left"
+    );
+    let out = deploy(&stack, &app, &state, &name).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
