@@ -877,3 +877,177 @@ fn monitor_a_crash_loop_explains_a_few_and_counts_the_rest() {
         }
     }
 }
+
+// Tear down (t).
+
+fn resource(
+    kind: dashdeploy::record::ResourceKind,
+    id: &str,
+    created: bool,
+) -> dashdeploy::record::Resource {
+    dashdeploy::record::Resource {
+        kind,
+        id: id.into(),
+        created,
+        at: "2025-06-03T11:00:00Z".into(),
+    }
+}
+
+/// Seven resources a deploy of sales-dashboard made, and the execution
+/// role it only used.
+fn made() -> dashdeploy::destroy::TearDown {
+    use dashdeploy::record::ResourceKind as K;
+    dashdeploy::destroy::TearDown {
+        app: "sales-dashboard".into(),
+        region: "us-east-1".into(),
+        remove: vec![
+            resource(
+                K::Service,
+                "arn:aws:ecs:us-east-1:123456789012:service/sales-dashboard/sales-dashboard",
+                true,
+            ),
+            resource(
+                K::TaskDefinition,
+                "arn:aws:ecs:us-east-1:123456789012:task-definition/sales-dashboard:3",
+                true,
+            ),
+            resource(K::Cluster, "sales-dashboard", true),
+            resource(
+                K::IngressRule,
+                "sg-0abc1234def567890/tcp/8050/203.0.113.7/32",
+                true,
+            ),
+            resource(K::SecurityGroup, "sg-0abc1234def567890", true),
+            resource(K::LogGroup, "/ecs/sales-dashboard", true),
+            resource(K::Repository, "sales-dashboard", true),
+        ],
+        keep: vec![resource(K::ExecutionRole, "ecsTaskExecutionRole", false)],
+    }
+}
+
+/// Every step done, Deploy selected, and `list` arrived after t.
+fn tear_down_listed(list: dashdeploy::destroy::TearDown) -> App {
+    let mut app = started();
+    prereqs_pass(&mut app, 1);
+    for step in &StepId::ALL[1..] {
+        app.steps[step.index()] = StepState {
+            status: StepStatus::Done,
+            run_id: Some(1),
+            summary: Some(format!("{} finished", step.title())),
+            error: None,
+        };
+    }
+    app.selected = StepId::Deploy;
+    app.update(Input::Key(Action::TearDown), NOW);
+    app.update(Input::TearDownList(Ok(list)), NOW);
+    app
+}
+
+#[test]
+fn tear_down_confirmation() {
+    let app = tear_down_listed(made());
+    let screen = render(&app, 100, 30);
+    for text in [
+        "dashdeploy made these for sales-dashboard in us-east-1; they will be removed:",
+        "arn:aws:ecs:us-east-1:123456789012:service/sales-dashboard/",
+        "sg-0abc1234def567890/tcp/8050/203.0.113.7/32",
+        "Used but not made by dashdeploy, so kept:",
+        "ecsTaskExecutionRole",
+        "y remove them · n/Esc keep everything",
+    ] {
+        assert!(screen.contains(text), "{text} missing:\n{screen}");
+    }
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn tear_down_nothing_to_remove() {
+    let app = tear_down_listed(dashdeploy::destroy::TearDown {
+        app: "sales-dashboard".into(),
+        region: "us-east-1".into(),
+        remove: Vec::new(),
+        keep: Vec::new(),
+    });
+    let screen = render(&app, 100, 30);
+    assert!(screen.contains("Nothing to remove"), "{screen}");
+    assert!(!screen.contains("remove them"), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn a_long_tear_down_list_is_cut_with_how_many_more_and_scrolls() {
+    use dashdeploy::record::ResourceKind as K;
+    let mut list = made();
+    // Every deploy registers a task definition revision.
+    for revision in 4..30 {
+        list.remove.insert(
+            2,
+            resource(
+                K::TaskDefinition,
+                &format!(
+                    "arn:aws:ecs:us-east-1:123456789012:task-definition/sales-dashboard:{revision}"
+                ),
+                true,
+            ),
+        );
+    }
+    let mut app = tear_down_listed(list);
+    let screen = render(&app, 80, 24);
+    for text in [
+        "dashdeploy made these for sales-dashboard",
+        "more (↓ to see them)",
+        "y remove them",
+    ] {
+        assert!(screen.contains(text), "{text} missing:\n{screen}");
+    }
+    assert!(!screen.contains("ecsTaskExecutionRole"), "{screen}");
+    // Scrolled to the end, the kept role shows, and what is above is counted.
+    for _ in 0..4 {
+        app.update(Input::Key(Action::ScrollDown), NOW);
+    }
+    let screen = render(&app, 80, 24);
+    for text in ["more above (↑)", "ecsTaskExecutionRole", "y remove them"] {
+        assert!(screen.contains(text), "{text} missing:\n{screen}");
+    }
+}
+
+#[test]
+fn a_running_tear_down_shows_in_the_title_and_the_key_line() {
+    let mut app = tear_down_listed(made());
+    app.update(Input::Key(Action::Yes), NOW);
+    for (width, height) in [(100, 30), (80, 24)] {
+        let screen = render(&app, width, height);
+        let lines: Vec<&str> = screen.lines().collect();
+        assert!(lines[0].contains("tearing down…"), "{screen}");
+        assert!(
+            lines[height as usize - 2].contains("tearing down…"),
+            "{screen}"
+        );
+    }
+    // q asks first, and says what quitting stops.
+    app.update(Input::Key(Action::Quit), NOW);
+    let screen = render(&app, 100, 30);
+    assert!(
+        screen.contains("The tear-down is still running."),
+        "{screen}"
+    );
+    let screen = render(&app, 79, 24);
+    assert!(
+        screen.contains("The tear-down is still running: y quits"),
+        "{screen}"
+    );
+}
+
+#[test]
+fn the_key_line_and_help_name_tear_down_at_80_columns() {
+    let mut app = started();
+    prereqs_pass(&mut app, 1);
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("t tear down"), "{screen}");
+    app.update(Input::Key(Action::Help), NOW);
+    let screen = render(&app, 80, 24);
+    assert!(
+        screen.contains("t         tear down (remove what dashdeploy made on AWS)"),
+        "{screen}"
+    );
+}

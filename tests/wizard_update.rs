@@ -1084,3 +1084,384 @@ fn r_on_a_done_step_runs_it_again_and_later_steps_go_back_to_pending() {
     app.selected = StepId::Deploy;
     assert!(app.update(Input::Key(Action::Retry), NOW).is_empty());
 }
+
+// Tear down (t): the list first, then y removes it.
+
+fn resource(
+    kind: dashdeploy::record::ResourceKind,
+    id: &str,
+    created: bool,
+) -> dashdeploy::record::Resource {
+    dashdeploy::record::Resource {
+        kind,
+        id: id.into(),
+        created,
+        at: "2025-06-03T11:00:00Z".into(),
+    }
+}
+
+/// What a deploy of sales-dashboard made: seven resources, and the
+/// execution role it only used.
+fn made() -> dashdeploy::destroy::TearDown {
+    use dashdeploy::record::ResourceKind as K;
+    dashdeploy::destroy::TearDown {
+        app: "sales-dashboard".into(),
+        region: "us-east-1".into(),
+        remove: vec![
+            resource(
+                K::Service,
+                "arn:aws:ecs:us-east-1:123456789012:service/sales-dashboard/sales-dashboard",
+                true,
+            ),
+            resource(
+                K::TaskDefinition,
+                "arn:aws:ecs:us-east-1:123456789012:task-definition/sales-dashboard:3",
+                true,
+            ),
+            resource(K::Cluster, "sales-dashboard", true),
+            resource(
+                K::IngressRule,
+                "sg-0abc1234def567890/tcp/8050/203.0.113.7/32",
+                true,
+            ),
+            resource(K::SecurityGroup, "sg-0abc1234def567890", true),
+            resource(K::LogGroup, "/ecs/sales-dashboard", true),
+            resource(K::Repository, "sales-dashboard", true),
+        ],
+        keep: vec![resource(K::ExecutionRole, "ecsTaskExecutionRole", false)],
+    }
+}
+
+fn nothing_made() -> dashdeploy::destroy::TearDown {
+    dashdeploy::destroy::TearDown {
+        app: "sales-dashboard".into(),
+        region: "us-east-1".into(),
+        remove: Vec::new(),
+        keep: Vec::new(),
+    }
+}
+
+/// Every step done, nothing running, Deploy selected.
+fn deployed() -> App {
+    let mut app = started();
+    prereqs_pass(&mut app, 1);
+    for step in &StepId::ALL[1..] {
+        app.steps[step.index()].status = StepStatus::Done;
+        app.steps[step.index()].summary = Some(format!("{} finished", step.title()));
+    }
+    app.selected = StepId::Deploy;
+    app
+}
+
+/// `app` with the tear-down list of `list` open, asked for with t.
+fn listed(mut app: App, list: dashdeploy::destroy::TearDown) -> App {
+    assert_eq!(
+        app.update(Input::Key(Action::TearDown), NOW),
+        vec![Command::ListTearDown]
+    );
+    assert_eq!(app.tear_down, Some(dashdeploy::app::TearDownPhase::Listing));
+    assert!(app.is_animating(), "the title's spinner turns");
+    assert!(app.update(Input::TearDownList(Ok(list)), NOW).is_empty());
+    assert_eq!(app.tear_down, None);
+    app
+}
+
+fn last_log(app: &App) -> &str {
+    &app.log.back().unwrap().text
+}
+
+#[test]
+fn t_lists_what_a_tear_down_would_remove_and_the_list_opens_as_an_overlay() {
+    let app = listed(deployed(), made());
+    assert_eq!(
+        app.overlay,
+        Overlay::TearDown {
+            list: Box::new(made()),
+            scroll: 0
+        }
+    );
+    assert!(!app.quit_needs_asking(), "a list removes nothing");
+}
+
+#[test]
+fn n_esc_or_q_closes_the_list_and_removes_nothing() {
+    for key in [Action::No, Action::Back, Action::Quit] {
+        let mut app = listed(deployed(), made());
+        assert!(app.update(Input::Key(key), NOW).is_empty(), "{key:?}");
+        assert_eq!(app.overlay, Overlay::None, "{key:?}");
+        assert_eq!(app.tear_down, None);
+        assert!(last_log(&app).contains("kept everything"), "{key:?}");
+        assert!(!app.should_quit);
+        assert!(
+            StepId::ALL
+                .iter()
+                .all(|s| app.step(*s).status == StepStatus::Done)
+        );
+    }
+}
+
+#[test]
+fn enter_on_the_list_removes_nothing_and_says_which_key_does() {
+    let mut app = listed(deployed(), made());
+    assert!(app.update(Input::Key(Action::Activate), NOW).is_empty());
+    assert!(matches!(app.overlay, Overlay::TearDown { .. }));
+    assert!(
+        last_log(&app).contains("y removes them"),
+        "{}",
+        last_log(&app)
+    );
+}
+
+#[test]
+fn the_list_scrolls_within_its_lines() {
+    let mut app = listed(deployed(), made());
+    let lines = made().lines().len() as u16;
+    app.update(Input::Key(Action::Down), NOW);
+    assert!(matches!(app.overlay, Overlay::TearDown { scroll: 1, .. }));
+    app.update(Input::Key(Action::ScrollDown), NOW);
+    assert!(
+        matches!(app.overlay, Overlay::TearDown { scroll, .. } if scroll == lines - 1),
+        "{:?}",
+        app.overlay
+    );
+    app.update(Input::Key(Action::ScrollUp), NOW);
+    app.update(Input::Key(Action::Up), NOW);
+    assert!(matches!(app.overlay, Overlay::TearDown { scroll: 0, .. }));
+    assert_eq!(app.selected, StepId::Deploy, "the step list stays put");
+}
+
+#[test]
+fn y_removes_and_the_progress_lines_are_logged() {
+    let mut app = listed(deployed(), made());
+    assert_eq!(
+        app.update(Input::Key(Action::Yes), NOW),
+        vec![Command::TearDown]
+    );
+    assert_eq!(app.overlay, Overlay::None);
+    assert_eq!(
+        app.tear_down,
+        Some(dashdeploy::app::TearDownPhase::Removing)
+    );
+    assert!(
+        last_log(&app)
+            .contains("removing 7 resource(s) dashdeploy made for sales-dashboard in us-east-1"),
+        "{}",
+        last_log(&app)
+    );
+    assert!(app.is_busy() && app.is_animating());
+    assert!(app.quit_needs_asking(), "q asks while it removes");
+    let line = "ECS service arn:aws:ecs:us-east-1:123456789012:service/sales-dashboard/sales-dashboard: removed";
+    app.update(Input::Notice(LogLevel::Info, line.into()), NOW);
+    assert_eq!(last_log(&app), line);
+    // Nothing starts while it removes, and t is not asked twice.
+    app.selected = StepId::Deploy;
+    assert!(app.update(Input::Key(Action::Retry), NOW).is_empty());
+    assert!(
+        last_log(&app).contains("wait for the tear-down"),
+        "{}",
+        last_log(&app)
+    );
+    assert!(app.update(Input::Key(Action::TearDown), NOW).is_empty());
+    assert!(
+        last_log(&app).contains("already running"),
+        "{}",
+        last_log(&app)
+    );
+}
+
+#[test]
+fn q_during_the_removal_asks_first() {
+    let mut app = listed(deployed(), made());
+    app.update(Input::Key(Action::Yes), NOW);
+    assert!(app.update(Input::Key(Action::Quit), NOW).is_empty());
+    assert_eq!(app.overlay, Overlay::ConfirmQuit);
+    assert_eq!(
+        app.update(Input::Key(Action::Yes), NOW),
+        vec![Command::Quit]
+    );
+}
+
+#[test]
+fn a_finished_tear_down_takes_the_aws_steps_back_to_pending() {
+    let mut app = listed(deployed(), made());
+    app.monitor = Some(Box::new(snapshot(1)));
+    app.update(Input::Key(Action::Yes), NOW);
+    let summary = "removed 7 resource(s): everything dashdeploy made for sales-dashboard in us-east-1 is gone";
+    assert!(
+        app.update(Input::TornDown(Ok(summary.into())), NOW)
+            .is_empty()
+    );
+    assert_eq!(app.tear_down, None);
+    assert!(!app.is_busy());
+    assert!(last_log(&app).contains(summary), "{}", last_log(&app));
+    assert_eq!(app.log.back().unwrap().level, LogLevel::Info);
+    for step in &StepId::ALL[..StepId::Registry.index()] {
+        assert_eq!(app.step(*step).status, StepStatus::Done, "{step:?}");
+    }
+    for step in &StepId::ALL[StepId::Registry.index()..] {
+        let state = app.step(*step);
+        assert_eq!(state.status, StepStatus::Pending, "{step:?}");
+        assert_eq!((&state.summary, state.run_id), (&None, None), "{step:?}");
+    }
+    assert!(app.monitor.is_none());
+    // The wizard goes on as before: Registry runs again.
+    app.selected = StepId::Registry;
+    assert!(matches!(
+        app.update(Input::Key(Action::Activate), NOW).as_slice(),
+        [Command::Start {
+            step: StepId::Registry,
+            ..
+        }]
+    ));
+}
+
+#[test]
+fn a_failed_tear_down_keeps_the_steps_and_says_to_try_again() {
+    let mut app = listed(deployed(), made());
+    app.update(Input::Key(Action::Yes), NOW);
+    let before = app.steps.clone();
+    app.update(
+        Input::Notice(
+            LogLevel::Error,
+            "ECS cluster sales-dashboard: FAILED: it still has tasks".into(),
+        ),
+        NOW,
+    );
+    let reason = "1 resource(s) could not be removed (ECS cluster sales-dashboard); run destroy again to retry them";
+    assert!(
+        app.update(Input::TornDown(Err(reason.into())), NOW)
+            .is_empty()
+    );
+    assert_eq!(app.steps, before);
+    assert_eq!(app.tear_down, None);
+    let last = app.log.back().unwrap();
+    assert_eq!(last.level, LogLevel::Error);
+    assert!(
+        last.text.contains(reason) && last.text.contains("press t to try again"),
+        "{}",
+        last.text
+    );
+    // And t does.
+    assert_eq!(
+        app.update(Input::Key(Action::TearDown), NOW),
+        vec![Command::ListTearDown]
+    );
+}
+
+#[test]
+fn t_while_a_step_runs_is_refused() {
+    let mut app = started();
+    assert!(app.update(Input::Key(Action::TearDown), NOW).is_empty());
+    assert_eq!(app.tear_down, None);
+    assert_eq!(app.overlay, Overlay::None);
+    assert!(
+        last_log(&app).contains("Prerequisites is running") && last_log(&app).contains("Esc"),
+        "{}",
+        last_log(&app)
+    );
+}
+
+#[test]
+fn t_while_a_step_waits_for_an_answer_is_refused() {
+    let (fixes, _) = tutorial_proposals();
+    let mut app = waiting_on(StepId::App, fixes);
+    assert!(app.update(Input::Key(Action::TearDown), NOW).is_empty());
+    assert!(
+        last_log(&app).contains("App is running"),
+        "{}",
+        last_log(&app)
+    );
+}
+
+#[test]
+fn t_while_watching_lists_and_y_stops_the_monitor_before_removing() {
+    let mut app = watching();
+    app.update(monitor_event(2, snapshot(1)), NOW);
+    let mut app = listed(app, made());
+    assert_eq!(
+        app.step(StepId::Monitor).status,
+        StepStatus::Running,
+        "the list alone changes nothing"
+    );
+    assert_eq!(
+        app.update(Input::Key(Action::Yes), NOW),
+        vec![
+            Command::Cancel {
+                step: StepId::Monitor
+            },
+            Command::TearDown
+        ]
+    );
+    assert_eq!(app.step(StepId::Monitor).status, StepStatus::Failed);
+    app.update(Input::TornDown(Ok("removed 7 resource(s)".into())), NOW);
+    assert_eq!(app.step(StepId::Monitor).status, StepStatus::Pending);
+    assert!(app.monitor.is_none());
+}
+
+#[test]
+fn nothing_to_remove_is_said_and_any_key_closes_it_without_removing() {
+    for key in [Action::Back, Action::Activate, Action::No, Action::Yes] {
+        let mut app = listed(deployed(), nothing_made());
+        assert!(matches!(app.overlay, Overlay::TearDown { .. }));
+        assert!(
+            last_log(&app).starts_with(
+                "Nothing to remove: dashdeploy has made nothing for sales-dashboard in us-east-1"
+            ),
+            "{}",
+            last_log(&app)
+        );
+        assert!(app.update(Input::Key(key), NOW).is_empty(), "{key:?}");
+        assert_eq!(app.overlay, Overlay::None, "{key:?}");
+        assert_eq!(app.tear_down, None);
+        assert_eq!(app.step(StepId::Deploy).status, StepStatus::Done);
+    }
+}
+
+#[test]
+fn a_list_that_cannot_be_read_is_logged_in_red() {
+    let mut app = deployed();
+    app.update(Input::Key(Action::TearDown), NOW);
+    let reason = "No AWS region is set: choose one with --region";
+    assert!(
+        app.update(Input::TearDownList(Err(reason.into())), NOW)
+            .is_empty()
+    );
+    assert_eq!(app.overlay, Overlay::None);
+    assert_eq!(app.tear_down, None);
+    let last = app.log.back().unwrap();
+    assert_eq!(last.level, LogLevel::Error);
+    assert!(
+        last.text.contains(reason) && last.text.contains("press t to try again"),
+        "{}",
+        last.text
+    );
+}
+
+#[test]
+fn t_twice_while_listing_asks_once() {
+    let mut app = deployed();
+    assert_eq!(
+        app.update(Input::Key(Action::TearDown), NOW),
+        vec![Command::ListTearDown]
+    );
+    assert!(app.update(Input::Key(Action::TearDown), NOW).is_empty());
+    assert!(
+        last_log(&app).contains("already listing"),
+        "{}",
+        last_log(&app)
+    );
+}
+
+#[test]
+fn t_without_an_app_folder_says_what_to_do() {
+    let mut init = init();
+    init.app_dir = None;
+    let (mut app, _) = App::new(init);
+    prereqs_pass(&mut app, 1);
+    assert!(app.update(Input::Key(Action::TearDown), NOW).is_empty());
+    assert!(
+        last_log(&app).contains("no app folder"),
+        "{}",
+        last_log(&app)
+    );
+}

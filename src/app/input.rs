@@ -39,6 +39,9 @@ pub enum Action {
     Choose(usize),
     /// c: change the AWS profile, region or credentials.
     Credentials,
+    /// t: tear down, after a look at the list: remove what dashdeploy
+    /// made on AWS for this app.
+    TearDown,
     /// PgUp/PgDn: scroll the panel.
     ScrollUp,
     ScrollDown,
@@ -68,8 +71,13 @@ pub enum Input {
     KeySaved(Result<String, String>),
     /// The steps an earlier run finished, as checked (with what was found).
     Resumed(Vec<(StepId, String)>),
-    /// A word from the event loop itself (an editor that failed to start).
+    /// A word from the event loop itself (an editor that failed to start,
+    /// one resource a tear-down removed).
     Notice(crate::pipeline::LogLevel, String),
+    /// What a tear-down would remove and keep, or why that is not known.
+    TearDownList(Result<crate::destroy::TearDown, String>),
+    /// The tear-down ended: its summary, or what could not be removed.
+    TornDown(Result<String, String>),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,6 +112,12 @@ pub enum Command {
     Cancel { step: StepId },
     /// Copy the bundled sample app into this new folder.
     CopySample { dest: PathBuf },
+    /// List what dashdeploy made on AWS for this app (answered by
+    /// [`Input::TearDownList`]).
+    ListTearDown,
+    /// Remove what dashdeploy made on AWS for this app, one
+    /// [`Input::Notice`] per resource, then [`Input::TornDown`].
+    TearDown,
     /// Stop everything that runs, give the terminal back, exit.
     Quit,
 }

@@ -7,10 +7,12 @@ mod choices;
 mod credentials;
 mod input;
 mod state;
+mod tear_down;
 mod update;
 
 pub use credentials::{CredentialsForm, Field, FormKey, REGIONS};
 pub use input::{Action, Command, Input};
 pub use state::{
-    App, AppInit, LOG_CAPACITY, LogLine, Overlay, Progress, StepState, Typing, Waiting,
+    App, AppInit, LOG_CAPACITY, LogLine, Overlay, Progress, StepState, TearDownPhase, Typing,
+    Waiting,
 };

@@ -78,6 +78,21 @@ pub enum Overlay {
     },
     /// Pick another AWS profile and region, or enter an access key.
     Credentials(Box<super::credentials::CredentialsForm>),
+    /// What a tear-down would remove and keep: remove them? `scroll` is how
+    /// many lines of the list are scrolled past.
+    TearDown {
+        list: Box<crate::destroy::TearDown>,
+        scroll: u16,
+    },
+}
+
+/// A tear-down the event loop is carrying out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TearDownPhase {
+    /// Reading what dashdeploy made, to show before anything goes.
+    Listing,
+    /// Removing it, one resource at a time.
+    Removing,
 }
 
 /// What the wizard starts from.
@@ -126,6 +141,8 @@ pub struct App {
     pub credentials: String,
     pub region: Option<String>,
     pub log_file: Result<PathBuf, String>,
+    /// The tear-down under way, if one is.
+    pub tear_down: Option<TearDownPhase>,
     /// Advances on every tick while something runs; picks the spinner frame.
     pub spinner: usize,
     pub should_quit: bool,
@@ -161,6 +178,7 @@ impl App {
             credentials: init.credentials,
             region: init.region,
             log_file: init.log_file,
+            tear_down: None,
             spinner: 0,
             should_quit: false,
             next_run_id: 1,
@@ -190,16 +208,23 @@ impl App {
             .unwrap_or(&CheckState::Pending)
     }
 
-    /// Some step is running and not just waiting for an answer.
+    /// Some step is running and not just waiting for an answer, or a
+    /// tear-down is under way.
     pub fn is_busy(&self) -> bool {
+        self.tear_down.is_some() || self.step_is_busy()
+    }
+
+    fn step_is_busy(&self) -> bool {
         self.running_step()
             .is_some_and(|step| self.waiting.as_ref().is_none_or(|w| w.step != step))
     }
 
     /// Quitting now would stop work, not just watching: q asks first.
-    /// The monitor only looks at the deployed app, so quitting loses nothing.
+    /// The monitor only looks at the deployed app, and listing what a
+    /// tear-down would remove changes nothing, so quitting loses nothing.
     pub fn quit_needs_asking(&self) -> bool {
-        self.is_busy() && self.running_step() != Some(StepId::Monitor)
+        self.tear_down == Some(TearDownPhase::Removing)
+            || (self.step_is_busy() && self.running_step() != Some(StepId::Monitor))
     }
 
     pub fn running_step(&self) -> Option<StepId> {

@@ -43,6 +43,14 @@ impl App {
                 self.push_log(now, level, text);
                 Vec::new()
             }
+            Input::TearDownList(result) => {
+                self.tear_down_listed(result, now);
+                Vec::new()
+            }
+            Input::TornDown(result) => {
+                self.torn_down(result, now);
+                Vec::new()
+            }
         }
     }
 
@@ -95,6 +103,7 @@ impl App {
                 Action::Interrupt => self.ask_to_quit(),
                 _ => Vec::new(),
             },
+            Overlay::TearDown { list, scroll } => self.tear_down_key(action, &list, scroll, now),
             Overlay::None => self.on_main_action(action, now),
         }
     }
@@ -153,6 +162,7 @@ impl App {
                 self.show_log = !self.show_log;
                 Vec::new()
             }
+            Action::TearDown => self.ask_tear_down(now),
             Action::Help => {
                 self.overlay = Overlay::Help;
                 Vec::new()
@@ -177,6 +187,11 @@ impl App {
         if self.step(step).status != StepStatus::Running {
             return Vec::new();
         }
+        self.stop(step, now)
+    }
+
+    /// Stops the running `step`: it fails as cancelled (watching just stops).
+    pub(super) fn stop(&mut self, step: StepId, now: &str) -> Vec<Command> {
         self.clear_waiting(step);
         let state = self.step_mut(step);
         state.status = StepStatus::Failed;
@@ -398,6 +413,14 @@ impl App {
     }
 
     fn try_start(&mut self, step: StepId, now: &str) -> Vec<Command> {
+        if self.tear_down.is_some() {
+            self.push_log(
+                now,
+                LogLevel::Info,
+                "wait for the tear-down to finish first",
+            );
+            return Vec::new();
+        }
         if let Some(running) = self.running_step() {
             self.push_log(
                 now,
@@ -541,7 +564,7 @@ impl App {
         }
     }
 
-    fn clear_waiting(&mut self, step: StepId) {
+    pub(super) fn clear_waiting(&mut self, step: StepId) {
         if self.waiting.as_ref().is_some_and(|w| w.step == step) {
             self.waiting = None;
             self.typing = None;
@@ -572,7 +595,7 @@ impl App {
         }
     }
 
-    fn ask_to_quit(&mut self) -> Vec<Command> {
+    pub(super) fn ask_to_quit(&mut self) -> Vec<Command> {
         if self.quit_needs_asking() {
             self.overlay = Overlay::ConfirmQuit;
             Vec::new()

@@ -31,6 +31,7 @@ pub fn action_for(key: &KeyEvent) -> Option<Action> {
         KeyCode::Char('e') => Some(Action::Edit),
         KeyCode::Char('g') => Some(Action::Regenerate),
         KeyCode::Char('c') => Some(Action::Credentials),
+        KeyCode::Char('t') => Some(Action::TearDown),
         KeyCode::Char(c @ '1'..='9') => Some(Action::Choose(c as usize - '0' as usize)),
         KeyCode::PageUp => Some(Action::ScrollUp),
         KeyCode::PageDown | KeyCode::Char(' ') => Some(Action::ScrollDown),
@@ -98,6 +99,10 @@ mod tests {
         assert_eq!(
             action_for(&press(KeyCode::Char('a'), none)),
             Some(Action::Accept)
+        );
+        assert_eq!(
+            action_for(&press(KeyCode::Char('t'), none)),
+            Some(Action::TearDown)
         );
         assert_eq!(action_for(&press(KeyCode::Left, none)), Some(Action::Left));
         assert_eq!(

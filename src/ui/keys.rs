@@ -5,7 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::app::{App, Overlay};
+use crate::app::{App, Overlay, TearDownPhase};
 use crate::pipeline::{StepId, StepStatus};
 
 use super::theme;
@@ -15,6 +15,7 @@ const GENERAL: &[(&str, &str)] = &[
     ("↑↓/jk", "select"),
     ("⏎", "run/continue"),
     ("r", "retry"),
+    ("t", "tear down"),
     ("l", "log"),
     ("?", "help"),
     ("q", "quit"),
@@ -22,7 +23,25 @@ const GENERAL: &[(&str, &str)] = &[
 
 pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let waiting = app.waiting.as_ref().filter(|w| w.step == app.selected);
-    let keys: &[(&str, &str)] = match app.overlay {
+    let mut spans = vec![Span::raw(" ")];
+    let keys: &[(&str, &str)] = match &app.overlay {
+        // Nothing else may start meanwhile: the keys that still do something.
+        Overlay::None if app.tear_down.is_some() => {
+            let what = match app.tear_down {
+                Some(TearDownPhase::Listing) => "listing what to tear down…",
+                _ => "tearing down…",
+            };
+            spans.push(Span::styled(
+                format!("{} {what}  ", theme::spinner(app.spinner)),
+                theme::busy(),
+            ));
+            &[
+                ("↑↓/jk", "select"),
+                ("l", "log"),
+                ("?", "help"),
+                ("q", "quit"),
+            ]
+        }
         Overlay::None if waiting.is_some() => waiting
             .map(|w| super::proposal::keys(&w.proposal, app.typing.is_some()))
             .unwrap_or(&[]),
@@ -31,6 +50,7 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
                 StepStatus::Running => &[
                     ("Esc", "stop watching"),
                     ("↑↓/jk", "select"),
+                    ("t", "tear down"),
                     ("l", "log"),
                     ("?", "help"),
                     ("q", "quit"),
@@ -38,6 +58,7 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
                 StepStatus::Failed => &[
                     ("r", "watch again"),
                     ("↑↓/jk", "select"),
+                    ("t", "tear down"),
                     ("l", "log"),
                     ("?", "help"),
                     ("q", "quit"),
@@ -58,8 +79,13 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
         Overlay::SampleOffer { .. } => {
             &[("y/⏎", "use the sample"), ("n", "not now"), ("q", "quit")]
         }
+        Overlay::TearDown { list, .. } if list.remove.is_empty() => &[("⏎/Esc", "close")],
+        Overlay::TearDown { .. } => &[
+            ("y", "remove them"),
+            ("n/Esc", "keep everything"),
+            ("↑↓", "scroll"),
+        ],
     };
-    let mut spans = vec![Span::raw(" ")];
     for (key, what) in keys {
         spans.push(Span::styled(*key, theme::key()));
         spans.push(Span::raw(format!(" {what}  ")));

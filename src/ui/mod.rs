@@ -21,7 +21,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
-use crate::app::App;
+use crate::app::{App, TearDownPhase};
 
 /// The smallest terminal the wizard draws in.
 pub const MIN_WIDTH: u16 = 80;
@@ -33,7 +33,7 @@ pub fn draw(app: &App, frame: &mut Frame) {
         too_small(app, frame, area);
         return;
     }
-    let block = Block::bordered().title(Span::styled(title(app), theme::strong()));
+    let block = Block::bordered().title(title(app));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let log_height = if app.show_log { log::HEIGHT } else { 0 };
@@ -54,10 +54,27 @@ pub fn draw(app: &App, frame: &mut Frame) {
     overlay::draw(app, frame, inner);
 }
 
-fn title(app: &App) -> String {
+fn title(app: &App) -> Line<'static> {
     let name = app.app_name.as_deref().unwrap_or("no app yet");
     let region = app.region.as_deref().unwrap_or("region not set");
-    format!(" dashdeploy ─ {name} ─ {region} ─ {} ", app.credentials)
+    let mut spans = vec![Span::styled(" dashdeploy ─ ", theme::strong())];
+    // First, so a narrow terminal cuts the credentials rather than this.
+    if let Some(phase) = app.tear_down {
+        let what = match phase {
+            TearDownPhase::Listing => "listing what to tear down…",
+            TearDownPhase::Removing => "tearing down…",
+        };
+        spans.push(Span::styled(
+            format!("{} {what}", theme::spinner(app.spinner)),
+            theme::busy().add_modifier(ratatui::style::Modifier::BOLD),
+        ));
+        spans.push(Span::styled(" ─ ", theme::strong()));
+    }
+    spans.push(Span::styled(
+        format!("{name} ─ {region} ─ {} ", app.credentials),
+        theme::strong(),
+    ));
+    Line::from(spans)
 }
 
 fn too_small(app: &App, frame: &mut Frame, area: Rect) {

@@ -1,11 +1,13 @@
-//! What opens over the panels: help, the quit question, the sample offer.
+//! What opens over the panels: help, the quit question, the sample offer,
+//! the tear-down list.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Padding, Paragraph, Wrap};
 
-use crate::app::{App, Overlay};
+use crate::app::{App, Overlay, TearDownPhase};
+use crate::destroy::TearDown;
 
 use super::theme;
 
@@ -42,7 +44,122 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
             ];
             popup(frame, area, " Use the sample app? ", lines, 70);
         }
+        Overlay::TearDown { list, scroll } => tear_down(list, *scroll, frame, area),
     }
+}
+
+/// The tear-down list and its question. A list longer than the screen
+/// shows the lines from `scroll` on that fit, and says how many more there
+/// are above and below.
+fn tear_down(list: &TearDown, scroll: u16, frame: &mut Frame, area: Rect) {
+    let width = area.width.saturating_sub(2).min(100);
+    // Borders and padding take 4 columns.
+    let text_width = usize::from(width.saturating_sub(4)).max(1);
+    let lines = list.lines();
+    if list.remove.is_empty() {
+        let width = width.min(76);
+        let text_width = usize::from(width.saturating_sub(4)).max(1);
+        let mut rows: Vec<Line> = lines
+            .iter()
+            .flat_map(|line| super::wrap::wrap(line, text_width))
+            .map(Line::from)
+            .collect();
+        rows.push(Line::default());
+        rows.push(Line::from(vec![
+            Span::styled("⏎/Esc", theme::key()),
+            Span::raw(" close"),
+        ]));
+        popup(frame, area, " Tear down ", rows, width);
+        return;
+    }
+    // The list's lines, as rows that fit: the header, what goes, and after
+    // it what is kept, dim.
+    let kept_from = 1 + list.remove.len();
+    let wrapped: Vec<Vec<Line>> = lines
+        .iter()
+        .enumerate()
+        .map(|(i, line)| {
+            let style = match i {
+                0 => theme::strong(),
+                i if i >= kept_from => theme::dim(),
+                _ => ratatui::style::Style::new(),
+            };
+            hang(line, text_width)
+                .into_iter()
+                .map(|row| Line::from(Span::styled(row, style)))
+                .collect()
+        })
+        .collect();
+    // Borders, then a blank row and the question under the list.
+    let room = usize::from(area.height.saturating_sub(4)).max(1);
+    let start = usize::from(scroll).min(wrapped.len().saturating_sub(1));
+    let mut rows: Vec<Line> = Vec::new();
+    if start > 0 {
+        rows.push(Line::from(Span::styled(
+            format!("… {start} more above (↑)"),
+            theme::dim(),
+        )));
+    }
+    let mut shown = start;
+    while shown < wrapped.len() {
+        let needed = wrapped[shown].len();
+        // The last line that fits leaves a row for "… N more" if any follow.
+        let reserve = usize::from(shown + 1 < wrapped.len());
+        if rows.len() + needed + reserve > room {
+            break;
+        }
+        rows.extend(wrapped[shown].iter().cloned());
+        shown += 1;
+    }
+    if shown < wrapped.len() {
+        rows.push(Line::from(Span::styled(
+            format!("… {} more (↓ to see them)", wrapped.len() - shown),
+            theme::busy(),
+        )));
+    }
+    rows.push(Line::default());
+    rows.push(Line::from(vec![
+        Span::styled("y", theme::key()),
+        Span::raw(" remove them · "),
+        Span::styled("n/Esc", theme::key()),
+        Span::raw(" keep everything"),
+    ]));
+    popup(frame, area, " Tear down? ", rows, width);
+}
+
+/// `line` in rows of at most `width` columns. A resource's line (indented,
+/// its id last) continues under the id, broken after a `/` or `:` where
+/// one is near the end; any other line wraps at spaces.
+fn hang(line: &str, width: usize) -> Vec<String> {
+    if line.chars().count() <= width {
+        return vec![line.to_string()];
+    }
+    let indent = match line.rfind(' ') {
+        Some(at) if line.starts_with("  ") && at + 1 < width / 2 => at + 1,
+        _ => return super::wrap::wrap(line, width),
+    };
+    let (head, id) = line.split_at(indent);
+    let indent = head.chars().count();
+    let mut rest: Vec<char> = id.chars().collect();
+    let mut rows = Vec::new();
+    let room = width - indent;
+    while !rest.is_empty() {
+        let mut cut = rest.len().min(room);
+        if cut < rest.len()
+            && let Some(at) = rest[..cut].iter().rposition(|c| matches!(c, '/' | ':'))
+            && at + 1 > room / 2
+        {
+            cut = at + 1;
+        }
+        let piece: String = rest.drain(..cut).collect();
+        let lead = if rows.is_empty() {
+            head.to_string()
+        } else {
+            " ".repeat(indent)
+        };
+        rows.push(format!("{lead}{piece}"));
+    }
+    rows
 }
 
 fn help(app: &App, frame: &mut Frame, area: Rect) {
@@ -57,6 +174,7 @@ fn help(app: &App, frame: &mut Frame, area: Rect) {
             "retry the selected failed step (the steps after it reset)",
         ),
         ("Esc", "cancel the running step; here, close this help"),
+        ("t", "tear down (remove what dashdeploy made on AWS)"),
         ("l", "show or hide the event log"),
         ("?", "this help"),
         (
@@ -130,7 +248,12 @@ fn help(app: &App, frame: &mut Frame, area: Rect) {
 }
 
 fn confirm_quit(app: &App, frame: &mut Frame, area: Rect) {
+    let tearing_down = app.tear_down == Some(TearDownPhase::Removing);
     let (first, second) = match app.running_step().filter(|_| app.quit_needs_asking()) {
+        _ if tearing_down => (
+            "The tear-down is still running.".to_string(),
+            "Quitting stops it; t removes the rest later.",
+        ),
         Some(step) => (
             format!("{} is still running.", step.title()),
             "Quitting stops it; what it finished is kept.",
@@ -157,6 +280,9 @@ fn confirm_quit(app: &App, frame: &mut Frame, area: Rect) {
 
 /// The quit question in one line, for a terminal too small for the popup.
 pub(super) fn quit_question(app: &App) -> String {
+    if app.tear_down == Some(TearDownPhase::Removing) {
+        return "The tear-down is still running: y quits anyway, n keeps going.".to_string();
+    }
     match app.running_step().filter(|_| app.quit_needs_asking()) {
         Some(step) => format!(
             "{} is still running: y quits anyway, n keeps going.",
