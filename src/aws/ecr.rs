@@ -8,8 +8,6 @@ use std::fmt;
 use aws_sdk_ecr::types::{ImageScanningConfiguration, Tag};
 use base64::Engine;
 
-use super::identity::network_reason;
-
 /// Tags that mark what dashdeploy made.
 pub const MANAGED_TAG: &str = "dashdeploy:managed";
 pub const APP_TAG: &str = "dashdeploy:app";
@@ -97,7 +95,7 @@ pub async fn find_repository(
         {
             Ok(None)
         }
-        Err(e) => Err(ecr_error("look up the ECR repository", &e)),
+        Err(e) => Err(super::error::sentence("look up the ECR repository", &e)),
     }
 }
 
@@ -131,7 +129,7 @@ pub async fn ensure_repository(
     let created = request
         .send()
         .await
-        .map_err(|e| ecr_error("create the ECR repository", &e))?;
+        .map_err(|e| super::error::sentence("create the ECR repository", &e))?;
     let uri = created
         .repository()
         .and_then(|r| r.repository_uri())
@@ -150,7 +148,7 @@ pub async fn login(client: &aws_sdk_ecr::Client) -> Result<RegistryLogin, String
         .get_authorization_token()
         .send()
         .await
-        .map_err(|e| ecr_error("get an ECR push token", &e))?;
+        .map_err(|e| super::error::sentence("get an ECR push token", &e))?;
     let data = token
         .authorization_data()
         .first()
@@ -176,36 +174,6 @@ pub async fn login(client: &aws_sdk_ecr::Client) -> Result<RegistryLogin, String
         password: password.to_string(),
         server,
     })
-}
-
-fn ecr_error<E>(
-    what: &str,
-    err: &aws_sdk_ecr::error::SdkError<E, aws_sdk_ecr::config::http::HttpResponse>,
-) -> String
-where
-    E: aws_sdk_ecr::error::ProvideErrorMetadata + std::error::Error + 'static,
-{
-    use aws_sdk_ecr::error::SdkError;
-    match err {
-        SdkError::ServiceError(service) => {
-            let code = service.err().code().unwrap_or("an error");
-            let message = service.err().message().unwrap_or("");
-            let hint = match code {
-                "AccessDeniedException" => {
-                    " The credentials may not use ECR: give the user ECR rights (for example AmazonEC2ContainerRegistryPowerUser)."
-                }
-                "ExpiredTokenException" | "ExpiredToken" => {
-                    " The credentials have expired: renew them (aws sso login), then retry."
-                }
-                _ => "",
-            };
-            format!("Could not {what}: {code}: {message}.{hint}")
-        }
-        other => format!(
-            "Could not {what}: {}. Check your network, then retry.",
-            network_reason(other)
-        ),
-    }
 }
 
 #[cfg(test)]

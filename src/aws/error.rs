@@ -42,7 +42,7 @@ where
 fn hint(code: &str) -> &'static str {
     match code {
         "AccessDeniedException" | "AccessDenied" | "UnauthorizedOperation" => {
-            " These credentials may not do this: give the user the rights for it (see the README's IAM policy), then retry the step."
+            " These credentials may not do this: give the user rights for ECR, ECS, EC2, IAM and CloudWatch Logs, then retry the step."
         }
         "ExpiredTokenException" | "ExpiredToken" | "RequestExpired" => {
             " The credentials have expired: renew them (aws sso login), then retry the step."
