@@ -31,20 +31,48 @@ async fn no_secret_in_any_file_written() {
     let app = work.path().join("app");
     dashdeploy::sample::copy_to(&app).unwrap();
     let state = work.path().join("state");
-    let out = Command::new(env!("CARGO_BIN_EXE_dashdeploy"))
-        .args(["deploy", app.to_str().unwrap(), "--yes", "--until", "push"])
-        .args([
-            "--base-image",
-            &stack.base_image,
-            "--name",
-            &stack::unique("secrets"),
-        ])
-        .env("DASHDEPLOY_STATE_DIR", &state)
-        .env("DASHDEPLOY_LOG", "dashdeploy=debug")
-        .output()
-        .unwrap();
+    // A full run: every step through the monitor, then destroy.
+    let name = stack::unique("secrets");
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_dashdeploy"))
+            .args(args)
+            .args(["--base-image", &stack.base_image, "--name", &name])
+            .env("DASHDEPLOY_STATE_DIR", &state)
+            .env("DASHDEPLOY_LOG", "dashdeploy=debug")
+            .output()
+            .unwrap()
+    };
+    let deployed = run(&[
+        "deploy",
+        app.to_str().unwrap(),
+        "--yes",
+        "--json",
+        "--allow-from",
+        "203.0.113.7",
+    ]);
+    assert!(
+        deployed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&deployed.stderr)
+    );
+    let record_written = {
+        let mut files = Vec::new();
+        files_under(&state, &mut files);
+        files
+            .iter()
+            .any(|f| f.extension().is_some_and(|e| e == "json"))
+    };
+    assert!(record_written, "the deployment record was written");
+    let destroyed = run(&["destroy", app.to_str().unwrap(), "--yes"]);
+    assert!(
+        destroyed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&destroyed.stderr)
+    );
+    let mut out = deployed;
+    out.stdout.extend_from_slice(&destroyed.stdout);
+    out.stderr.extend_from_slice(&destroyed.stderr);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stderr}");
     let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .load()
         .await;
