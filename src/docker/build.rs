@@ -52,7 +52,7 @@ pub enum BuildError {
         tail: Vec<String>,
     },
     #[error(
-        "the Docker engine stopped the build: {0}. Check that Docker is running (the prerequisites step tells), then retry."
+        "the Docker engine stopped the build: {0}. Check that Docker is running (the prerequisites step tells), then retry the step."
     )]
     Engine(String),
 }
