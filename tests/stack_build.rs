@@ -153,6 +153,17 @@ async fn a_failing_instruction_is_named_and_a_retry_after_the_fix_builds() {
 }
 
 #[tokio::test]
+async fn an_unparsable_dockerfile_is_refused_with_what_the_engine_said() {
+    let stack = stack::require();
+    let (_work, app, settings) = prepared_sample(&stack).await;
+    let good = std::fs::read_to_string(app.join("Dockerfile")).unwrap();
+    std::fs::write(app.join("Dockerfile"), good.replacen("FROM ", "FORM ", 1)).unwrap();
+    let err = step(&settings, StepId::Build).await.unwrap_err();
+    assert!(err.contains("FORM"), "{err}");
+    assert!(err.to_lowercase().contains("retry"), "{err}");
+}
+
+#[tokio::test]
 async fn a_crash_at_import_is_explained_and_a_retry_after_the_fix_answers() {
     let stack = stack::require();
     let (_work, app, settings) = prepared_sample(&stack).await;

@@ -14,11 +14,23 @@ use std::process::{Command, Stdio};
 use common::stack::{self, Stack};
 
 fn deploy(stack: &Stack, app: &Path, state: &Path, name: &str) -> Command {
+    deploy_until(stack, app, state, name, "local-test")
+}
+
+fn deploy_until(stack: &Stack, app: &Path, state: &Path, name: &str, until: &str) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_dashdeploy"));
     command
         .arg("deploy")
         .arg(app)
-        .args(["--yes", "--until", "local-test", "--name", name])
+        .args([
+            "--yes",
+            "--until",
+            until,
+            "--name",
+            name,
+            "--allow-from",
+            "203.0.113.7",
+        ])
         .args(["--base-image", &stack.base_image])
         .env("DASHDEPLOY_STATE_DIR", state);
     command
@@ -108,6 +120,75 @@ fn sigterm_during_the_local_test_removes_its_container() {
         "no local test container is left"
     );
     let out = deploy(&stack, &app, &state, &name).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A fresh copy of the sample with a file of its own.
+fn sample(work: &Path, name: &str) -> std::path::PathBuf {
+    let app = work.join("app");
+    dashdeploy::sample::copy_to(&app).unwrap();
+    std::fs::write(app.join("build-id.txt"), name).unwrap();
+    app
+}
+
+#[test]
+fn ctrl_c_during_the_push_stops_with_a_sentence_and_a_rerun_finishes() {
+    let stack = stack::require();
+    let work = tempfile::tempdir().unwrap();
+    let name = stack::unique("sigintpush");
+    let app = sample(work.path(), &name);
+    let state = work.path().join("state");
+    let (code, said) = interrupted(
+        deploy_until(&stack, &app, &state, &name, "push"),
+        "registry: done",
+        "-INT",
+    );
+    assert_eq!(code, Some(130), "{said}");
+    assert!(said.contains("stopped by Ctrl-C"), "{said}");
+    let out = deploy_until(&stack, &app, &state, &name, "push")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn sigterm_while_the_monitor_watches_stops_with_a_sentence_and_a_rerun_finishes() {
+    let stack = stack::require();
+    let work = tempfile::tempdir().unwrap();
+    let name = stack::unique("sigtermmon");
+    let app = sample(work.path(), &name);
+    let state = work.path().join("state");
+    let (code, said) = interrupted(
+        deploy_until(&stack, &app, &state, &name, "monitor"),
+        "deploy: done",
+        "-TERM",
+    );
+    assert_eq!(code, Some(130), "{said}");
+    assert!(said.contains("monitor: stopped by SIGTERM"), "{said}");
+    let out = deploy_until(&stack, &app, &state, &name, "monitor")
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{log}");
+    assert!(
+        log.contains(&format!("service {name} unchanged")),
+        "nothing made twice: {log}"
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_dashdeploy"))
+        .arg("destroy")
+        .arg(&app)
+        .args(["--yes", "--name", &name])
+        .env("DASHDEPLOY_STATE_DIR", &state)
+        .output()
+        .unwrap();
     assert!(
         out.status.success(),
         "{}",
