@@ -880,51 +880,6 @@ fn monitor_a_crash_loop_explains_a_few_and_counts_the_rest() {
 
 // Tear down (t).
 
-fn resource(
-    kind: dashdeploy::record::ResourceKind,
-    id: &str,
-    created: bool,
-) -> dashdeploy::record::Resource {
-    dashdeploy::record::Resource {
-        kind,
-        id: id.into(),
-        created,
-        at: "2025-06-03T11:00:00Z".into(),
-    }
-}
-
-/// Seven resources a deploy of sales-dashboard made, and the execution
-/// role it only used.
-fn made() -> dashdeploy::destroy::TearDown {
-    use dashdeploy::record::ResourceKind as K;
-    dashdeploy::destroy::TearDown {
-        app: "sales-dashboard".into(),
-        region: "us-east-1".into(),
-        remove: vec![
-            resource(
-                K::Service,
-                "arn:aws:ecs:us-east-1:123456789012:service/sales-dashboard/sales-dashboard",
-                true,
-            ),
-            resource(
-                K::TaskDefinition,
-                "arn:aws:ecs:us-east-1:123456789012:task-definition/sales-dashboard:3",
-                true,
-            ),
-            resource(K::Cluster, "sales-dashboard", true),
-            resource(
-                K::IngressRule,
-                "sg-0abc1234def567890/tcp/8050/203.0.113.7/32",
-                true,
-            ),
-            resource(K::SecurityGroup, "sg-0abc1234def567890", true),
-            resource(K::LogGroup, "/ecs/sales-dashboard", true),
-            resource(K::Repository, "sales-dashboard", true),
-        ],
-        keep: vec![resource(K::ExecutionRole, "ecsTaskExecutionRole", false)],
-    }
-}
-
 /// Every step done, Deploy selected, and `list` arrived after t.
 fn tear_down_listed(list: dashdeploy::destroy::TearDown) -> App {
     let mut app = started();

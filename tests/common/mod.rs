@@ -190,3 +190,50 @@ pub fn settings(
         dashdeploy::docker::DockerTarget::new(docker_host),
     )
 }
+
+// Tear down: a deployment record's resources, as the wizard lists them.
+
+pub fn resource(
+    kind: dashdeploy::record::ResourceKind,
+    id: &str,
+    created: bool,
+) -> dashdeploy::record::Resource {
+    dashdeploy::record::Resource {
+        kind,
+        id: id.into(),
+        created,
+        at: "2025-06-03T11:00:00Z".into(),
+    }
+}
+
+/// What a deploy of sales-dashboard made: seven resources, and the
+/// execution role it only used.
+pub fn made() -> dashdeploy::destroy::TearDown {
+    use dashdeploy::record::ResourceKind as K;
+    dashdeploy::destroy::TearDown {
+        app: "sales-dashboard".into(),
+        region: "us-east-1".into(),
+        remove: vec![
+            resource(
+                K::Service,
+                "arn:aws:ecs:us-east-1:123456789012:service/sales-dashboard/sales-dashboard",
+                true,
+            ),
+            resource(
+                K::TaskDefinition,
+                "arn:aws:ecs:us-east-1:123456789012:task-definition/sales-dashboard:3",
+                true,
+            ),
+            resource(K::Cluster, "sales-dashboard", true),
+            resource(
+                K::IngressRule,
+                "sg-0abc1234def567890/tcp/8050/203.0.113.7/32",
+                true,
+            ),
+            resource(K::SecurityGroup, "sg-0abc1234def567890", true),
+            resource(K::LogGroup, "/ecs/sales-dashboard", true),
+            resource(K::Repository, "sales-dashboard", true),
+        ],
+        keep: vec![resource(K::ExecutionRole, "ecsTaskExecutionRole", false)],
+    }
+}
