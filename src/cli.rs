@@ -212,6 +212,12 @@ impl SharedOptions {
     }
 }
 
+/// A command that could not do its work: the sentence on stderr, exit code 1.
+pub fn failed(message: &str) -> std::process::ExitCode {
+    eprintln!("dashdeploy: {message}");
+    std::process::ExitCode::FAILURE
+}
+
 /// Exits with clap's formatting and code 2 for an error found after parsing.
 pub fn exit_with_usage_error(message: &str) -> ! {
     Cli::command()

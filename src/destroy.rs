@@ -183,7 +183,7 @@ pub async fn remove(
 pub async fn run(settings: Settings, yes: bool, keep_repository: bool) -> ExitCode {
     let teardown = match list(&settings, keep_repository).await {
         Ok(t) => t,
-        Err(e) => return fail(&e),
+        Err(e) => return crate::cli::failed(&e),
     };
     for line in teardown.lines() {
         println!("{line}");
@@ -195,7 +195,9 @@ pub async fn run(settings: Settings, yes: bool, keep_repository: bool) -> ExitCo
         println!("The ECR repository is kept (--keep-repository).");
     }
     if !yes && !confirmed(teardown.remove.len()) {
-        return fail("Nothing was removed. Run again with --yes to remove them, or answer y.");
+        return crate::cli::failed(
+            "Nothing was removed. Run again with --yes to remove them, or answer y.",
+        );
     }
     let result = remove(&settings, keep_repository, |line| {
         let mut out = std::io::stdout().lock();
@@ -207,7 +209,7 @@ pub async fn run(settings: Settings, yes: bool, keep_repository: bool) -> ExitCo
             println!("Done: {summary}.");
             ExitCode::SUCCESS
         }
-        Err(e) => fail(&e),
+        Err(e) => crate::cli::failed(&e),
     }
 }
 
@@ -224,11 +226,6 @@ fn confirmed(count: usize) -> bool {
         return false;
     }
     matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes")
-}
-
-fn fail(message: &str) -> ExitCode {
-    eprintln!("dashdeploy: {message}");
-    ExitCode::FAILURE
 }
 
 #[cfg(test)]

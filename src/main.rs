@@ -62,8 +62,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             tracing::error!("{message}");
-            eprintln!("dashdeploy: {message}");
-            ExitCode::FAILURE
+            cli::failed(&message)
         }
     }
 }
@@ -98,10 +97,7 @@ fn plan(shared: &cli::SharedOptions, app_dir: Option<PathBuf>, json: bool) -> Ex
             }
             ExitCode::SUCCESS
         }
-        Err(message) => {
-            eprintln!("dashdeploy: {message}");
-            ExitCode::FAILURE
-        }
+        Err(message) => cli::failed(&message),
     }
 }
 
@@ -125,8 +121,7 @@ where
     let dir = match folder(app_dir) {
         Ok(dir) => dir,
         Err(message) => {
-            eprintln!("dashdeploy: {message}");
-            return ExitCode::FAILURE;
+            return cli::failed(&message);
         }
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -135,10 +130,7 @@ where
         .build()
     {
         Ok(runtime) => runtime,
-        Err(e) => {
-            eprintln!("dashdeploy: could not start the async runtime: {e}");
-            return ExitCode::FAILURE;
-        }
+        Err(e) => return cli::failed(&format!("could not start the async runtime: {e}")),
     };
     runtime.block_on(command(shared.settings(Some(dir))))
 }

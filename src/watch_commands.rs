@@ -14,7 +14,7 @@ use crate::pipeline::cloud::Cloud;
 pub async fn status(settings: Settings, json: bool, watch: bool) -> ExitCode {
     let cloud = match Cloud::new(&settings).await {
         Ok(cloud) => cloud,
-        Err(e) => return fail(&e.message),
+        Err(e) => return crate::cli::failed(&e.message),
     };
     let clients = Clients::new(&cloud.config);
     let target = Target::for_app(&cloud.app);
@@ -27,10 +27,10 @@ pub async fn status(settings: Settings, json: bool, watch: bool) -> ExitCode {
                 tokio::time::sleep(crate::monitor::FAST).await;
                 continue;
             }
-            Err(e) => return fail(&e),
+            Err(e) => return crate::cli::failed(&e),
         };
         if snapshot.service.is_none() && !watch {
-            return fail(&format!(
+            return crate::cli::failed(&format!(
                 "There is no service {} in the cluster {} ({}): deploy it first (dashdeploy deploy).",
                 target.service, target.cluster, cloud.region
             ));
@@ -151,7 +151,7 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 pub async fn logs(settings: Settings, follow: bool, since: Duration) -> ExitCode {
     let cloud = match Cloud::new(&settings).await {
         Ok(cloud) => cloud,
-        Err(e) => return fail(&e.message),
+        Err(e) => return crate::cli::failed(&e.message),
     };
     let client = aws_sdk_cloudwatchlogs::Client::new(&cloud.config);
     let group = crate::aws::logs::group_name(&cloud.app);
@@ -173,18 +173,13 @@ pub async fn logs(settings: Settings, follow: bool, since: Duration) -> ExitCode
                     from = last + 1;
                 }
             }
-            Err(e) => return fail(&e),
+            Err(e) => return crate::cli::failed(&e),
         }
         if !follow {
             return ExitCode::SUCCESS;
         }
         tokio::time::sleep(Duration::from_secs(2)).await;
     }
-}
-
-fn fail(message: &str) -> ExitCode {
-    eprintln!("dashdeploy: {message}");
-    ExitCode::FAILURE
 }
 
 #[cfg(test)]

@@ -33,13 +33,13 @@ pub fn explain(snapshot: &Snapshot) -> Vec<String> {
         } else if reasons.contains("CannotPullContainerError") {
             push(format!(
                 "Task {} could not pull its image ({}). A Fargate task needs a public IP (or a NAT) to reach ECR, and an execution role allowed to pull (AmazonECSTaskExecutionRolePolicy); check the subnets map public IPs, then retry Deploy.",
-                short(&task.id),
+                crate::monitor::short_id(&task.id),
                 reasons.trim()
             ));
         } else if reasons.contains("ResourceInitializationError") {
             push(format!(
                 "Task {} could not start its resources ({}): usually the log group is missing or the execution role may not use it. Retry Deploy, which makes both.",
-                short(&task.id),
+                crate::monitor::short_id(&task.id),
                 reasons.trim()
             ));
         } else if let Some(code) = task.exit_code.filter(|c| *c != 0) {
@@ -83,10 +83,6 @@ pub fn explain(snapshot: &Snapshot) -> Vec<String> {
         }
     }
     out
-}
-
-fn short(id: &str) -> &str {
-    id.get(..8).unwrap_or(id)
 }
 
 #[cfg(test)]

@@ -16,6 +16,11 @@ pub const FAST: Duration = Duration::from_secs(3);
 /// Polls once steady and healthy: about 6 API calls a poll, 24 a minute.
 pub const SLOW: Duration = Duration::from_secs(15);
 
+/// A task id as people read it: its first 8 characters.
+pub fn short_id(id: &str) -> &str {
+    id.get(..8).unwrap_or(id)
+}
+
 /// How long to wait before the next snapshot.
 pub fn next_poll(snapshot: &Snapshot) -> Duration {
     if snapshot.is_healthy() { SLOW } else { FAST }

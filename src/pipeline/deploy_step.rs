@@ -140,7 +140,7 @@ pub async fn run(settings: &Settings, reporter: &Reporter) -> Result<String, Ste
         LogLevel::Info,
         format!(
             "task definition {} {}",
-            short_arn(&task_definition),
+            crate::aws::status::short_td(&task_definition),
             if registered {
                 "registered"
             } else {
@@ -174,14 +174,9 @@ pub async fn run(settings: &Settings, reporter: &Reporter) -> Result<String, Ste
     };
     Ok(format!(
         "service {app} {what} in cluster {app} · {} · {} task{} · {:.1} s",
-        short_arn(&task_definition),
+        crate::aws::status::short_td(&task_definition),
         size.desired,
         if size.desired == 1 { "" } else { "s" },
         started.elapsed().as_secs_f64()
     ))
-}
-
-/// `family:revision` from a task definition ARN.
-fn short_arn(arn: &str) -> &str {
-    arn.rsplit('/').next().unwrap_or(arn)
 }

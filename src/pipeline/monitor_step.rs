@@ -101,7 +101,11 @@ pub fn changes(before: Option<&Snapshot>, now: &Snapshot) -> Vec<String> {
             (Some(_), Some(old)) => old.last_status != task.last_status,
         };
         if changed {
-            let mut line = format!("task {} {}", short(&task.id), task.last_status);
+            let mut line = format!(
+                "task {} {}",
+                crate::monitor::short_id(&task.id),
+                task.last_status
+            );
             if let Some(ip) = &task.public_ip
                 && task.last_status == "RUNNING"
             {
@@ -143,8 +147,4 @@ pub fn changes(before: Option<&Snapshot>, now: &Snapshot) -> Vec<String> {
         });
     }
     lines
-}
-
-fn short(id: &str) -> &str {
-    id.get(..8).unwrap_or(id)
 }

@@ -290,7 +290,7 @@ fn task_rows(
     .unwrap_or_else(|| "–".into());
     let style = note_style(task);
     let mut row = vec![
-        Span::raw(format!("{:<8}", short(&task.id))),
+        Span::raw(format!("{:<8}", crate::monitor::short_id(&task.id))),
         Span::raw(GAP),
         Span::styled(
             format!("{:<status_width$}", task.last_status),
@@ -607,10 +607,6 @@ fn revision(task_definition: &str) -> &str {
         .rsplit_once(':')
         .map(|(_, rev)| rev)
         .unwrap_or(task_definition)
-}
-
-fn short(id: &str) -> &str {
-    id.get(..8).unwrap_or(id)
 }
 
 #[cfg(test)]
