@@ -4,6 +4,9 @@
 //!
 //! Run with `cargo bench --bench app_analysis`.
 
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::Path;
 use std::time::{Duration, Instant};
 

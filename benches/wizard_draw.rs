@@ -3,6 +3,9 @@
 //!
 //! Run with `cargo bench --bench wizard_draw`.
 
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::hint::black_box;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -22,6 +25,10 @@ fn busy_app() -> App {
             "/home/ana/.local/state/dashdeploy/dashdeploy.log",
         )),
         sample_dest: None,
+        choices: dashdeploy::pipeline::Choices::new(
+            None,
+            dashdeploy::docker::DockerTarget::new("unix:///var/run/docker.sock"),
+        ),
     });
     let event = |kind| {
         Input::Pipeline(PipelineEvent {

@@ -1,6 +1,6 @@
-//! The log file: where it lives (the `directories` state folder, or
-//! `DASHDEPLOY_STATE_DIR`) and the tracing subscriber that writes it. Nothing
-//! is ever printed over the wizard.
+//! The log file: where it lives (the state folder, [`crate::store::state_dir`])
+//! and the tracing subscriber that writes it. Nothing is ever printed over the
+//! wizard.
 
 use std::path::PathBuf;
 
@@ -8,25 +8,11 @@ use tracing_appender::non_blocking::WorkerGuard;
 
 pub const LOG_FILE: &str = "dashdeploy.log";
 
-/// The folder for logs and deployment records.
-pub fn state_dir() -> Result<PathBuf, String> {
-    if let Some(dir) = std::env::var_os("DASHDEPLOY_STATE_DIR").filter(|d| !d.is_empty()) {
-        return Ok(PathBuf::from(dir));
-    }
-    let dirs = directories::ProjectDirs::from("", "", "dashdeploy").ok_or_else(|| {
-        "no home folder to keep state in; set HOME or DASHDEPLOY_STATE_DIR".to_string()
-    })?;
-    Ok(dirs
-        .state_dir()
-        .unwrap_or_else(|| dirs.data_local_dir())
-        .to_path_buf())
-}
-
 /// Starts logging to `<state dir>/dashdeploy.log`. Returns the guard that
 /// flushes it (keep it alive until exit) and the file's path, or why there
 /// is no log file; the program runs on without one.
 pub fn init() -> (Option<WorkerGuard>, Result<PathBuf, String>) {
-    let dir = match state_dir() {
+    let dir = match crate::store::state_dir() {
         Ok(dir) => dir,
         Err(reason) => return (None, Err(reason)),
     };

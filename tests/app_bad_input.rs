@@ -2,6 +2,9 @@
 //! says what is wrong, and no file in the folder changes (even with every
 //! proposal accepted).
 
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use std::collections::BTreeMap;
@@ -9,9 +12,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use dashdeploy::pipeline::runner::{Reporter, run_step};
-use dashdeploy::pipeline::{Answers, Settings, StepId};
+use dashdeploy::pipeline::{Answers, Choices, StepId};
 
-fn settings(dir: &Path) -> Settings {
+fn settings(dir: &Path) -> Choices {
     common::settings(Some(dir), "unix:///nonexistent.sock")
 }
 

@@ -3,6 +3,9 @@
 //! fixed run call, relative paths, secrets, requirements, warnings or the
 //! error. The analysis writes nothing: the fixture folders stay as they are.
 
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 

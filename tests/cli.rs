@@ -1,6 +1,9 @@
 //! The command line: help, version, and every bad argument refused with
 //! clap's message and exit code 2 before anything runs.
 
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::process::{Command, Output};
 
 fn dashdeploy(args: &[&str]) -> Output {

@@ -1,5 +1,8 @@
 //! `dashdeploy plan`: the whole proposal as text or JSON, and nothing written.
 
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::process::Command;
 
 fn plan(args: &[&str]) -> std::process::Output {

@@ -3,6 +3,9 @@
 //! region, an endpoint that does not answer. One test function, because it
 //! changes this process's environment between cases.
 
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use dashdeploy::aws::{AwsError, AwsTarget, identity};
 
 /// Sets the environment for one case. Only this test runs in this process,

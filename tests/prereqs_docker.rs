@@ -2,6 +2,9 @@
 //! engine: each case gives the sentence a user can act on. (The test stack's
 //! real engine is checked in tests/stack_*.rs.)
 
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::os::unix::net::UnixListener;
 
 use dashdeploy::docker::{DockerError, DockerTarget, engine};

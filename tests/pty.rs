@@ -3,6 +3,9 @@
 //! with the sentences a user needs), quits on q with exit code 0, and gives
 //! the terminal back (cooked mode, main screen, cursor shown).
 
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::io::{Read, Write};
 use std::path::Path;
 use std::sync::{Arc, Mutex};

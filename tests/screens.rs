@@ -1,6 +1,9 @@
 //! Each state of the wizard drawn into ratatui's TestBackend and compared
 //! with its reviewed snapshot (tests/snapshots).
 
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use common::*;
@@ -310,7 +313,7 @@ fn credentials_form_masks_the_secret() {
 
 #[test]
 fn push_with_several_layers_in_flight() {
-    use dashdeploy::pipeline::{EventKind, LayerProgress, LayerState, Transfer};
+    use dashdeploy::pipeline::{EventKind, LayerProgress, LayerState, PushProgress};
     let mut app = started();
     prereqs_pass(&mut app, 1);
     for step in [
@@ -330,7 +333,7 @@ fn push_with_several_layers_in_flight() {
         current,
         total,
     };
-    let transfer = Transfer {
+    let transfer = PushProgress {
         label: "123456789012.dkr.ecr.us-east-1.amazonaws.com/sample:3f2a1b9c0d4e".into(),
         layers: vec![
             layer("5f70bf18a086", LayerState::Exists, 0, 0),
@@ -347,7 +350,7 @@ fn push_with_several_layers_in_flight() {
     };
     feed(
         &mut app,
-        vec![event(StepId::Push, 2, EventKind::Transfer(transfer))],
+        vec![event(StepId::Push, 2, EventKind::Push(transfer))],
     );
     insta::assert_snapshot!(render(&app, 100, 30));
 }
@@ -660,7 +663,7 @@ fn watching(snapshots: &[Snapshot]) -> App {
     let mut previous: Option<&Snapshot> = None;
     for snapshot in snapshots {
         let mut inputs: Vec<Input> =
-            dashdeploy::pipeline::monitor_step::changes(previous, snapshot)
+            dashdeploy::pipeline::steps::monitor::changes(previous, snapshot)
                 .into_iter()
                 .map(|text| {
                     event(
@@ -881,7 +884,7 @@ fn monitor_a_crash_loop_explains_a_few_and_counts_the_rest() {
 // Tear down (t).
 
 /// Every step done, Deploy selected, and `list` arrived after t.
-fn tear_down_listed(list: dashdeploy::destroy::TearDown) -> App {
+fn tear_down_listed(list: dashdeploy::pipeline::tear_down::TearDown) -> App {
     let mut app = started();
     prereqs_pass(&mut app, 1);
     for step in &StepId::ALL[1..] {
@@ -917,7 +920,7 @@ fn tear_down_confirmation() {
 
 #[test]
 fn tear_down_nothing_to_remove() {
-    let app = tear_down_listed(dashdeploy::destroy::TearDown {
+    let app = tear_down_listed(dashdeploy::pipeline::tear_down::TearDown {
         app: "sales-dashboard".into(),
         region: "us-east-1".into(),
         remove: Vec::new(),
@@ -931,7 +934,7 @@ fn tear_down_nothing_to_remove() {
 
 #[test]
 fn a_long_tear_down_list_is_cut_with_how_many_more_and_scrolls() {
-    use dashdeploy::record::ResourceKind as K;
+    use dashdeploy::store::record::ResourceKind as K;
     let mut list = made();
     // Every deploy registers a task definition revision.
     for revision in 4..30 {

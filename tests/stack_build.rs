@@ -6,6 +6,9 @@
 //!
 //! Needs `scripts/test-stack up`; fails, never skips, without it.
 
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use std::path::Path;
@@ -15,9 +18,9 @@ use std::time::{Duration, Instant};
 
 use common::stack::{self, Stack};
 use dashdeploy::pipeline::runner::{Reporter, run_step, spawn_step};
-use dashdeploy::pipeline::{Answers, EventKind, Settings, StepId};
+use dashdeploy::pipeline::{Answers, Choices, EventKind, StepId};
 
-fn settings(stack: &Stack, app: &Path) -> Settings {
+fn settings(stack: &Stack, app: &Path) -> Choices {
     let mut settings = common::settings(Some(app), &stack.docker_host);
     settings.base_image = Some(stack.base_image.clone());
     settings.name = Some(stack::unique("build").replace('_', "-"));
@@ -25,7 +28,7 @@ fn settings(stack: &Stack, app: &Path) -> Settings {
     settings
 }
 
-async fn step(settings: &Settings, step: StepId) -> Result<String, String> {
+async fn step(settings: &Choices, step: StepId) -> Result<String, String> {
     let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
     let reporter = Reporter::new(1, step, tx);
     run_step(step, settings, &reporter, &mut Answers::AcceptAll)
@@ -34,7 +37,7 @@ async fn step(settings: &Settings, step: StepId) -> Result<String, String> {
 }
 
 /// app → dockerfile → build → local-test, every proposal accepted.
-async fn through_local_test(settings: &Settings) -> Result<String, String> {
+async fn through_local_test(settings: &Choices) -> Result<String, String> {
     for s in [StepId::App, StepId::Dockerfile, StepId::Build] {
         step(settings, s).await?;
     }
@@ -42,7 +45,7 @@ async fn through_local_test(settings: &Settings) -> Result<String, String> {
 }
 
 /// A copy of the sample with the app and dockerfile steps done.
-async fn prepared_sample(stack: &Stack) -> (tempfile::TempDir, std::path::PathBuf, Settings) {
+async fn prepared_sample(stack: &Stack) -> (tempfile::TempDir, std::path::PathBuf, Choices) {
     let work = tempfile::tempdir().unwrap();
     let app = work.path().join("app");
     dashdeploy::sample::copy_to(&app).unwrap();
@@ -62,7 +65,7 @@ fn docker_cli(stack: &Stack, args: &[&str]) -> String {
 }
 
 /// The local-test containers of this app (tests run side by side on one engine).
-fn local_test_containers(stack: &Stack, settings: &Settings) -> String {
+fn local_test_containers(stack: &Stack, settings: &Choices) -> String {
     let app = format!(
         "label=dashdeploy.app={}",
         settings.name.clone().unwrap_or_default()

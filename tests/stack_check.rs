@@ -1,6 +1,9 @@
 //! The helper that finds the test stack refuses, with the sentence a
 //! developer needs, when a piece is missing.
 
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use common::stack::{MISSING, find};

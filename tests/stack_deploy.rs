@@ -6,6 +6,9 @@
 //!
 //! Needs `scripts/test-stack up`; fails, never skips, without it.
 
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use std::path::Path;
@@ -14,7 +17,7 @@ use std::process::{Command, Output};
 use common::stack::{self, Stack};
 use dashdeploy::pipeline::runner::{Reporter, run_step};
 use dashdeploy::pipeline::{Answers, StepId};
-use dashdeploy::record::{self, ResourceKind};
+use dashdeploy::store::record::{self, ResourceKind};
 
 /// `dashdeploy deploy <app> --yes` with the stack's environment and its own state folder.
 fn deploy(stack: &Stack, app: &Path, state: &Path, name: &str, extra: &[&str]) -> Output {
@@ -456,7 +459,7 @@ async fn a_region_without_a_default_vpc_is_explained_before_anything_is_made() {
     let mut settings = common::settings(Some(&app), &stack.docker_host);
     settings.name = Some(name.clone());
     settings.aws.region = Some(region.into());
-    settings.allow_from = Some(dashdeploy::pipeline::settings::parse_cidr("203.0.113.7").unwrap());
+    settings.allow_from = Some(dashdeploy::pipeline::values::parse_cidr("203.0.113.7").unwrap());
     let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
     let reporter = Reporter::new(1, StepId::Network, tx);
     let err = run_step(

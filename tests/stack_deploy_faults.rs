@@ -7,6 +7,9 @@
 //! test running beside it, and cargo runs test binaries one at a time.
 //! Needs `scripts/test-stack up`; fails, never skips, without it.
 
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use std::time::Duration;
@@ -60,7 +63,7 @@ async fn the_emulator_stopping_mid_deploy_fails_the_step_and_a_retry_finishes_on
     let mut settings = common::settings(Some(&app), &stack.docker_host);
     settings.base_image = Some(stack.base_image.clone());
     settings.name = Some(name.clone());
-    settings.allow_from = Some(dashdeploy::pipeline::settings::parse_cidr("0.0.0.0/0").unwrap());
+    settings.allow_from = Some(dashdeploy::pipeline::values::parse_cidr("0.0.0.0/0").unwrap());
     // SAFETY of the test: this binary holds one test, so no other thread
     // reads the environment while it is set.
     unsafe { std::env::set_var("DASHDEPLOY_STATE_DIR", work.path().join("state")) };

@@ -6,6 +6,9 @@
 //!
 //! Needs `scripts/test-stack up`; fails, never skips, without it.
 
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use std::path::Path;
@@ -37,7 +40,9 @@ async fn deploy_twice_destroy_twice_leaves_only_what_was_there() {
     let ecs = aws_sdk_ecs::Client::new(&config);
     let ec2 = aws_sdk_ec2::Client::new(&config);
     let logs = aws_sdk_cloudwatchlogs::Client::new(&config);
-    let ecr = aws_sdk_ecr::Client::new(&config);
+    let session = dashdeploy::aws::Session::open(&dashdeploy::aws::AwsTarget::default())
+        .await
+        .unwrap();
     let iam = aws_sdk_iam::Client::new(&config);
 
     // Made by hand before dashdeploy ever ran: a cluster and a log group
@@ -150,7 +155,7 @@ async fn deploy_twice_destroy_twice_leaves_only_what_was_there() {
         .unwrap();
     assert!(groups.security_groups().is_empty());
     assert!(
-        dashdeploy::aws::ecr::find_repository(&ecr, &name)
+        dashdeploy::aws::ecr::find_repository(&session, &name)
             .await
             .unwrap()
             .is_none()
@@ -246,7 +251,7 @@ async fn deploy_twice_destroy_twice_leaves_only_what_was_there() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(
-        dashdeploy::aws::ecr::find_repository(&ecr, &name)
+        dashdeploy::aws::ecr::find_repository(&session, &name)
             .await
             .unwrap()
             .is_some()

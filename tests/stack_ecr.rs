@@ -5,6 +5,9 @@
 //!
 //! Needs `scripts/test-stack up`; fails, never skips, without it.
 
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use common::stack;
@@ -17,17 +20,24 @@ async fn client() -> aws_sdk_ecr::Client {
     aws_sdk_ecr::Client::new(&config)
 }
 
+async fn session() -> dashdeploy::aws::Session {
+    dashdeploy::aws::Session::open(&dashdeploy::aws::AwsTarget::default())
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn a_repository_is_created_once_then_reused() {
     let stack = stack::require();
     let ecr_client = client().await;
     let name = stack::unique("ecr-repo");
-    let first = ecr::ensure_repository(&ecr_client, &name, "sales")
+    let session = session().await;
+    let first = ecr::ensure_repository(&session, &name, "sales")
         .await
         .unwrap();
     assert!(first.created);
     assert_eq!(first.uri, format!("{}/{name}", stack.registry));
-    let again = ecr::ensure_repository(&ecr_client, &name, "sales")
+    let again = ecr::ensure_repository(&session, &name, "sales")
         .await
         .unwrap();
     assert!(!again.created, "the second run reuses it");
@@ -76,14 +86,13 @@ async fn a_repository_is_created_once_then_reused() {
 #[tokio::test]
 async fn a_bad_name_is_refused_before_any_call() {
     // No stack needed to refuse: the rule is checked first.
-    let ecr_client = aws_sdk_ecr::Client::from_conf(
-        aws_sdk_ecr::Config::builder()
-            .behavior_version(aws_sdk_ecr::config::BehaviorVersion::latest())
-            .region(aws_sdk_ecr::config::Region::new("us-east-1"))
-            .endpoint_url("http://127.0.0.1:9")
-            .build(),
-    );
-    let err = ecr::ensure_repository(&ecr_client, "Sales Dashboard", "sales")
+    let session = dashdeploy::aws::Session::open(&dashdeploy::aws::AwsTarget {
+        profile: None,
+        region: Some("us-east-1".into()),
+    })
+    .await
+    .unwrap();
+    let err = ecr::ensure_repository(&session, "Sales Dashboard", "sales")
         .await
         .unwrap_err();
     assert!(
@@ -95,7 +104,7 @@ async fn a_bad_name_is_refused_before_any_call() {
 #[tokio::test]
 async fn the_login_is_the_registrys_and_stays_hidden() {
     let stack = stack::require();
-    let login = ecr::login(&client().await).await.unwrap();
+    let login = ecr::login(&session().await).await.unwrap();
     assert_eq!(login.username, "AWS");
     assert_eq!(login.server, stack.registry);
     assert!(!login.password.is_empty());

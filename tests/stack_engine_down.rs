@@ -6,6 +6,9 @@
 //!
 //! Needs `scripts/test-stack up`; fails, never skips, without it.
 
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use std::path::{Path, PathBuf};
@@ -13,7 +16,7 @@ use std::sync::{Arc, Mutex};
 
 use common::stack::{self, Stack};
 use dashdeploy::pipeline::runner::{Reporter, run_step};
-use dashdeploy::pipeline::{Answers, EventKind, Settings, StepId};
+use dashdeploy::pipeline::{Answers, Choices, EventKind, StepId};
 use tokio::net::{UnixListener, UnixStream};
 use tokio::task::JoinHandle;
 
@@ -73,7 +76,7 @@ fn engine_socket(stack: &Stack) -> String {
 
 /// Runs `step`; cuts the proxy at the first event `cut_on` accepts.
 async fn run_and_cut(
-    settings: &Settings,
+    settings: &Choices,
     step: StepId,
     proxy: &Proxy,
     cut_on: impl Fn(&EventKind) -> bool,
@@ -97,7 +100,7 @@ async fn run_and_cut(
     run.await.unwrap()
 }
 
-async fn step(settings: &Settings, step: StepId) -> Result<String, String> {
+async fn step(settings: &Choices, step: StepId) -> Result<String, String> {
     let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
     let reporter = Reporter::new(2, step, tx);
     run_step(step, settings, &reporter, &mut Answers::AcceptAll)
@@ -105,7 +108,7 @@ async fn step(settings: &Settings, step: StepId) -> Result<String, String> {
         .map_err(|f| f.message)
 }
 
-fn prepared(stack: &Stack, work: &Path, prefix: &str, socket: &Path) -> Settings {
+fn prepared(stack: &Stack, work: &Path, prefix: &str, socket: &Path) -> Choices {
     let app = work.join("app");
     dashdeploy::sample::copy_to(&app).unwrap();
     let name = stack::unique(prefix);
@@ -160,7 +163,7 @@ async fn the_engine_gone_during_the_push_fails_the_step_and_a_retry_pushes() {
             .unwrap_or_else(|e| panic!("{s:?}: {e}"));
     }
     let failed = run_and_cut(&settings, StepId::Push, &proxy, |k| {
-        matches!(k, EventKind::Transfer(_))
+        matches!(k, EventKind::Push(_))
     })
     .await;
     let message = failed.expect_err("the push fails when the engine goes");

@@ -8,6 +8,9 @@
 //!
 //! Needs `scripts/test-stack up`; fails, never skips, without it.
 
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use std::io::{BufRead, BufReader};
@@ -16,9 +19,8 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use common::stack::{self, Stack};
-use dashdeploy::aws::status::Clients;
 use dashdeploy::monitor::Snapshot;
-use dashdeploy::monitor::watch::{Target, take};
+use dashdeploy::monitor::look::{Target, take};
 
 /// How long the stand-in may take to start or replace a task.
 const WAIT: Duration = Duration::from_secs(120);
@@ -54,15 +56,14 @@ fn deployed(
 }
 
 async fn watch_until(name: &str, what: &str, done: impl Fn(&Snapshot) -> bool) -> Snapshot {
-    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .load()
-        .await;
-    let clients = Clients::new(&config);
+    let session = dashdeploy::aws::Session::open(&dashdeploy::aws::AwsTarget::default())
+        .await
+        .unwrap();
     let target = Target::for_app(name);
     let started = Instant::now();
     let mut last = None;
     while started.elapsed() < WAIT {
-        match take(&clients, &target).await {
+        match take(&session, &target).await {
             Ok(snapshot) if done(&snapshot) => return snapshot,
             Ok(snapshot) => last = Some(snapshot),
             Err(e) => eprintln!("{e}"),
@@ -279,9 +280,11 @@ async fn a_deploy_killed_mid_way_resumes_with_nothing_made_twice() {
         .unwrap();
     assert_eq!(groups.security_groups().len(), 1);
     let region = config.region().unwrap().to_string();
-    let record = dashdeploy::record::load(&state, &name, &region).unwrap();
+    let record = dashdeploy::store::record::load(&state, &name, &region).unwrap();
     assert_eq!(
-        record.of(dashdeploy::record::ResourceKind::Cluster).count(),
+        record
+            .of(dashdeploy::store::record::ResourceKind::Cluster)
+            .count(),
         1,
         "{record:?}"
     );

@@ -7,6 +7,9 @@
 //!
 //! These tests need `scripts/test-stack up` and fail, never skip, without it.
 
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use std::collections::HashMap;

@@ -1,6 +1,9 @@
 //! The prerequisites step against the test stack's real Docker engine and
 //! AWS emulator: every check passes and reports what it found.
 
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use std::sync::Arc;

@@ -5,6 +5,9 @@
 //!
 //! Needs `scripts/test-stack up`; fails, never skips, without it.
 
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use bollard::auth::DockerCredentials;
@@ -15,7 +18,7 @@ use dashdeploy::pipeline::{Answers, EventKind, LayerState, PipelineEvent, StepId
 use futures_util::StreamExt;
 
 async fn step_with_events(
-    settings: &dashdeploy::pipeline::Settings,
+    settings: &dashdeploy::pipeline::Choices,
     step: StepId,
 ) -> (Result<String, String>, Vec<PipelineEvent>) {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
@@ -36,7 +39,7 @@ fn texts(events: &[PipelineEvent]) -> Vec<String> {
         .iter()
         .filter_map(|e| match &e.kind {
             EventKind::Log { text, .. } => Some(text.clone()),
-            EventKind::Transfer(t) => Some(t.label.clone()),
+            EventKind::Push(t) => Some(t.label.clone()),
             _ => None,
         })
         .collect()
@@ -78,7 +81,7 @@ async fn the_image_is_pushed_to_ecr_and_pulls_back() {
     let transfers: Vec<_> = push_events
         .iter()
         .filter_map(|e| match &e.kind {
-            EventKind::Transfer(t) => Some(t.clone()),
+            EventKind::Push(t) => Some(t.clone()),
             _ => None,
         })
         .collect();
@@ -108,12 +111,10 @@ async fn the_image_is_pushed_to_ecr_and_pulls_back() {
     );
 
     // The token's password is in no event.
-    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .load()
-        .await;
-    let login = dashdeploy::aws::ecr::login(&aws_sdk_ecr::Client::new(&config))
+    let session = dashdeploy::aws::Session::open(&dashdeploy::aws::AwsTarget::default())
         .await
         .unwrap();
+    let login = dashdeploy::aws::ecr::login(&session).await.unwrap();
     for line in texts(&registry_events)
         .iter()
         .chain(texts(&push_events).iter())

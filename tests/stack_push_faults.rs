@@ -12,6 +12,9 @@
 //!
 //! Needs `scripts/test-stack up`; fails, never skips, without it.
 
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use std::collections::HashSet;
@@ -24,7 +27,7 @@ use bollard::query_parameters::{CreateImageOptionsBuilder, RemoveImageOptionsBui
 use common::stack::{self, Stack};
 use dashdeploy::pipeline::runner::{Reporter, run_step};
 use dashdeploy::pipeline::{
-    Answers, EventKind, LayerState, LogLevel, PipelineEvent, Settings, StepId, Transfer,
+    Answers, Choices, EventKind, LayerState, LogLevel, PipelineEvent, PushProgress, StepId,
 };
 use futures_util::StreamExt;
 
@@ -142,7 +145,7 @@ impl Drop for Exclusive {
 // ---------------------------------------------------------------------------
 
 async fn step_with_events(
-    settings: &Settings,
+    settings: &Choices,
     step: StepId,
 ) -> (Result<String, String>, Vec<PipelineEvent>) {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
@@ -168,18 +171,18 @@ fn logs(events: &[PipelineEvent]) -> Vec<(LogLevel, String)> {
         .collect()
 }
 
-fn transfers(events: &[PipelineEvent]) -> Vec<&Transfer> {
+fn transfers(events: &[PipelineEvent]) -> Vec<&PushProgress> {
     events
         .iter()
         .filter_map(|e| match &e.kind {
-            EventKind::Transfer(t) => Some(t),
+            EventKind::Push(t) => Some(t),
             _ => None,
         })
         .collect()
 }
 
 /// What a transfer looks like, for failure messages.
-fn describe(t: &Transfer) -> String {
+fn describe(t: &PushProgress) -> String {
     let layers: Vec<String> = t
         .layers
         .iter()
@@ -234,7 +237,7 @@ async fn prepared(
     work: &Path,
     prefix: &str,
     between: impl FnOnce(&str) -> Vec<String>,
-) -> (Settings, String, Images) {
+) -> (Choices, String, Images) {
     let app = work.join("app");
     dashdeploy::sample::copy_to(&app).unwrap();
     let mut settings = common::settings(Some(&app), &stack.docker_host);
@@ -269,12 +272,10 @@ fn summary_digest(summary: &str) -> String {
 /// Pulls `<uri>:latest` back from the registry (after dropping the local
 /// tag) and returns the digest the registry served.
 async fn pull_back(stack: &Stack, name: &str) -> String {
-    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .load()
-        .await;
-    let login = dashdeploy::aws::ecr::login(&aws_sdk_ecr::Client::new(&config))
+    let session = dashdeploy::aws::Session::open(&dashdeploy::aws::AwsTarget::default())
         .await
         .unwrap();
+    let login = dashdeploy::aws::ecr::login(&session).await.unwrap();
     let docker = bollard::Docker::connect_with_host(&stack.docker_host)
         .unwrap()
         .negotiate_version()
@@ -410,7 +411,7 @@ fn add_big_layer(stack: &Stack, work: &Path, name: &str) -> Vec<String> {
 }
 
 /// A layer bigger than CATCH_ABOVE with some but not all of its bytes sent.
-fn big_layer_in_flight(t: &Transfer) -> bool {
+fn big_layer_in_flight(t: &PushProgress) -> bool {
     t.layers.iter().any(|l| {
         l.state == LayerState::Pushing
             && l.current > 0
@@ -443,7 +444,7 @@ async fn a_registry_stopped_mid_push_fails_the_step_and_a_retry_finishes() {
     };
     let started = Instant::now();
     let mut events = Vec::new();
-    let mut caught: Option<(Transfer, Duration)> = None;
+    let mut caught: Option<(PushProgress, Duration)> = None;
     let deadline = tokio::time::Instant::now() + PUSH_LIMIT;
     loop {
         let event = match tokio::time::timeout_at(deadline, rx.recv()).await {
@@ -459,7 +460,7 @@ async fn a_registry_stopped_mid_push_fails_the_step_and_a_retry_finishes() {
             }
         };
         if caught.is_none()
-            && let EventKind::Transfer(t) = &event.kind
+            && let EventKind::Push(t) = &event.kind
             && big_layer_in_flight(t)
         {
             caught = Some((t.clone(), started.elapsed()));
@@ -515,7 +516,7 @@ async fn a_registry_stopped_mid_push_fails_the_step_and_a_retry_finishes() {
         retry_started.elapsed().as_secs_f64()
     );
     // The first tag pushed (the content tag): the one the failed run was at.
-    let first: Vec<&Transfer> = transfers(&events)
+    let first: Vec<&PushProgress> = transfers(&events)
         .into_iter()
         .filter(|t| t.label != format!("{uri}:latest"))
         .collect();
@@ -555,7 +556,7 @@ async fn a_registry_stopped_mid_push_fails_the_step_and_a_retry_finishes() {
 async fn drive(
     app: &mut dashdeploy::app::App,
     commands: Vec<dashdeploy::app::Command>,
-    settings: &Settings,
+    settings: &Choices,
 ) -> Vec<dashdeploy::pipeline::RunId> {
     use dashdeploy::app::{Command as AppCommand, Input};
     let mut runs = Vec::new();

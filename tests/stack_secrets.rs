@@ -5,6 +5,9 @@
 //!
 //! Needs `scripts/test-stack up`; fails, never skips, without it.
 
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use std::path::Path;
@@ -73,12 +76,10 @@ async fn no_secret_in_any_file_written() {
     out.stdout.extend_from_slice(&destroyed.stdout);
     out.stderr.extend_from_slice(&destroyed.stderr);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .load()
-        .await;
-    let login = dashdeploy::aws::ecr::login(&aws_sdk_ecr::Client::new(&config))
+    let session = dashdeploy::aws::Session::open(&dashdeploy::aws::AwsTarget::default())
         .await
         .unwrap();
+    let login = dashdeploy::aws::ecr::login(&session).await.unwrap();
     let mut files = Vec::new();
     files_under(work.path(), &mut files);
     assert!(

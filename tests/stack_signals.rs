@@ -5,6 +5,9 @@
 //!
 //! Needs `scripts/test-stack up`; fails, never skips, without it.
 
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use std::io::{BufRead, BufReader};

@@ -1,6 +1,9 @@
 //! `App::update` driven by key actions and pipeline events, with no
 //! terminal: what each input does to the wizard's state.
 
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use common::*;
@@ -539,16 +542,18 @@ fn c_opens_the_credentials_form_and_an_existing_profile_is_used() {
     );
     assert_eq!(
         commands,
-        vec![
-            Command::UseAws {
-                profile: "work".into(),
-                region: "us-east-2".into()
-            },
-            Command::Start {
-                step: StepId::Prereqs,
-                run_id: 2
-            }
-        ]
+        vec![Command::Start {
+            step: StepId::Prereqs,
+            run_id: 2
+        }]
+    );
+    // Every step from now on uses them.
+    assert_eq!(
+        app.step_choices().aws,
+        dashdeploy::aws::AwsTarget {
+            profile: Some("work".into()),
+            region: Some("us-east-2".into())
+        }
     );
     assert!(!app.wants_text());
     assert_eq!(app.credentials, "profile work");
@@ -592,11 +597,18 @@ fn a_new_key_is_handed_to_the_loop_once_and_the_form_keeps_no_secret() {
         "the form let go of the secret"
     );
     let commands = app.update(Input::KeySaved(Ok("deploy".into())), NOW);
-    assert_eq!(
+    assert!(matches!(
         commands[0],
-        Command::UseAws {
-            profile: "deploy".into(),
-            region: "us-east-1".into()
+        Command::Start {
+            step: StepId::Prereqs,
+            ..
+        }
+    ));
+    assert_eq!(
+        app.step_choices().aws,
+        dashdeploy::aws::AwsTarget {
+            profile: Some("deploy".into()),
+            region: Some("us-east-1".into())
         }
     );
     assert!(!app.wants_text());
@@ -732,6 +744,67 @@ fn sizing_a_and_enter_answer_with_the_size_shown() {
     assert_eq!(keys(&mut by_enter, &[Action::Activate]), expected);
     // The sizes are answered once: a second a has nothing to answer.
     assert!(keys(&mut app, &[Action::Accept]).is_empty());
+}
+
+#[test]
+fn the_size_and_the_source_answered_are_the_choices_later_steps_start_with() {
+    let mut app = waiting_on(StepId::Sizing, sizing_proposal());
+    assert_eq!(app.step_choices().cpu, None, "nothing chosen yet");
+    keys(&mut app, &[Action::Choose(3), Action::Right, Action::More]);
+    assert_eq!(
+        app.step_choices().cpu,
+        None,
+        "moving through sizes is no choice"
+    );
+    keys(&mut app, &[Action::Accept]);
+    let chosen = app.step_choices();
+    assert_eq!(
+        (chosen.cpu, chosen.memory, chosen.desired_count),
+        (Some(1024), Some(3072), Some(2))
+    );
+    assert_eq!(chosen.app_dir, app.app_dir, "in the wizard's app folder");
+    let mut app = waiting_on(StepId::Network, ingress_proposal(None));
+    app.choices.cpu = Some(1024);
+    keys(&mut app, &[Action::Choose(2)]);
+    let chosen = app.step_choices();
+    assert!(chosen.allow_from.is_some_and(|c| c.is_anywhere()));
+    assert_eq!(chosen.cpu, Some(1024), "the size stays");
+}
+
+#[test]
+fn each_removal_of_a_tear_down_is_a_log_line_and_a_failure_is_red() {
+    use dashdeploy::pipeline::tear_down::{Removal, RemovalOutcome};
+    use dashdeploy::store::record::ResourceKind;
+    let mut app = listed(deployed(), made());
+    app.update(Input::Key(Action::Yes), NOW);
+    app.update(
+        Input::Removal(Removal {
+            kind: ResourceKind::Service,
+            id: "arn:aws:ecs:us-east-1:123456789012:service/sales-dashboard/sales-dashboard".into(),
+            outcome: RemovalOutcome::Removed,
+        }),
+        NOW,
+    );
+    let last = app.log.back().unwrap();
+    assert_eq!(
+        last.text,
+        "ECS service arn:aws:ecs:us-east-1:123456789012:service/sales-dashboard/sales-dashboard: removed"
+    );
+    assert_eq!(last.level, LogLevel::Info);
+    app.update(
+        Input::Removal(Removal {
+            kind: ResourceKind::Cluster,
+            id: "sales-dashboard".into(),
+            outcome: RemovalOutcome::Failed("it still has tasks".into()),
+        }),
+        NOW,
+    );
+    let last = app.log.back().unwrap();
+    assert_eq!(
+        last.text,
+        "ECS cluster sales-dashboard: FAILED: it still has tasks"
+    );
+    assert_eq!(last.level, LogLevel::Error);
 }
 
 #[test]
@@ -1087,8 +1160,8 @@ fn r_on_a_done_step_runs_it_again_and_later_steps_go_back_to_pending() {
 
 // Tear down (t): the list first, then y removes it.
 
-fn nothing_made() -> dashdeploy::destroy::TearDown {
-    dashdeploy::destroy::TearDown {
+fn nothing_made() -> dashdeploy::pipeline::tear_down::TearDown {
+    dashdeploy::pipeline::tear_down::TearDown {
         app: "sales-dashboard".into(),
         region: "us-east-1".into(),
         remove: Vec::new(),
@@ -1109,7 +1182,7 @@ fn deployed() -> App {
 }
 
 /// `app` with the tear-down list of `list` open, asked for with t.
-fn listed(mut app: App, list: dashdeploy::destroy::TearDown) -> App {
+fn listed(mut app: App, list: dashdeploy::pipeline::tear_down::TearDown) -> App {
     assert_eq!(
         app.update(Input::Key(Action::TearDown), NOW),
         vec![Command::ListTearDown]

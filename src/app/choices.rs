@@ -1,10 +1,11 @@
 //! The choices made on a waiting proposal before it is answered: the task
 //! size on the sizing screen (changed in place, so the panel and its cost
-//! redraw at once), and the address typed on the network screen.
+//! redraw at once), and the address typed on the network screen; and the
+//! answers kept in [`App::choices`] for the steps that start later.
 
 use crate::fargate::{self, CPU_CHOICES};
-use crate::pipeline::settings::parse_cidr;
-use crate::pipeline::{Answer, Proposal, SizingProposal};
+use crate::pipeline::values::parse_cidr;
+use crate::pipeline::{Answer, Proposal, SizingProposal, StepId};
 
 use super::credentials::FormKey;
 use super::input::{Action, Command};
@@ -60,6 +61,31 @@ pub fn resize(p: &mut SizingProposal, action: Action) -> bool {
 }
 
 impl App {
+    /// Keeps an answer later steps must start from: the task size chosen
+    /// on the sizing screen, the source chosen on the network screen.
+    pub(super) fn remember(&mut self, step: StepId, answer: &Answer) {
+        match (step, answer) {
+            (
+                StepId::Sizing,
+                Answer::Size {
+                    cpu,
+                    memory,
+                    desired,
+                },
+            ) => {
+                self.choices.cpu = Some(*cpu);
+                self.choices.memory = Some(*memory);
+                self.choices.desired_count = Some(*desired);
+            }
+            (StepId::Network, Answer::Choose(text)) => {
+                if let Ok(cidr) = parse_cidr(text) {
+                    self.choices.allow_from = Some(cidr);
+                }
+            }
+            _ => {}
+        }
+    }
+
     /// The selected step waits on the network proposal and an address is
     /// being typed for it.
     pub(super) fn typing_address(&self) -> bool {

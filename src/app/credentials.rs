@@ -4,7 +4,8 @@
 
 use std::path::PathBuf;
 
-use crate::pipeline::settings::parse_region;
+use crate::aws::AwsTarget;
+use crate::pipeline::values::parse_region;
 use crate::pipeline::{LogLevel, StepId};
 
 use super::input::Command;
@@ -158,7 +159,7 @@ impl App {
                     Overlay::Credentials(form) => form.region(),
                     _ => REGIONS[0],
                 };
-                self.push_log(
+                self.add_log(
                     now,
                     LogLevel::Info,
                     format!("saved the access key as profile {profile}"),
@@ -267,13 +268,17 @@ impl App {
         }]
     }
 
-    /// Switches to `profile` and `region` and runs the prerequisites again.
+    /// Switches to `profile` and `region` (for every step from now on) and
+    /// runs the prerequisites again.
     fn use_aws(&mut self, profile: String, region: String) -> Vec<Command> {
         self.overlay = Overlay::None;
         self.credentials = format!("profile {profile}");
         self.region = Some(region.clone());
+        self.choices.aws = AwsTarget {
+            profile: Some(profile),
+            region: Some(region),
+        };
         self.selected = StepId::Prereqs;
-        let start = self.start(StepId::Prereqs);
-        vec![Command::UseAws { profile, region }, start]
+        vec![self.start(StepId::Prereqs)]
     }
 }

@@ -75,14 +75,19 @@ pub enum Input {
     /// one resource a tear-down removed).
     Notice(crate::pipeline::LogLevel, String),
     /// What a tear-down would remove and keep, or why that is not known.
-    TearDownList(Result<crate::destroy::TearDown, String>),
+    TearDownList(Result<crate::pipeline::tear_down::TearDown, String>),
+    /// What happened to one resource of the tear-down.
+    Removal(crate::pipeline::tear_down::Removal),
     /// The tear-down ended: its summary, or what could not be removed.
     TornDown(Result<String, String>),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
-    /// Start `step` as run `run_id` (stopping any earlier run of it).
+    /// Start `step` as run `run_id` (stopping any earlier run of it), with
+    /// the choices the wizard holds now ([`App::step_choices`]).
+    ///
+    /// [`App::step_choices`]: crate::app::App::step_choices
     Start { step: StepId, run_id: RunId },
     /// Give a waiting step the user's answer.
     Answer {
@@ -104,8 +109,6 @@ pub enum Command {
         key_id: String,
         secret: String,
     },
-    /// Use this profile and region from now on.
-    UseAws { profile: String, region: String },
     /// Check which steps an earlier run in this app folder finished.
     FindDone,
     /// Stop a running step now (its container, if any, is removed).
@@ -116,7 +119,7 @@ pub enum Command {
     /// [`Input::TearDownList`]).
     ListTearDown,
     /// Remove what dashdeploy made on AWS for this app, one
-    /// [`Input::Notice`] per resource, then [`Input::TornDown`].
+    /// [`Input::Removal`] per resource, then [`Input::TornDown`].
     TearDown,
     /// Stop everything that runs, give the terminal back, exit.
     Quit,

@@ -4,7 +4,9 @@
 use std::collections::VecDeque;
 use std::path::PathBuf;
 
-use crate::pipeline::{CheckId, CheckState, LogLevel, Proposal, RunId, StepId, StepStatus};
+use crate::pipeline::{
+    CheckId, CheckState, Choices, LogLevel, Proposal, RunId, StepId, StepStatus,
+};
 
 /// How many event lines the wizard keeps; older ones stay in the log file.
 pub const LOG_CAPACITY: usize = 500;
@@ -81,7 +83,7 @@ pub enum Overlay {
     /// What a tear-down would remove and keep: remove them? `scroll` is how
     /// many lines of the list are scrolled past.
     TearDown {
-        list: Box<crate::destroy::TearDown>,
+        list: Box<crate::pipeline::tear_down::TearDown>,
         scroll: u16,
     },
 }
@@ -107,6 +109,8 @@ pub struct AppInit {
     pub log_file: Result<PathBuf, String>,
     /// Set when no app was given or found: where the sample would go.
     pub sample_dest: Option<PathBuf>,
+    /// What the command line chose (its app folder is `app_dir`'s).
+    pub choices: Choices,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -128,7 +132,7 @@ pub struct App {
     pub progress: Option<Progress>,
     /// The latest push snapshot, kept after the push ends (which layers
     /// made it) until that step runs again.
-    pub transfer: Option<(StepId, crate::pipeline::Transfer)>,
+    pub push: Option<(StepId, crate::pipeline::PushProgress)>,
     /// The monitor's latest snapshot, kept after it stops until a step
     /// runs again.
     pub monitor: Option<Box<crate::monitor::Snapshot>>,
@@ -141,6 +145,10 @@ pub struct App {
     pub credentials: String,
     pub region: Option<String>,
     pub log_file: Result<PathBuf, String>,
+    /// What the user chose, on the command line and then in the wizard (the
+    /// profile and region, the size, the source of the port-8050 rule):
+    /// every step starts with them ([`App::step_choices`]).
+    pub choices: Choices,
     /// The tear-down under way, if one is.
     pub tear_down: Option<TearDownPhase>,
     /// Advances on every tick while something runs; picks the spinner frame.
@@ -170,7 +178,7 @@ impl App {
             typing: None,
             scroll: 0,
             progress: None,
-            transfer: None,
+            push: None,
             monitor: None,
             local_offset: chrono::Offset::fix(&chrono::Utc),
             app_dir: init.app_dir,
@@ -178,6 +186,7 @@ impl App {
             credentials: init.credentials,
             region: init.region,
             log_file: init.log_file,
+            choices: init.choices,
             tear_down: None,
             spinner: 0,
             should_quit: false,
@@ -190,6 +199,15 @@ impl App {
             commands.push(crate::app::Command::FindDone);
         }
         (app, commands)
+    }
+
+    /// The choices a step (or a tear-down) starts with now: the user's,
+    /// in the wizard's app folder (the sample's, once copied).
+    pub fn step_choices(&self) -> Choices {
+        Choices {
+            app_dir: self.app_dir.clone(),
+            ..self.choices.clone()
+        }
     }
 
     pub fn step(&self, step: StepId) -> &StepState {
@@ -247,7 +265,7 @@ impl App {
             .find(|s| !self.step(*s).status.is_settled())
     }
 
-    pub(super) fn push_log(&mut self, time: &str, level: LogLevel, text: impl Into<String>) {
+    pub(super) fn add_log(&mut self, time: &str, level: LogLevel, text: impl Into<String>) {
         if self.log.len() == LOG_CAPACITY {
             self.log.pop_front();
         }

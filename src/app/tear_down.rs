@@ -7,7 +7,7 @@
 //! [`Input::Notice`]: super::Input::Notice
 //! [`Input::TornDown`]: super::Input::TornDown
 
-use crate::destroy::TearDown;
+use crate::pipeline::tear_down::TearDown;
 use crate::pipeline::{LogLevel, StepId, StepStatus};
 
 use super::input::{Action, Command};
@@ -26,15 +26,15 @@ impl App {
                 TearDownPhase::Listing => "already listing what a tear-down would remove",
                 TearDownPhase::Removing => "the tear-down is already running",
             };
-            self.push_log(now, LogLevel::Info, text);
+            self.add_log(now, LogLevel::Info, text);
             return Vec::new();
         }
         if let Some(text) = self.tear_down_refused() {
-            self.push_log(now, LogLevel::Info, text);
+            self.add_log(now, LogLevel::Info, text);
             return Vec::new();
         }
         if self.app_dir.is_none() {
-            self.push_log(
+            self.add_log(
                 now,
                 LogLevel::Warn,
                 "no app folder: quit and run `dashdeploy APP_DIR` with your Dash app's folder",
@@ -42,7 +42,7 @@ impl App {
             return Vec::new();
         }
         self.tear_down = Some(TearDownPhase::Listing);
-        self.push_log(
+        self.add_log(
             now,
             LogLevel::Info,
             "tear down: listing what dashdeploy made on AWS for this app",
@@ -71,7 +71,7 @@ impl App {
         let list = match result {
             Ok(list) => list,
             Err(reason) => {
-                self.push_log(
+                self.add_log(
                     now,
                     LogLevel::Error,
                     format!(
@@ -84,7 +84,7 @@ impl App {
         if list.remove.is_empty()
             && let Some(line) = list.lines().into_iter().next()
         {
-            self.push_log(now, LogLevel::Info, line);
+            self.add_log(now, LogLevel::Info, line);
         }
         // Only help can be open meanwhile: t is a key of the main screen,
         // and the credentials form waits while anything runs.
@@ -94,7 +94,7 @@ impl App {
                 scroll: 0,
             };
         } else {
-            self.push_log(
+            self.add_log(
                 now,
                 LogLevel::Info,
                 "the tear-down list is ready: press t again to see it",
@@ -127,7 +127,7 @@ impl App {
             Action::Yes => self.start_tear_down(list, now),
             Action::No | Action::Back | Action::Quit => {
                 self.overlay = Overlay::None;
-                self.push_log(now, LogLevel::Info, "tear down: kept everything");
+                self.add_log(now, LogLevel::Info, "tear down: kept everything");
                 Vec::new()
             }
             Action::Up => {
@@ -148,7 +148,7 @@ impl App {
             }
             Action::Activate => {
                 // Removing is said with y, never by a habitual Enter.
-                self.push_log(
+                self.add_log(
                     now,
                     LogLevel::Info,
                     "y removes them; n or Esc keeps everything",
@@ -164,7 +164,7 @@ impl App {
     fn start_tear_down(&mut self, list: &TearDown, now: &str) -> Vec<Command> {
         self.overlay = Overlay::None;
         if let Some(text) = self.tear_down_refused() {
-            self.push_log(now, LogLevel::Info, text);
+            self.add_log(now, LogLevel::Info, text);
             return Vec::new();
         }
         let mut commands = Vec::new();
@@ -172,7 +172,7 @@ impl App {
             commands.extend(self.stop(StepId::Monitor, now));
         }
         self.tear_down = Some(TearDownPhase::Removing);
-        self.push_log(
+        self.add_log(
             now,
             LogLevel::Info,
             format!(
@@ -192,7 +192,7 @@ impl App {
         self.tear_down = None;
         match result {
             Ok(summary) => {
-                self.push_log(now, LogLevel::Info, format!("tear down done: {summary}"));
+                self.add_log(now, LogLevel::Info, format!("tear down done: {summary}"));
                 for step in &StepId::ALL[FIRST_AWS_STEP.index()..] {
                     self.clear_waiting(*step);
                     let state = self.step_mut(*step);
@@ -202,15 +202,15 @@ impl App {
                     state.error = None;
                 }
                 if self
-                    .transfer
+                    .push
                     .as_ref()
                     .is_some_and(|(step, _)| *step >= FIRST_AWS_STEP)
                 {
-                    self.transfer = None;
+                    self.push = None;
                 }
                 self.monitor = None;
             }
-            Err(reason) => self.push_log(
+            Err(reason) => self.add_log(
                 now,
                 LogLevel::Error,
                 format!("tear down failed: {reason} (press t to try again)"),

@@ -40,11 +40,20 @@ impl App {
                 Vec::new()
             }
             Input::Notice(level, text) => {
-                self.push_log(now, level, text);
+                self.add_log(now, level, text);
                 Vec::new()
             }
             Input::TearDownList(result) => {
                 self.tear_down_listed(result, now);
+                Vec::new()
+            }
+            Input::Removal(removal) => {
+                let level = if removal.failed() {
+                    LogLevel::Error
+                } else {
+                    LogLevel::Info
+                };
+                self.add_log(now, level, removal.line());
                 Vec::new()
             }
             Input::TornDown(result) => {
@@ -75,7 +84,7 @@ impl App {
             Overlay::SampleOffer { dest } => match action {
                 Action::Yes | Action::Activate => {
                     self.overlay = Overlay::None;
-                    self.push_log(
+                    self.add_log(
                         now,
                         LogLevel::Info,
                         format!("copying the bundled sample app to {}", dest.display()),
@@ -84,7 +93,7 @@ impl App {
                 }
                 Action::No | Action::Back => {
                     self.overlay = Overlay::None;
-                    self.push_log(
+                    self.add_log(
                         now,
                         LogLevel::Warn,
                         "no app folder: quit and run `dashdeploy APP_DIR` with your Dash app's folder",
@@ -151,7 +160,7 @@ impl App {
                 self.open_credentials()
             }
             Action::Credentials => {
-                self.push_log(
+                self.add_log(
                     now,
                     LogLevel::Info,
                     "c changes the AWS profile on the Prerequisites step, when nothing runs",
@@ -199,10 +208,10 @@ impl App {
         if step == StepId::Monitor {
             // Watching is not work: stopping it loses nothing.
             state.error = Some("Stopped watching. Press r to watch again.".into());
-            self.push_log(now, LogLevel::Info, "stopped watching the app");
+            self.add_log(now, LogLevel::Info, "stopped watching the app");
         } else {
             state.error = Some("Cancelled. Press r to run it again.".into());
-            self.push_log(now, LogLevel::Warn, format!("{} cancelled", step.title()));
+            self.add_log(now, LogLevel::Warn, format!("{} cancelled", step.title()));
         }
         vec![Command::Cancel { step }]
     }
@@ -228,7 +237,7 @@ impl App {
             return Vec::new();
         }
         let Some(waiting) = self.waiting.clone().filter(|w| w.step == selected) else {
-            self.push_log(
+            self.add_log(
                 now,
                 LogLevel::Info,
                 format!("{} is not waiting for an answer", selected.title()),
@@ -258,7 +267,7 @@ impl App {
             }
             (Proposal::Sizing(p), Action::Accept) => {
                 if let Err(e) = crate::fargate::check_pair(p.cpu, p.memory) {
-                    self.push_log(now, LogLevel::Error, e);
+                    self.add_log(now, LogLevel::Error, e);
                     return Vec::new();
                 }
                 Answer::Size {
@@ -270,7 +279,7 @@ impl App {
             (Proposal::Ingress(p), Action::Choose(1)) => match &p.suggested {
                 Some(source) => Answer::Choose(source.clone()),
                 None => {
-                    self.push_log(
+                    self.add_log(
                         now,
                         LogLevel::Info,
                         "no source was given (--allow-from or allow_from in dashdeploy.toml): press e to type your address, or 2 for anywhere",
@@ -284,7 +293,7 @@ impl App {
                 return Vec::new();
             }
             _ => {
-                self.push_log(
+                self.add_log(
                     now,
                     LogLevel::Info,
                     "that key does nothing here: see the keys under the panel",
@@ -298,7 +307,7 @@ impl App {
     /// Answers the waiting proposal of the selected step with `answer`.
     pub(super) fn send_answer(&mut self, answer: Answer, now: &str) -> Vec<Command> {
         let Some(waiting) = self.waiting.take_if(|w| w.step == self.selected) else {
-            self.push_log(
+            self.add_log(
                 now,
                 LogLevel::Info,
                 format!("{} is not waiting for an answer", self.selected.title()),
@@ -307,6 +316,7 @@ impl App {
         };
         self.typing = None;
         self.scroll = 0;
+        self.remember(waiting.step, &answer);
         vec![Command::Answer {
             step: waiting.step,
             run_id: waiting.run_id,
@@ -338,7 +348,7 @@ impl App {
                 } else {
                     format!("{} is running", step.title())
                 };
-                self.push_log(now, LogLevel::Info, text);
+                self.add_log(now, LogLevel::Info, text);
                 Vec::new()
             }
             StepStatus::Done => {
@@ -365,7 +375,7 @@ impl App {
                 step.title()
             ),
             _ => {
-                self.push_log(
+                self.add_log(
                     now,
                     LogLevel::Info,
                     format!(
@@ -376,7 +386,7 @@ impl App {
                 return Vec::new();
             }
         };
-        self.push_log(now, LogLevel::Info, text);
+        self.add_log(now, LogLevel::Info, text);
         self.try_start(step, now)
     }
 
@@ -409,12 +419,12 @@ impl App {
                 self.select(next);
             }
         }
-        self.push_log(now, LogLevel::Info, text);
+        self.add_log(now, LogLevel::Info, text);
     }
 
     fn try_start(&mut self, step: StepId, now: &str) -> Vec<Command> {
         if self.tear_down.is_some() {
-            self.push_log(
+            self.add_log(
                 now,
                 LogLevel::Info,
                 "wait for the tear-down to finish first",
@@ -422,7 +432,7 @@ impl App {
             return Vec::new();
         }
         if let Some(running) = self.running_step() {
-            self.push_log(
+            self.add_log(
                 now,
                 LogLevel::Info,
                 format!("wait for {} to finish first", running.title()),
@@ -430,7 +440,7 @@ impl App {
             return Vec::new();
         }
         if let Some(blocker) = self.blocker(step) {
-            self.push_log(
+            self.add_log(
                 now,
                 LogLevel::Info,
                 format!(
@@ -442,7 +452,7 @@ impl App {
             return Vec::new();
         }
         if step != StepId::Prereqs && self.app_dir.is_none() {
-            self.push_log(
+            self.add_log(
                 now,
                 LogLevel::Warn,
                 "no app folder: quit and run `dashdeploy APP_DIR` with your Dash app's folder",
@@ -470,8 +480,8 @@ impl App {
         }
         self.scroll = 0;
         self.progress = None;
-        if self.transfer.as_ref().is_some_and(|(s, _)| *s >= step) {
-            self.transfer = None;
+        if self.push.as_ref().is_some_and(|(s, _)| *s >= step) {
+            self.push = None;
         }
         // Monitor is the last step: whatever runs again makes its facts stale.
         self.monitor = None;
@@ -495,7 +505,7 @@ impl App {
             return;
         }
         match event.kind {
-            EventKind::Log { level, text } => self.push_log(now, level, text),
+            EventKind::Log { level, text } => self.add_log(now, level, text),
             EventKind::Check { check, state } => {
                 if let Some(slot) = self.checks.iter_mut().find(|(id, _)| *id == check) {
                     slot.1 = state;
@@ -522,7 +532,7 @@ impl App {
                     elapsed_ms,
                 });
             }
-            EventKind::Transfer(transfer) => self.transfer = Some((event.step, transfer)),
+            EventKind::Push(push) => self.push = Some((event.step, push)),
             EventKind::Monitor(snapshot) => self.monitor = Some(snapshot),
             EventKind::Proposal(proposal) => {
                 self.typing = None;
@@ -535,7 +545,7 @@ impl App {
             }
             EventKind::Finished(Ok(summary)) => {
                 self.clear_waiting(event.step);
-                self.push_log(
+                self.add_log(
                     now,
                     LogLevel::Info,
                     format!("{} done: {summary}", event.step.title()),
@@ -551,7 +561,7 @@ impl App {
             }
             EventKind::Finished(Err(failure)) => {
                 self.clear_waiting(event.step);
-                self.push_log(
+                self.add_log(
                     now,
                     LogLevel::Error,
                     format!("{} failed: {}", event.step.title(), failure.message),
@@ -577,7 +587,7 @@ impl App {
     fn on_sample_copied(&mut self, result: Result<std::path::PathBuf, String>, now: &str) {
         match result {
             Ok(dir) => {
-                self.push_log(
+                self.add_log(
                     now,
                     LogLevel::Info,
                     format!("the sample app is in {}", dir.display()),
@@ -587,11 +597,11 @@ impl App {
                         .file_name()
                         .map(|f| f.to_string_lossy().into_owned())
                         .unwrap_or_default();
-                    self.app_name = Some(crate::pipeline::settings::name_from_folder(&folder));
+                    self.app_name = Some(crate::pipeline::values::name_from_folder(&folder));
                 }
                 self.app_dir = Some(dir);
             }
-            Err(reason) => self.push_log(now, LogLevel::Error, reason),
+            Err(reason) => self.add_log(now, LogLevel::Error, reason),
         }
     }
 

@@ -8,6 +8,8 @@ use std::fmt;
 use aws_sdk_ecr::types::{ImageScanningConfiguration, Tag};
 use base64::Engine;
 
+use super::session::Session;
+
 /// Tags that mark what dashdeploy made.
 pub const MANAGED_TAG: &str = "dashdeploy:managed";
 pub const APP_TAG: &str = "dashdeploy:app";
@@ -73,12 +75,10 @@ pub fn check_repository_name(name: &str) -> Result<(), String> {
 }
 
 /// The repository `name` when it exists.
-pub async fn find_repository(
-    client: &aws_sdk_ecr::Client,
-    name: &str,
-) -> Result<Option<Repository>, String> {
+pub async fn find_repository(session: &Session, name: &str) -> Result<Option<Repository>, String> {
     check_repository_name(name)?;
-    match client
+    match session
+        .ecr()
         .describe_repositories()
         .repository_names(name)
         .send()
@@ -101,18 +101,19 @@ pub async fn find_repository(
 
 /// Reuses the repository `name` or creates it (scan on push, tagged).
 pub async fn ensure_repository(
-    client: &aws_sdk_ecr::Client,
+    session: &Session,
     name: &str,
     app: &str,
 ) -> Result<Repository, String> {
-    if let Some(found) = find_repository(client, name).await? {
+    if let Some(found) = find_repository(session, name).await? {
         return Ok(found);
     }
     let tags = [
         Tag::builder().key(MANAGED_TAG).value("true").build(),
         Tag::builder().key(APP_TAG).value(app).build(),
     ];
-    let mut request = client
+    let mut request = session
+        .ecr()
         .create_repository()
         .repository_name(name)
         .image_scanning_configuration(
@@ -143,8 +144,9 @@ pub async fn ensure_repository(
 }
 
 /// The registry login from GetAuthorizationToken (valid 12 hours).
-pub async fn login(client: &aws_sdk_ecr::Client) -> Result<RegistryLogin, String> {
-    let token = client
+pub async fn login(session: &Session) -> Result<RegistryLogin, String> {
+    let token = session
+        .ecr()
         .get_authorization_token()
         .send()
         .await

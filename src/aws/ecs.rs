@@ -12,6 +12,7 @@ use aws_sdk_ecs::types::{
 use super::ecr::{APP_TAG, MANAGED_TAG};
 use super::error;
 use super::network::APP_PORT;
+use super::session::Session;
 use crate::fargate::Arch;
 
 /// The container's name in the task definition.
@@ -25,11 +26,8 @@ fn tags(app: &str) -> [Tag; 2] {
 }
 
 /// The cluster `name`, reused when active, else created; true when created.
-pub async fn ensure_cluster(
-    client: &aws_sdk_ecs::Client,
-    name: &str,
-    app: &str,
-) -> Result<bool, String> {
+pub async fn ensure_cluster(session: &Session, name: &str, app: &str) -> Result<bool, String> {
+    let client = session.ecs();
     let found = client
         .describe_clusters()
         .clusters(name)
@@ -101,10 +99,11 @@ impl TaskSpec {
 /// `spec`; otherwise a new revision. Returns its ARN and whether it was
 /// registered now.
 pub async fn ensure_task_definition(
-    client: &aws_sdk_ecs::Client,
+    session: &Session,
     spec: &TaskSpec,
     app: &str,
 ) -> Result<(String, bool), String> {
+    let client = session.ecs();
     match client
         .describe_task_definition()
         .task_definition(&spec.family)
@@ -200,10 +199,11 @@ pub struct ServiceSpec {
 /// rollback), or updated when it runs another revision or count. Returns
 /// the service's ARN and what changed.
 pub async fn ensure_service(
-    client: &aws_sdk_ecs::Client,
+    session: &Session,
     spec: &ServiceSpec,
     app: &str,
 ) -> Result<(String, ServiceChange), String> {
+    let client = session.ecs();
     let found = client
         .describe_services()
         .cluster(&spec.cluster)
@@ -274,4 +274,41 @@ pub async fn ensure_service(
         .unwrap_or_default()
         .to_string();
     Ok((arn, ServiceChange::Created))
+}
+
+/// The task definition an active service runs and the image of its app
+/// container, when there is such a service.
+pub async fn service_image(
+    session: &Session,
+    cluster: &str,
+    service: &str,
+) -> Option<(String, Option<String>)> {
+    let ecs = session.ecs();
+    let task_definition = ecs
+        .describe_services()
+        .cluster(cluster)
+        .services(service)
+        .send()
+        .await
+        .ok()
+        .and_then(|s| {
+            s.services()
+                .iter()
+                .find(|s| s.status() == Some("ACTIVE"))
+                .and_then(|s| s.task_definition().map(str::to_string))
+        })?;
+    let image = ecs
+        .describe_task_definition()
+        .task_definition(&task_definition)
+        .send()
+        .await
+        .ok()
+        .and_then(|t| {
+            t.task_definition()?
+                .container_definitions()
+                .iter()
+                .find(|c| c.name() == Some(CONTAINER))
+                .and_then(|c| c.image().map(str::to_string))
+        });
+    Some((task_definition, image))
 }

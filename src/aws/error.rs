@@ -30,7 +30,7 @@ where
         }
         SdkError::TimeoutError(_) => format!(
             "Could not {what}: timed out, AWS did not answer within {} s. Check your network (or the endpoint in AWS_ENDPOINT_URL), then retry the step.",
-            super::identity::OPERATION_TIMEOUT.as_secs()
+            super::session::OPERATION_TIMEOUT.as_secs()
         ),
         other => format!(
             "Could not {what}: {}. Check your network (or the endpoint in AWS_ENDPOINT_URL), then retry the step.",

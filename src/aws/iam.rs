@@ -9,6 +9,7 @@ use aws_sdk_iam::types::Tag;
 
 use super::ecr::{APP_TAG, MANAGED_TAG};
 use super::error;
+use super::session::Session;
 
 pub const ROLE_NAME: &str = "ecsTaskExecutionRole";
 const POLICY: &str = "policy/service-role/AmazonECSTaskExecutionRolePolicy";
@@ -52,11 +53,9 @@ async fn get_role(client: &aws_sdk_iam::Client) -> Result<Option<String>, String
 
 /// The execution role, reused or created; a created role is waited for,
 /// bounded, until IAM shows it.
-pub async fn ensure_execution_role(
-    client: &aws_sdk_iam::Client,
-    region: &str,
-    app: &str,
-) -> Result<Role, String> {
+pub async fn ensure_execution_role(session: &Session, app: &str) -> Result<Role, String> {
+    let client = session.iam();
+    let region = session.region.as_str();
     if let Some(arn) = get_role(client).await? {
         return Ok(Role {
             name: ROLE_NAME.into(),

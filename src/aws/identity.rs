@@ -4,18 +4,12 @@
 
 use std::time::Duration;
 
-use aws_config::{BehaviorVersion, SdkConfig, timeout::TimeoutConfig};
 use aws_credential_types::provider::{ProvideCredentials, error::CredentialsError};
 use aws_sdk_sts::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
-use aws_types::region::Region;
 
 /// How long resolving credentials may take (an SSO refresh, a slow instance
 /// metadata service) before dashdeploy gives up and says so.
 const CREDENTIALS_TIMEOUT: Duration = Duration::from_secs(30);
-const CALL_TIMEOUT: Duration = Duration::from_secs(20);
-/// And one call with its retries: an emulator or endpoint that stops
-/// answering fails the step in this time rather than after every retry.
-pub(crate) const OPERATION_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// What the user asked for; anything unset comes from the standard chain.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -127,29 +121,11 @@ pub enum AwsError {
     Other { origin: String, detail: String },
 }
 
-/// Loads the SDK configuration the way every AWS tool does.
-pub async fn load_config(target: &AwsTarget) -> SdkConfig {
-    let mut loader = aws_config::defaults(BehaviorVersion::latest()).timeout_config(
-        TimeoutConfig::builder()
-            .operation_attempt_timeout(CALL_TIMEOUT)
-            .operation_timeout(OPERATION_TIMEOUT)
-            .connect_timeout(Duration::from_secs(5))
-            .build(),
-    );
-    if let Some(profile) = &target.profile {
-        loader = loader.profile_name(profile);
-    }
-    if let Some(region) = &target.region {
-        loader = loader.region(Region::new(region.clone()));
-    }
-    loader.load().await
-}
-
 /// Resolves credentials and region, and asks STS who they belong to.
-pub async fn resolve(target: &AwsTarget) -> Result<(SdkConfig, Identity), AwsError> {
+pub async fn resolve(target: &AwsTarget) -> Result<Identity, AwsError> {
     let profile = target.profile_name();
     let source = target.source();
-    let config = load_config(target).await;
+    let config = super::session::load_config(target).await;
     let provider = config
         .credentials_provider()
         .ok_or_else(|| AwsError::NoCredentials {
@@ -187,7 +163,7 @@ pub async fn resolve(target: &AwsTarget) -> Result<(SdkConfig, Identity), AwsErr
         arn: who.arn().unwrap_or("unknown").to_string(),
         endpoint,
     };
-    Ok((config, identity))
+    Ok(identity)
 }
 
 fn credentials_error(profile: &str, source: &str, err: &CredentialsError) -> AwsError {

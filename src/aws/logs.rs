@@ -4,6 +4,7 @@
 
 use super::ecr::{APP_TAG, MANAGED_TAG};
 use super::error;
+use super::session::Session;
 
 /// How long the container's logs are kept.
 pub const RETENTION_DAYS: i32 = 30;
@@ -15,10 +16,8 @@ pub fn group_name(app: &str) -> String {
 
 /// The log group, reused or created (tagged, with the retention period);
 /// true when it was created.
-pub async fn ensure_log_group(
-    client: &aws_sdk_cloudwatchlogs::Client,
-    app: &str,
-) -> Result<bool, String> {
+pub async fn ensure_log_group(session: &Session, app: &str) -> Result<bool, String> {
+    let client = session.logs();
     let name = group_name(app);
     let found = client
         .describe_log_groups()

@@ -1,6 +1,8 @@
-//! The AWS adapters: configuration and identity now, ECR, ECS, EC2, IAM and
-//! CloudWatch Logs as their steps arrive. Errors leave as sentences that say
-//! what happened and what to do.
+//! The AWS adapters, the only place an SDK type appears: the session
+//! (configuration, region, clients), who the credentials belong to, and
+//! ECR, ECS, EC2, IAM and CloudWatch Logs for the steps, the monitor and the
+//! tear-down. They return plain facts, and errors as sentences that say what
+//! happened and what to do.
 
 pub mod ecr;
 pub mod ecs;
@@ -10,7 +12,9 @@ pub mod identity;
 pub mod logs;
 pub mod network;
 pub mod profiles;
+pub mod session;
 pub mod status;
-pub mod teardown;
+pub mod tear_down;
 
 pub use identity::{AwsError, AwsTarget, Identity};
+pub use session::Session;

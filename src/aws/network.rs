@@ -6,6 +6,7 @@ use aws_sdk_ec2::types::{Filter, IpPermission, IpRange, ResourceType, Tag, TagSp
 
 use super::ecr::{APP_TAG, MANAGED_TAG};
 use super::error;
+use super::session::Session;
 
 /// The port the Dash app listens on, in the container and in the rule.
 pub const APP_PORT: i32 = 8050;
@@ -47,10 +48,11 @@ fn filter(name: &str, value: &str) -> Filter {
 /// The VPC to run in: `chosen`, else the region's default one; with its
 /// public subnets, or the `chosen_subnets`.
 pub async fn find_vpc(
-    client: &aws_sdk_ec2::Client,
+    session: &Session,
     chosen: Option<&str>,
     chosen_subnets: &[String],
 ) -> Result<Vpc, String> {
+    let client = session.ec2();
     let mut request = client.describe_vpcs();
     request = match chosen {
         Some(id) => request.vpc_ids(id),
@@ -168,12 +170,13 @@ async fn no_default_vpc(client: &aws_sdk_ec2::Client) -> String {
 
 /// dashdeploy's security group for the app in `vpc_id`, when it exists.
 pub async fn find_group(
-    client: &aws_sdk_ec2::Client,
+    session: &Session,
     vpc_id: &str,
     app: &str,
 ) -> Result<Option<Group>, String> {
     let name = group_name(app);
-    let found = client
+    let found = session
+        .ec2()
         .describe_security_groups()
         .filters(filter("group-name", &name))
         .filters(filter("vpc-id", vpc_id))
@@ -189,12 +192,8 @@ pub async fn find_group(
 
 /// dashdeploy's security group for the app in `vpc_id`: found by name, or
 /// created and tagged.
-pub async fn ensure_group(
-    client: &aws_sdk_ec2::Client,
-    vpc_id: &str,
-    app: &str,
-) -> Result<Group, String> {
-    if let Some(group) = find_group(client, vpc_id, app).await? {
+pub async fn ensure_group(session: &Session, vpc_id: &str, app: &str) -> Result<Group, String> {
+    if let Some(group) = find_group(session, vpc_id, app).await? {
         return Ok(group);
     }
     let name = group_name(app);
@@ -204,7 +203,8 @@ pub async fn ensure_group(
         .tags(Tag::builder().key(APP_TAG).value(app).build())
         .tags(Tag::builder().key("Name").value(&name).build())
         .build();
-    let created = client
+    let created = session
+        .ec2()
         .create_security_group()
         .group_name(&name)
         .description(format!("dashdeploy: TCP {APP_PORT} to the Dash app {app}"))
@@ -221,11 +221,7 @@ pub async fn ensure_group(
 }
 
 /// Opens TCP 8050 from `cidr`; false when the rule was there already.
-pub async fn allow_port(
-    client: &aws_sdk_ec2::Client,
-    group_id: &str,
-    cidr: &str,
-) -> Result<bool, String> {
+pub async fn allow_port(session: &Session, group_id: &str, cidr: &str) -> Result<bool, String> {
     let permission = IpPermission::builder()
         .ip_protocol("tcp")
         .from_port(APP_PORT)
@@ -237,7 +233,8 @@ pub async fn allow_port(
                 .build(),
         )
         .build();
-    match client
+    match session
+        .ec2()
         .authorize_security_group_ingress()
         .group_id(group_id)
         .ip_permissions(permission)
@@ -251,4 +248,16 @@ pub async fn allow_port(
             &e,
         )),
     }
+}
+
+/// Whether the security group `id` still exists (an earlier run's, from
+/// the deployment record).
+pub async fn group_exists(session: &Session, id: &str) -> bool {
+    session
+        .ec2()
+        .describe_security_groups()
+        .group_ids(id)
+        .send()
+        .await
+        .is_ok_and(|g| !g.security_groups().is_empty())
 }

@@ -1,34 +1,75 @@
 //! Reading a running deployment: the ECS service with its deployments and
 //! events, its tasks (running and recently stopped) with their public IPs
-//! (through each task's network interface), and the tail of the running
-//! task's CloudWatch log. Read-only; counts the calls it makes.
+//! (through each task's network interface), and the tail of a task's
+//! CloudWatch log. Read-only; plain facts (the monitor makes its snapshot
+//! of them); counts the calls it makes.
 
 use aws_sdk_ecs::types::DesiredStatus;
-
-use crate::monitor::snapshot::{ServiceEvent, ServiceFacts, Snapshot, TaskFacts};
+use serde::Serialize;
 
 use super::ecs::CONTAINER;
 use super::error;
+use super::session::Session;
 
-/// Service events and log lines kept in a snapshot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ServiceFacts {
+    pub name: String,
+    pub cluster: String,
+    /// ACTIVE, DRAINING, INACTIVE, or MISSING when there is none.
+    pub status: String,
+    pub desired: i32,
+    pub running: i32,
+    pub pending: i32,
+    /// The primary deployment's rollout state: IN_PROGRESS, COMPLETED, FAILED.
+    pub rollout: String,
+    /// Why the rollout is in that state, when ECS says.
+    pub rollout_reason: Option<String>,
+    /// `family:revision` the service runs.
+    pub task_definition: String,
+    /// Deployments in flight (more than one while rolling).
+    pub deployments: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TaskFacts {
+    /// The task id (last part of its ARN).
+    pub id: String,
+    pub last_status: String,
+    pub desired_status: String,
+    /// RFC 3339.
+    pub started_at: Option<String>,
+    pub stopped_at: Option<String>,
+    pub public_ip: Option<String>,
+    pub stopped_reason: Option<String>,
+    pub exit_code: Option<i32>,
+    /// The container's own reason (for example "CannotPullContainerError: ...").
+    pub container_reason: Option<String>,
+    /// `family:revision`.
+    pub task_definition: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ServiceEvent {
+    /// RFC 3339.
+    pub at: String,
+    pub message: String,
+}
+
+/// The service and its tasks as ECS and EC2 describe them.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ServiceState {
+    /// None when there is no such service (or cluster).
+    pub service: Option<ServiceFacts>,
+    /// Running ones first, then starting ones, then the most recently stopped.
+    pub tasks: Vec<TaskFacts>,
+    /// Newest first.
+    pub events: Vec<ServiceEvent>,
+    /// AWS API calls made to read this.
+    pub api_calls: u32,
+}
+
+/// Service events kept.
 const EVENTS_KEPT: usize = 20;
-const LOG_LINES_KEPT: usize = 50;
-
-pub struct Clients {
-    pub ecs: aws_sdk_ecs::Client,
-    pub ec2: aws_sdk_ec2::Client,
-    pub logs: aws_sdk_cloudwatchlogs::Client,
-}
-
-impl Clients {
-    pub fn new(config: &aws_types::SdkConfig) -> Clients {
-        Clients {
-            ecs: aws_sdk_ecs::Client::new(config),
-            ec2: aws_sdk_ec2::Client::new(config),
-            logs: aws_sdk_cloudwatchlogs::Client::new(config),
-        }
-    }
-}
 
 fn rfc3339(t: Option<&aws_smithy_types::DateTime>) -> Option<String> {
     let t = t?;
@@ -56,28 +97,20 @@ pub fn log_stream(task_id: &str) -> String {
     format!("dashdeploy/{CONTAINER}/{task_id}")
 }
 
-/// Everything but the health check, which the caller makes.
-pub async fn read(
-    clients: &Clients,
-    cluster: &str,
-    service: &str,
-    log_group: &str,
-) -> Result<Snapshot, String> {
-    let mut snapshot = Snapshot {
-        taken_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        ..Default::default()
-    };
-    let found = clients
-        .ecs
+/// The service `service` in `cluster` and its tasks.
+pub async fn read(session: &Session, cluster: &str, service: &str) -> Result<ServiceState, String> {
+    let mut state = ServiceState::default();
+    let found = session
+        .ecs()
         .describe_services()
         .cluster(cluster)
         .services(service)
         .send()
         .await;
-    snapshot.api_calls += 1;
+    state.api_calls += 1;
     let found = match found {
         Ok(found) => found,
-        Err(e) if error::code(&e) == Some("ClusterNotFoundException") => return Ok(snapshot),
+        Err(e) if error::code(&e) == Some("ClusterNotFoundException") => return Ok(state),
         Err(e) => return Err(error::sentence("read the ECS service", &e)),
     };
     let Some(svc) = found
@@ -86,9 +119,9 @@ pub async fn read(
         .find(|s| s.status() == Some("ACTIVE"))
         .or(found.services().first())
     else {
-        return Ok(snapshot);
+        return Ok(state);
     };
-    snapshot.events = svc
+    state.events = svc
         .events()
         .iter()
         .take(EVENTS_KEPT)
@@ -105,15 +138,15 @@ pub async fn read(
     // Tasks: the running ones, then the recently stopped.
     let mut arns = Vec::new();
     for status in [DesiredStatus::Running, DesiredStatus::Stopped] {
-        let list = clients
-            .ecs
+        let list = session
+            .ecs()
             .list_tasks()
             .cluster(cluster)
             .service_name(service)
             .desired_status(status)
             .send()
             .await;
-        snapshot.api_calls += 1;
+        state.api_calls += 1;
         match list {
             Ok(list) => arns.extend(list.task_arns().iter().cloned()),
             Err(e) => return Err(error::sentence("list the service's tasks", &e)),
@@ -121,15 +154,15 @@ pub async fn read(
     }
     let mut tasks = Vec::new();
     if !arns.is_empty() {
-        let described = clients
-            .ecs
+        let described = session
+            .ecs()
             .describe_tasks()
             .cluster(cluster)
             .set_tasks(Some(arns.into_iter().take(100).collect()))
             .send()
             .await
             .map_err(|e| error::sentence("read the service's tasks", &e))?;
-        snapshot.api_calls += 1;
+        state.api_calls += 1;
         tasks = described.tasks().to_vec();
     }
     // Public IPs through the tasks' network interfaces.
@@ -149,13 +182,13 @@ pub async fn read(
         .collect();
     let mut ips = std::collections::HashMap::new();
     if !enis.is_empty() {
-        let described = clients
-            .ec2
+        let described = session
+            .ec2()
             .describe_network_interfaces()
             .set_network_interface_ids(Some(enis.iter().map(|(_, e)| e.clone()).collect()))
             .send()
             .await;
-        snapshot.api_calls += 1;
+        state.api_calls += 1;
         // An interface already deleted (a stopped task) is not an error.
         if let Ok(described) = described {
             for ni in described.network_interfaces() {
@@ -241,7 +274,7 @@ pub async fn read(
                 "IN_PROGRESS".to_string()
             }
         });
-    snapshot.service = Some(ServiceFacts {
+    state.service = Some(ServiceFacts {
         name: svc.service_name().unwrap_or(service).to_string(),
         cluster: cluster.to_string(),
         status: svc.status().unwrap_or("UNKNOWN").to_string(),
@@ -255,31 +288,20 @@ pub async fn read(
         task_definition: short_td(svc.task_definition().unwrap_or_default()),
         deployments,
     });
-    let live = facts
-        .iter()
-        .find(|t| t.last_status == "RUNNING" && t.public_ip.is_some());
-    if let Some(task) = live {
-        snapshot.url = task
-            .public_ip
-            .as_ref()
-            .map(|ip| format!("http://{ip}:{}/", super::network::APP_PORT));
-        let (lines, calls) = tail(clients, log_group, &task.id, LOG_LINES_KEPT).await;
-        snapshot.logs = lines;
-        snapshot.api_calls += calls;
-    } else if let Some(task) = facts.first() {
-        // No running task: the last one's log says why it stopped.
-        let (lines, calls) = tail(clients, log_group, &task.id, LOG_LINES_KEPT).await;
-        snapshot.logs = lines;
-        snapshot.api_calls += calls;
-    }
-    snapshot.tasks = facts;
-    Ok(snapshot)
+    state.tasks = facts;
+    Ok(state)
 }
 
-/// The last `keep` lines of a task's log; none when there is no stream yet.
-async fn tail(clients: &Clients, group: &str, task_id: &str, keep: usize) -> (Vec<String>, u32) {
-    let events = clients
-        .logs
+/// The last `keep` lines of a task's log, and the calls made; none when
+/// there is no stream yet.
+pub async fn tail(
+    session: &Session,
+    group: &str,
+    task_id: &str,
+    keep: usize,
+) -> (Vec<String>, u32) {
+    let events = session
+        .logs()
         .get_log_events()
         .log_group_name(group)
         .log_stream_name(log_stream(task_id))
@@ -302,10 +324,11 @@ async fn tail(clients: &Clients, group: &str, task_id: &str, keep: usize) -> (Ve
 /// tasks' streams, oldest first, with each line's time; and the time of the
 /// last one, to follow from.
 pub async fn log_lines(
-    logs: &aws_sdk_cloudwatchlogs::Client,
+    session: &Session,
     group: &str,
     since_ms: i64,
 ) -> Result<(Vec<(i64, String)>, Option<i64>), String> {
+    let logs = session.logs();
     let mut lines = Vec::new();
     let mut token: Option<String> = None;
     loop {

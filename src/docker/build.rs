@@ -6,11 +6,11 @@
 use std::collections::{HashMap, VecDeque};
 use std::path::Path;
 
-use bollard::Docker;
 use bollard::query_parameters::{BuildImageOptionsBuilder, TagImageOptionsBuilder};
 use futures_util::StreamExt;
 
 use super::context::{self, ContextError, ContextStats};
+use super::engine::Engine;
 
 /// Output lines kept to show with a failure.
 const TAIL: usize = 12;
@@ -67,7 +67,7 @@ fn tail_text(tail: &[String]) -> String {
 
 /// Builds `dir` (its Dockerfile) as `<name>:latest` and `<name>:<content tag>`.
 pub async fn build(
-    docker: &Docker,
+    engine: &Engine,
     dir: &Path,
     name: &str,
     mut progress: impl FnMut(BuildProgress),
@@ -83,6 +83,7 @@ pub async fn build(
         .forcerm(true)
         .labels(&labels)
         .build();
+    let docker = &engine.client;
     let mut stream = docker.build_image(options, None, Some(bollard::body_try_stream(chunks)));
     let mut tail: VecDeque<String> = VecDeque::new();
     let mut instruction = String::from("the build");

@@ -82,6 +82,14 @@ fn candidate_sockets(home: Option<&Path>, runtime_dir: Option<&Path>) -> Vec<Pat
     candidates
 }
 
+/// A connected engine: the client, with the API version settled, and where
+/// it is. The only handle on Docker outside `src/docker`.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    pub(super) client: Docker,
+    pub target: DockerTarget,
+}
+
 /// What the engine said about itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EngineInfo {
@@ -131,7 +139,7 @@ pub enum DockerError {
 /// Connects to the engine, settles the API version with it and asks for its
 /// version. This is the prerequisites check and the way every later step
 /// gets its client.
-pub async fn connect(target: &DockerTarget) -> Result<(Docker, EngineInfo), DockerError> {
+pub async fn connect(target: &DockerTarget) -> Result<(Engine, EngineInfo), DockerError> {
     if let Some(path) = target.socket_path()
         && !Path::new(path).exists()
     {
@@ -165,7 +173,11 @@ pub async fn connect(target: &DockerTarget) -> Result<(Docker, EngineInfo), Dock
             .map(normalise_arch)
             .unwrap_or_else(|| "unknown".into()),
     };
-    Ok((docker, info))
+    let engine = Engine {
+        client: docker,
+        target: target.clone(),
+    };
+    Ok((engine, info))
 }
 
 /// Docker reports `amd64`/`arm64` (Go names); dashdeploy speaks of `x86_64`/`arm64`.

@@ -4,13 +4,14 @@
 
 use std::collections::HashMap;
 
-use bollard::Docker;
 use bollard::models::{ContainerCreateBody, HostConfig, PortBinding};
 use bollard::query_parameters::{
     CreateContainerOptionsBuilder, ListContainersOptionsBuilder, LogsOptionsBuilder,
     RemoveContainerOptionsBuilder,
 };
 use futures_util::{Stream, StreamExt};
+
+use super::engine::Engine;
 
 /// Every local-test container carries this label.
 pub const LABEL: &str = "dashdeploy.local-test";
@@ -24,7 +25,7 @@ pub struct Running {
 
 /// Removes this app's local-test containers left by an earlier run (other
 /// apps' tests may be running); returns how many.
-pub async fn remove_leftovers(docker: &Docker, app: &str) -> Result<usize, String> {
+pub async fn remove_leftovers(engine: &Engine, app: &str) -> Result<usize, String> {
     let filters = HashMap::from([(
         "label".to_string(),
         vec![LABEL.to_string(), format!("dashdeploy.app={app}")],
@@ -33,21 +34,22 @@ pub async fn remove_leftovers(docker: &Docker, app: &str) -> Result<usize, Strin
         .all(true)
         .filters(&filters)
         .build();
-    let containers = docker
+    let containers = engine
+        .client
         .list_containers(Some(options))
         .await
         .map_err(|e| format!("could not list containers: {e}"))?;
     let mut removed = 0;
     for id in containers.iter().filter_map(|c| c.id.as_deref()) {
-        remove(docker, id).await?;
+        remove(engine, id).await?;
         removed += 1;
     }
     Ok(removed)
 }
 
-pub async fn remove(docker: &Docker, id: &str) -> Result<(), String> {
+pub async fn remove(engine: &Engine, id: &str) -> Result<(), String> {
     let options = RemoveContainerOptionsBuilder::default().force(true).build();
-    match docker.remove_container(id, Some(options)).await {
+    match engine.client.remove_container(id, Some(options)).await {
         Ok(()) => Ok(()),
         Err(bollard::errors::Error::DockerResponseServerError {
             status_code: 404, ..
@@ -65,7 +67,7 @@ pub fn free_loopback_port() -> Result<u16, String> {
 }
 
 /// Starts `image` with 8050 published on a free loopback port.
-pub async fn start(docker: &Docker, image: &str, app: &str) -> Result<Running, String> {
+pub async fn start(engine: &Engine, image: &str, app: &str) -> Result<Running, String> {
     let port = free_loopback_port()?;
     let binding = format!("{CONTAINER_PORT}/tcp");
     let body = ContainerCreateBody {
@@ -88,15 +90,16 @@ pub async fn start(docker: &Docker, image: &str, app: &str) -> Result<Running, S
         ..Default::default()
     };
     let name = format!("dashdeploy-{app}-local-{port}");
-    let created = docker
+    let created = engine
+        .client
         .create_container(
             Some(CreateContainerOptionsBuilder::default().name(&name).build()),
             body,
         )
         .await
         .map_err(|e| format!("could not create the container from {image}: {e}"))?;
-    if let Err(e) = docker.start_container(&created.id, None).await {
-        let _ = remove(docker, &created.id).await;
+    if let Err(e) = engine.client.start_container(&created.id, None).await {
+        let _ = remove(engine, &created.id).await;
         return Err(format!("could not start the container: {e}"));
     }
     Ok(Running {
@@ -106,8 +109,9 @@ pub async fn start(docker: &Docker, image: &str, app: &str) -> Result<Running, S
 }
 
 /// Whether the container still runs, and its exit code when it does not.
-pub async fn exit_code(docker: &Docker, id: &str) -> Result<Option<i64>, String> {
-    let inspect = docker
+pub async fn exit_code(engine: &Engine, id: &str) -> Result<Option<i64>, String> {
+    let inspect = engine
+        .client
         .inspect_container(id, None)
         .await
         .map_err(|e| format!("could not inspect the container: {e}"))?;
@@ -120,13 +124,14 @@ pub async fn exit_code(docker: &Docker, id: &str) -> Result<Option<i64>, String>
 }
 
 /// The container's output, line by line, following it.
-pub fn follow_logs(docker: &Docker, id: &str) -> impl Stream<Item = String> + Send + 'static {
+pub fn follow_logs(engine: &Engine, id: &str) -> impl Stream<Item = String> + Send + 'static {
     let options = LogsOptionsBuilder::default()
         .follow(true)
         .stdout(true)
         .stderr(true)
         .build();
-    docker
+    engine
+        .client
         .logs(id, Some(options))
         .filter_map(|item| async move { item.ok() })
         .flat_map(|output| {

@@ -5,7 +5,9 @@ pub mod build;
 pub mod context;
 pub mod engine;
 pub mod ignore;
+pub mod image;
 pub mod local_run;
 pub mod push;
 
-pub use engine::{DockerError, DockerTarget, EngineInfo};
+pub use engine::{DockerError, DockerTarget, Engine, EngineInfo};
+pub use image::ImageFacts;

@@ -16,7 +16,7 @@ use hyper_util::rt::TokioIo;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::engine::DockerTarget;
+use super::engine::Engine;
 
 /// How long to wait for the engine to take the connection.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -82,14 +82,14 @@ struct RawAux {
 /// Pushes `image:tag`, handing each message to `on_message`; returns the
 /// pushed digest, or the engine's (or the connection's) words for the failure.
 pub async fn push(
-    target: &DockerTarget,
-    docker: &bollard::Docker,
+    engine: &Engine,
     image: &str,
     tag: &str,
     auth: &PushAuth<'_>,
     on_message: impl FnMut(PushMessage),
 ) -> Result<String, String> {
     let header = auth_header(auth);
+    let target = &engine.target;
     if let Some(path) = target.socket_path() {
         let stream = connect_timeout(tokio::net::UnixStream::connect(path)).await?;
         return push_over(stream, image, tag, &header, on_message).await;
@@ -98,7 +98,7 @@ pub async fn push(
         let stream = connect_timeout(tokio::net::TcpStream::connect(addr)).await?;
         return push_over(stream, image, tag, &header, on_message).await;
     }
-    push_with_bollard(docker, image, tag, auth, on_message).await
+    push_with_bollard(&engine.client, image, tag, auth, on_message).await
 }
 
 /// `tcp://host:port` without TLS (DOCKER_TLS_VERIFY unset): the address.

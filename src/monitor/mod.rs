@@ -1,11 +1,11 @@
 //! Watching a deployed app: one snapshot of the service, tasks, URL, health,
-//! events and log ([`watch::take`]), the failures in it explained
+//! events and log ([`look::take`]), the failures in it explained
 //! ([`explain`]), and how soon to look again ([`next_poll`]). The monitor
 //! step, `status` and `logs` are built on it.
 
 pub mod explain;
+pub mod look;
 pub mod snapshot;
-pub mod watch;
 
 use std::time::Duration;
 

@@ -5,42 +5,7 @@
 
 use serde::Serialize;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ServiceFacts {
-    pub name: String,
-    pub cluster: String,
-    /// ACTIVE, DRAINING, INACTIVE, or MISSING when there is none.
-    pub status: String,
-    pub desired: i32,
-    pub running: i32,
-    pub pending: i32,
-    /// The primary deployment's rollout state: IN_PROGRESS, COMPLETED, FAILED.
-    pub rollout: String,
-    /// Why the rollout is in that state, when ECS says.
-    pub rollout_reason: Option<String>,
-    /// `family:revision` the service runs.
-    pub task_definition: String,
-    /// Deployments in flight (more than one while rolling).
-    pub deployments: usize,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct TaskFacts {
-    /// The task id (last part of its ARN).
-    pub id: String,
-    pub last_status: String,
-    pub desired_status: String,
-    /// RFC 3339.
-    pub started_at: Option<String>,
-    pub stopped_at: Option<String>,
-    pub public_ip: Option<String>,
-    pub stopped_reason: Option<String>,
-    pub exit_code: Option<i32>,
-    /// The container's own reason (for example "CannotPullContainerError: ...").
-    pub container_reason: Option<String>,
-    /// `family:revision`.
-    pub task_definition: String,
-}
+pub use crate::aws::status::{ServiceEvent, ServiceFacts, TaskFacts};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Health {
@@ -60,13 +25,6 @@ impl Health {
     pub fn is_healthy(&self) -> bool {
         self.http_status == Some(200) && self.dash
     }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ServiceEvent {
-    /// RFC 3339.
-    pub at: String,
-    pub message: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]

@@ -1,40 +1,32 @@
-//! What the AWS steps after the push share: the SDK configuration and the
-//! region it settled on, the app's name, and the deployment record each
-//! resource goes into before a step reports success.
+//! What the AWS steps share: the session (its region) and the app's name,
+//! and the deployment record each resource goes into before a step reports
+//! success.
 
-use aws_types::SdkConfig;
+use crate::aws::Session;
+use crate::store::record::{self, ResourceKind};
 
-use crate::aws::identity;
-use crate::record::{self, ResourceKind};
-
-use super::build_step::image_name;
 use super::event::StepFailure;
-use super::settings::Settings;
+use super::spec::Spec;
 
 pub struct Cloud {
-    pub config: SdkConfig,
+    pub session: Session,
     pub region: String,
     pub app: String,
 }
 
 impl Cloud {
-    pub async fn new(settings: &Settings) -> Result<Cloud, StepFailure> {
-        let config = identity::load_config(&settings.aws).await;
-        let region = config.region().map(|r| r.to_string()).ok_or_else(|| {
-            StepFailure::new(
-                "No AWS region is set: choose one with --region, AWS_REGION, or `region` in the profile (aws configure), then retry the step.",
-            )
-        })?;
+    pub async fn new(spec: &Spec) -> Result<Cloud, StepFailure> {
+        let session = Session::open(&spec.aws).await.map_err(StepFailure::new)?;
         Ok(Cloud {
-            config,
-            region,
-            app: image_name(settings),
+            region: session.region.clone(),
+            session,
+            app: spec.name.clone(),
         })
     }
 
     /// Writes one resource into the deployment record.
     pub fn record(&self, kind: ResourceKind, id: &str, created: bool) -> Result<(), StepFailure> {
-        let dir = crate::logging::state_dir().map_err(StepFailure::new)?;
+        let dir = crate::store::state_dir().map_err(StepFailure::new)?;
         record::note(&dir, &self.app, &self.region, kind, id, created).map_err(|e| {
             StepFailure::new(format!(
                 "The {} {id} is in place, but the deployment record could not be written: {e}. Retry the step: it will find the {} and record it.",

@@ -34,7 +34,7 @@ pub enum EventKind {
     /// What the monitor saw: the service, tasks, URL, health, events, log.
     Monitor(Box<crate::monitor::Snapshot>),
     /// A push, layer by layer.
-    Transfer(super::transfer::Transfer),
+    Push(super::push_progress::PushProgress),
     /// The step waits for the user's answer to this.
     Proposal(super::ask::Proposal),
     /// The step ended: `Ok` with a one-line summary, or what went wrong.

@@ -1,29 +1,27 @@
-//! The deploy pipeline: the steps, what they report, and the code that runs
-//! them. Free of any terminal UI: the wizard and the headless commands both
-//! drive it.
+//! The deploy pipeline and the other use cases: the steps, what they
+//! report, the code that runs them, the resolved spec they start from, and
+//! the plan, resume and tear-down beside them. Free of any terminal UI: the
+//! wizard and the command line both drive it, and it reaches Docker and AWS
+//! only through `src/docker` and `src/aws`.
 
-pub mod app_step;
+pub mod app_files;
 pub mod ask;
-pub mod build_step;
+pub mod built_image;
 pub mod cloud;
-pub mod deploy_step;
-pub mod dockerfile_step;
 pub mod event;
-pub mod local_test_step;
-pub mod monitor_step;
-pub mod network_step;
-pub mod prereqs;
-pub mod push_step;
-pub mod registry_step;
+pub mod plan;
+pub mod push_progress;
+pub mod registry_target;
 pub mod resume;
 pub mod runner;
-pub mod settings;
-pub mod sizing_step;
+pub mod spec;
 pub mod step;
-pub mod transfer;
+pub mod steps;
+pub mod tear_down;
+pub mod values;
 
 pub use ask::{Answer, Answers, DockerfileProposal, IngressProposal, Proposal, SizingProposal};
 pub use event::{CheckId, CheckState, EventKind, LogLevel, PipelineEvent, RunId, StepFailure};
-pub use settings::Settings;
+pub use push_progress::{LayerProgress, LayerState, PushProgress};
+pub use spec::{Choices, Spec};
 pub use step::{StepId, StepStatus};
-pub use transfer::{LayerProgress, LayerState, Transfer};

@@ -7,29 +7,27 @@
 use std::path::Path;
 use std::time::SystemTime;
 
-use crate::aws::{ecs::CONTAINER, network};
-use crate::config;
+use crate::aws::{ecs, network, status};
 use crate::dashapp::analysis::analyze;
-use crate::docker::engine;
-use crate::record::{self, ResourceKind};
+use crate::docker::{engine, image};
+use crate::store::config;
+use crate::store::record::{self, ResourceKind};
 
-use super::build_step::image_name;
 use super::cloud::Cloud;
-use super::settings::Settings;
-use super::sizing_step::resolve_size;
+use super::spec::{Choices, Spec};
 use super::step::StepId;
 
 /// The steps found done, each with what was found, in step order. The
 /// first step not in the list is where to go on.
-pub async fn done_steps(settings: &Settings, state_dir: &Path) -> Vec<(StepId, String)> {
+pub async fn done_steps(choices: &Choices, state_dir: &Path) -> Vec<(StepId, String)> {
     let mut done = Vec::new();
-    let Some(dir) = settings.app_dir.clone() else {
+    let Some(dir) = choices.app_dir.clone() else {
         return done;
     };
-    let Ok(config) = config::load(&dir) else {
+    let Ok(spec) = Spec::load(choices) else {
         return done;
     };
-    let entry = config.entry.clone();
+    let entry = spec.entry.clone();
     let analysis = {
         let dir = dir.clone();
         tokio::task::spawn_blocking(move || analyze(&dir, entry.as_deref())).await
@@ -48,18 +46,14 @@ pub async fn done_steps(settings: &Settings, state_dir: &Path) -> Vec<(StepId, S
     }
     done.push((StepId::Dockerfile, "Dockerfile in place".into()));
 
-    let name = image_name(settings);
-    let Ok((docker, _)) = engine::connect(&settings.docker).await else {
+    let name = &spec.name;
+    let Ok((engine, _)) = engine::connect(&spec.docker).await else {
         return done;
     };
-    let Ok(image) = docker.inspect_image(&format!("{name}:latest")).await else {
+    let Ok(image) = image::inspect(&engine, &format!("{name}:latest")).await else {
         return done;
     };
-    let built = image
-        .created
-        .as_deref()
-        .and_then(|c| chrono::DateTime::parse_from_rfc3339(c).ok())
-        .map(|t| SystemTime::from(t.with_timezone(&chrono::Utc)));
+    let built = image.created;
     let newest = {
         let dir = dir.clone();
         tokio::task::spawn_blocking(move || newest_file(&dir))
@@ -77,7 +71,7 @@ pub async fn done_steps(settings: &Settings, state_dir: &Path) -> Vec<(StepId, S
     ));
 
     // What AWS holds, as the deployment record says and AWS confirms.
-    let Ok(cloud) = Cloud::new(settings).await else {
+    let Ok(cloud) = Cloud::new(&spec).await else {
         return done;
     };
     let Ok(rec) = record::load(state_dir, &cloud.app, &cloud.region) else {
@@ -91,7 +85,6 @@ pub async fn done_steps(settings: &Settings, state_dir: &Path) -> Vec<(StepId, S
     let pushed = repository.as_ref().and_then(|repo| {
         image
             .repo_digests
-            .as_ref()?
             .iter()
             .find(|d| d.contains(&format!("/{repo}@")))
             .cloned()
@@ -99,8 +92,8 @@ pub async fn done_steps(settings: &Settings, state_dir: &Path) -> Vec<(StepId, S
     let tagged = repository.as_ref().is_some_and(|repo| {
         image
             .repo_tags
-            .as_ref()
-            .is_some_and(|tags| tags.iter().any(|t| t.contains(&format!("/{repo}:"))))
+            .iter()
+            .any(|t| t.contains(&format!("/{repo}:")))
     });
     if tagged {
         later.push((
@@ -114,24 +107,18 @@ pub async fn done_steps(settings: &Settings, state_dir: &Path) -> Vec<(StepId, S
         return with_local_test(done, later);
     };
     later.push((StepId::Push, format!("pushed {pushed}")));
-    let sized = config.cpu.is_some() && resolve_size(settings, &config).is_ok();
+    let sized = spec.config.cpu.is_some() && spec.size.is_ok();
     if !sized {
         return with_local_test(done, later);
     }
     later.push((StepId::Sizing, "size in dashdeploy.toml".into()));
-    let ec2 = aws_sdk_ec2::Client::new(&cloud.config);
     let group = rec
         .of(ResourceKind::SecurityGroup)
         .next()
         .map(|r| r.id.clone());
     let rule = rec.of(ResourceKind::IngressRule).next().is_some();
     let group_exists = match &group {
-        Some(id) => ec2
-            .describe_security_groups()
-            .group_ids(id)
-            .send()
-            .await
-            .is_ok_and(|g| !g.security_groups().is_empty()),
+        Some(id) => network::group_exists(&cloud.session, id).await,
         None => false,
     };
     if !(group_exists && rule) {
@@ -146,44 +133,19 @@ pub async fn done_steps(settings: &Settings, state_dir: &Path) -> Vec<(StepId, S
         ),
     ));
     // The service runs the pushed image.
-    let ecs = aws_sdk_ecs::Client::new(&cloud.config);
-    let service = ecs
-        .describe_services()
-        .cluster(&cloud.app)
-        .services(&cloud.app)
-        .send()
-        .await
-        .ok()
-        .and_then(|s| {
-            s.services()
-                .iter()
-                .find(|s| s.status() == Some("ACTIVE"))
-                .and_then(|s| s.task_definition().map(str::to_string))
-        });
-    let Some(task_definition) = service else {
+    let Some((task_definition, running)) =
+        ecs::service_image(&cloud.session, &cloud.app, &cloud.app).await
+    else {
         return with_local_test(done, later);
     };
-    let runs_pushed = ecs
-        .describe_task_definition()
-        .task_definition(&task_definition)
-        .send()
-        .await
-        .ok()
-        .and_then(|t| {
-            t.task_definition()?
-                .container_definitions()
-                .iter()
-                .find(|c| c.name() == Some(CONTAINER))
-                .and_then(|c| c.image().map(str::to_string))
-        })
-        .is_some_and(|image| image == pushed);
+    let runs_pushed = running.is_some_and(|image| image == pushed);
     if runs_pushed {
         later.push((
             StepId::Deploy,
             format!(
                 "service {} runs {}",
                 cloud.app,
-                crate::aws::status::short_td(&task_definition)
+                status::short_td(&task_definition)
             ),
         ));
     }

@@ -8,8 +8,9 @@ use tokio::task::JoinHandle;
 
 use super::ask::Answers;
 use super::event::{CheckId, CheckState, EventKind, LogLevel, PipelineEvent, RunId, StepFailure};
-use super::settings::Settings;
+use super::spec::{Choices, Spec};
 use super::step::StepId;
+use super::steps;
 
 /// Sends one run's events. A closed channel (the wizard quit) is not an
 /// error for the step: it just has nobody left to tell.
@@ -65,40 +66,43 @@ impl Reporter {
     }
 }
 
-/// Runs one step in its own task; its events go to `tx`, ending with
-/// `Finished`. Aborting the handle stops the step.
+/// Runs one step in its own task with `choices`; its events go to `tx`,
+/// ending with `Finished`. Aborting the handle stops the step.
 pub fn spawn_step(
     step: StepId,
     run_id: RunId,
-    settings: Arc<Settings>,
+    choices: Arc<Choices>,
     tx: UnboundedSender<PipelineEvent>,
     mut answers: Answers,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
         let reporter = Reporter::new(run_id, step, tx);
-        let outcome = run_step(step, &settings, &reporter, &mut answers).await;
+        let outcome = run_step(step, &choices, &reporter, &mut answers).await;
         reporter.finish(outcome);
     })
 }
 
-/// Runs one step to its end, in the caller's task.
+/// Runs one step to its end, in the caller's task: the spec is resolved
+/// from `choices` and dashdeploy.toml as it is now, then the step runs.
 pub async fn run_step(
     step: StepId,
-    settings: &Settings,
+    choices: &Choices,
     reporter: &Reporter,
     answers: &mut Answers,
 ) -> Result<String, StepFailure> {
+    let spec = Spec::load(choices).map_err(StepFailure::new)?;
+    let spec = &spec;
     match step {
-        StepId::Prereqs => super::prereqs::run(settings, reporter, answers).await,
-        StepId::App => super::app_step::run(settings, reporter, answers).await,
-        StepId::Dockerfile => super::dockerfile_step::run(settings, reporter, answers).await,
-        StepId::Build => super::build_step::run(settings, reporter).await,
-        StepId::LocalTest => super::local_test_step::run(settings, reporter, answers).await,
-        StepId::Registry => super::registry_step::run(settings, reporter).await,
-        StepId::Push => super::push_step::run(settings, reporter).await,
-        StepId::Sizing => super::sizing_step::run(settings, reporter, answers).await,
-        StepId::Network => super::network_step::run(settings, reporter, answers).await,
-        StepId::Deploy => super::deploy_step::run(settings, reporter).await,
-        StepId::Monitor => super::monitor_step::run(settings, reporter, answers).await,
+        StepId::Prereqs => steps::prereqs::run(spec, reporter, answers).await,
+        StepId::App => steps::app::run(spec, reporter, answers).await,
+        StepId::Dockerfile => steps::dockerfile::run(spec, reporter, answers).await,
+        StepId::Build => steps::build::run(spec, reporter).await,
+        StepId::LocalTest => steps::local_test::run(spec, reporter, answers).await,
+        StepId::Registry => steps::registry::run(spec, reporter).await,
+        StepId::Push => steps::push::run(spec, reporter).await,
+        StepId::Sizing => steps::sizing::run(spec, reporter, answers).await,
+        StepId::Network => steps::network::run(spec, reporter, answers).await,
+        StepId::Deploy => steps::deploy::run(spec, reporter).await,
+        StepId::Monitor => steps::monitor::run(spec, reporter, answers).await,
     }
 }

@@ -16,8 +16,11 @@ use tokio::task::JoinHandle;
 
 use crate::app::{App, Command, Input};
 use crate::aws::profiles::SharedFiles;
-use crate::pipeline::settings::parse_cidr;
-use crate::pipeline::{Answer, Answers, LogLevel, PipelineEvent, RunId, Settings, StepId, runner};
+use crate::pipeline::steps::local_test;
+use crate::pipeline::{
+    Answer, Answers, Choices, LogLevel, PipelineEvent, RunId, Spec, StepId, resume, runner,
+    tear_down,
+};
 use crate::{sample, ui};
 
 use super::keys::action_for;
@@ -30,7 +33,6 @@ pub async fn run(
     terminal: &mut Term,
     mut app: App,
     initial: Vec<Command>,
-    settings: Arc<Settings>,
     started: Instant,
 ) -> io::Result<()> {
     let (pipeline_tx, mut pipeline_rx) = mpsc::unbounded_channel::<PipelineEvent>();
@@ -41,7 +43,6 @@ pub async fn run(
         edit: None,
         local_test: None,
         tear_down: None,
-        settings,
         pipeline_tx,
         side_tx,
     };
@@ -108,8 +109,8 @@ pub async fn run(
         }
     }
     jobs.stop_all();
-    if let Some(settings) = jobs.local_test.take() {
-        crate::pipeline::local_test_step::remove_containers(&settings).await;
+    if let Some(choices) = jobs.local_test.take() {
+        local_test::remove_containers(&choices).await;
     }
     Ok(())
 }
@@ -134,32 +135,6 @@ fn now() -> String {
     chrono::Local::now().format("%H:%M:%S").to_string()
 }
 
-/// The settings with the user's choice in them, when `answer` is one that
-/// later steps started from the wizard must use: the task size chosen on the
-/// sizing screen, the source chosen on the network screen.
-fn remembered(settings: &Settings, step: StepId, answer: &Answer) -> Option<Settings> {
-    let mut settings = settings.clone();
-    match (step, answer) {
-        (
-            StepId::Sizing,
-            Answer::Size {
-                cpu,
-                memory,
-                desired,
-            },
-        ) => {
-            settings.cpu = Some(*cpu);
-            settings.memory = Some(*memory);
-            settings.desired_count = Some(*desired);
-        }
-        (StepId::Network, Answer::Choose(text)) => {
-            settings.allow_from = Some(parse_cidr(text).ok()?);
-        }
-        _ => return None,
-    }
-    Some(settings)
-}
-
 /// The work the loop has started.
 struct Jobs {
     steps: HashMap<StepId, JoinHandle<()>>,
@@ -167,11 +142,10 @@ struct Jobs {
     answers: HashMap<StepId, (RunId, mpsc::UnboundedSender<Answer>)>,
     /// An edit to run once the loop can hand the terminal over.
     edit: Option<(StepId, RunId, String)>,
-    /// The settings the local test last ran with: its containers go at quit.
-    local_test: Option<Arc<Settings>>,
+    /// The choices the local test last ran with: its containers go at quit.
+    local_test: Option<Arc<Choices>>,
     /// The tear-down removing what dashdeploy made, while it runs.
     tear_down: Option<JoinHandle<()>>,
-    settings: Arc<Settings>,
     pipeline_tx: mpsc::UnboundedSender<PipelineEvent>,
     side_tx: mpsc::UnboundedSender<Input>,
 }
@@ -185,14 +159,14 @@ impl Jobs {
                         old.abort();
                     }
                     let (answer_tx, answer_rx) = mpsc::unbounded_channel();
-                    let settings = Arc::new(self.settings_for(app));
+                    let choices = Arc::new(app.step_choices());
                     if step == StepId::LocalTest {
-                        self.local_test = Some(settings.clone());
+                        self.local_test = Some(choices.clone());
                     }
                     let handle = runner::spawn_step(
                         step,
                         run_id,
-                        settings,
+                        choices,
                         self.pipeline_tx.clone(),
                         Answers::Channel(answer_rx),
                     );
@@ -204,23 +178,17 @@ impl Jobs {
                     run_id,
                     answer,
                 } => {
-                    let choice = remembered(&self.settings, step, &answer);
-                    if self.answer(step, run_id, answer)
-                        && let Some(settings) = choice
-                    {
-                        self.settings = Arc::new(settings);
-                    }
+                    self.answer(step, run_id, answer);
                 }
                 Command::Edit { step, run_id, text } => self.edit = Some((step, run_id, text)),
                 Command::FindDone => {
                     let tx = self.side_tx.clone();
-                    let settings = self.settings.clone();
+                    let choices = app.step_choices();
                     tokio::spawn(async move {
-                        let Ok(state_dir) = crate::logging::state_dir() else {
+                        let Ok(state_dir) = crate::store::state_dir() else {
                             return;
                         };
-                        let found =
-                            crate::pipeline::resume::done_steps(&settings, &state_dir).await;
+                        let found = resume::done_steps(&choices, &state_dir).await;
                         let _ = tx.send(Input::Resumed(found));
                     });
                 }
@@ -248,28 +216,18 @@ impl Jobs {
                         let _ = tx.send(Input::KeySaved(result));
                     });
                 }
-                Command::UseAws { profile, region } => {
-                    let mut settings = (*self.settings).clone();
-                    settings.aws = crate::aws::AwsTarget {
-                        profile: Some(profile),
-                        region: Some(region),
-                    };
-                    self.settings = Arc::new(settings);
-                }
                 Command::Cancel { step } => {
                     if let Some(handle) = self.steps.remove(&step) {
                         handle.abort();
                     }
                     self.answers.remove(&step);
-                    if let Some(settings) = self
+                    if let Some(choices) = self
                         .local_test
                         .clone()
                         .filter(|_| step == StepId::LocalTest)
                     {
                         // An aborted local test cannot remove its container itself.
-                        tokio::spawn(async move {
-                            crate::pipeline::local_test_step::remove_containers(&settings).await
-                        });
+                        tokio::spawn(async move { local_test::remove_containers(&choices).await });
                     }
                 }
                 Command::CopySample { dest } => {
@@ -283,9 +241,12 @@ impl Jobs {
                 }
                 Command::ListTearDown => {
                     let tx = self.side_tx.clone();
-                    let settings = self.settings_for(app);
+                    let choices = app.step_choices();
                     tokio::spawn(async move {
-                        let list = crate::destroy::list(&settings, false).await;
+                        let list = match Spec::load(&choices) {
+                            Ok(spec) => tear_down::list(&spec, false).await,
+                            Err(e) => Err(e),
+                        };
                         let _ = tx.send(Input::TearDownList(list));
                     });
                 }
@@ -294,34 +255,22 @@ impl Jobs {
                         old.abort();
                     }
                     let tx = self.side_tx.clone();
-                    let settings = self.settings_for(app);
+                    let choices = app.step_choices();
                     self.tear_down = Some(tokio::spawn(async move {
-                        let notices = tx.clone();
-                        let progress = move |line: String| {
-                            let level = if line.contains(": FAILED: ") {
-                                LogLevel::Error
-                            } else {
-                                LogLevel::Info
-                            };
-                            let _ = notices.send(Input::Notice(level, line));
+                        let removals = tx.clone();
+                        let progress = move |removal| {
+                            let _ = removals.send(Input::Removal(removal));
                         };
-                        let result = crate::destroy::remove(&settings, false, progress).await;
+                        let result = match Spec::load(&choices) {
+                            Ok(spec) => tear_down::remove(&spec, false, progress).await,
+                            Err(e) => Err(e),
+                        };
                         let _ = tx.send(Input::TornDown(result));
                     }));
                 }
                 Command::Quit => self.stop_all(),
             }
         }
-    }
-
-    /// The settings a job runs with: the wizard's choices, in the app
-    /// folder the wizard has (the sample's, once copied).
-    fn settings_for(&self, app: &App) -> Settings {
-        let mut settings = (*self.settings).clone();
-        if settings.app_dir.is_none() {
-            settings.app_dir = app.app_dir.clone();
-        }
-        settings
     }
 
     /// Hands an answer to the run it belongs to; a superseded run gets none.
@@ -343,46 +292,5 @@ impl Jobs {
         if let Some(handle) = self.tear_down.take() {
             handle.abort();
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn settings() -> Settings {
-        Settings::new(None, crate::docker::DockerTarget::new("unix:///nowhere"))
-    }
-
-    #[test]
-    fn the_size_and_the_source_chosen_in_the_wizard_are_kept_for_later_steps() {
-        let size = Answer::Size {
-            cpu: 1024,
-            memory: 3072,
-            desired: 2,
-        };
-        let kept = remembered(&settings(), StepId::Sizing, &size).unwrap();
-        assert_eq!(
-            (kept.cpu, kept.memory, kept.desired_count),
-            (Some(1024), Some(3072), Some(2))
-        );
-        let source = Answer::Choose("203.0.113.7/32".into());
-        let kept = remembered(&kept, StepId::Network, &source).unwrap();
-        assert_eq!(
-            kept.allow_from.map(|c| c.to_string()).as_deref(),
-            Some("203.0.113.7/32")
-        );
-        assert_eq!(kept.cpu, Some(1024), "the size stays");
-        // Other answers change nothing.
-        assert!(remembered(&settings(), StepId::Sizing, &Answer::Accept).is_none());
-        assert!(remembered(&settings(), StepId::App, &source).is_none());
-        assert!(
-            remembered(
-                &settings(),
-                StepId::Network,
-                &Answer::Choose("nonsense".into())
-            )
-            .is_none()
-        );
     }
 }

@@ -10,10 +10,10 @@ mod monitor;
 mod overlay;
 mod panel;
 mod proposal;
+mod push;
 mod sizing;
 mod steps;
 mod theme;
-mod transfer;
 mod wrap;
 
 use ratatui::Frame;

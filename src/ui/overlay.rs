@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Padding, Paragraph, Wrap};
 
 use crate::app::{App, Overlay, TearDownPhase};
-use crate::destroy::TearDown;
+use crate::pipeline::tear_down::TearDown;
 
 use super::theme;
 

@@ -54,9 +54,9 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     }
     lines.push(Line::default());
     status_lines(app, step, &mut lines);
-    if let Some((_, transfer)) = app.transfer.as_ref().filter(|(s, _)| *s == step) {
+    if let Some((_, push)) = app.push.as_ref().filter(|(s, _)| *s == step) {
         lines.push(Line::default());
-        super::transfer::lines(transfer, &mut lines);
+        super::push::lines(push, &mut lines);
     }
     let text = Paragraph::new(lines)
         .block(block)

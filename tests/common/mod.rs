@@ -22,6 +22,7 @@ pub fn init() -> AppInit {
             "/home/ana/.local/state/dashdeploy/dashdeploy.log",
         )),
         sample_dest: None,
+        choices: settings(None, "unix:///var/run/docker.sock"),
     }
 }
 
@@ -155,8 +156,7 @@ pub fn tutorial_proposals() -> (
 ) {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/apps/tutorial");
     let analysis = dashdeploy::dashapp::analysis::analyze(&dir, None).unwrap();
-    let dockerfile =
-        dashdeploy::pipeline::dockerfile_step::propose(&dir, &analysis, "python:3.12-slim");
+    let dockerfile = dashdeploy::pipeline::app_files::propose(&dir, &analysis, "python:3.12-slim");
     (
         dashdeploy::pipeline::Proposal::AppFixes(Box::new(analysis)),
         dashdeploy::pipeline::Proposal::Dockerfile(Box::new(dockerfile)),
@@ -180,12 +180,12 @@ pub fn waiting_on(step: StepId, proposal: dashdeploy::pipeline::Proposal) -> App
     app
 }
 
-/// Default choices for an app folder and a Docker address.
+/// Nothing chosen yet, for an app folder and a Docker address.
 pub fn settings(
     app_dir: Option<&std::path::Path>,
     docker_host: &str,
-) -> dashdeploy::pipeline::Settings {
-    dashdeploy::pipeline::Settings::new(
+) -> dashdeploy::pipeline::Choices {
+    dashdeploy::pipeline::Choices::new(
         app_dir.map(|d| d.to_path_buf()),
         dashdeploy::docker::DockerTarget::new(docker_host),
     )
@@ -194,11 +194,11 @@ pub fn settings(
 // Tear down: a deployment record's resources, as the wizard lists them.
 
 pub fn resource(
-    kind: dashdeploy::record::ResourceKind,
+    kind: dashdeploy::store::record::ResourceKind,
     id: &str,
     created: bool,
-) -> dashdeploy::record::Resource {
-    dashdeploy::record::Resource {
+) -> dashdeploy::store::record::Resource {
+    dashdeploy::store::record::Resource {
         kind,
         id: id.into(),
         created,
@@ -208,9 +208,9 @@ pub fn resource(
 
 /// What a deploy of sales-dashboard made: seven resources, and the
 /// execution role it only used.
-pub fn made() -> dashdeploy::destroy::TearDown {
-    use dashdeploy::record::ResourceKind as K;
-    dashdeploy::destroy::TearDown {
+pub fn made() -> dashdeploy::pipeline::tear_down::TearDown {
+    use dashdeploy::store::record::ResourceKind as K;
+    dashdeploy::pipeline::tear_down::TearDown {
         app: "sales-dashboard".into(),
         region: "us-east-1".into(),
         remove: vec![

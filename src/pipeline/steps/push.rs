@@ -6,44 +6,33 @@
 use std::time::Instant;
 
 use crate::aws::ecr::{self, RegistryLogin};
+use crate::docker::Engine;
 use crate::docker::push::{PushAuth, push};
-
-use super::event::{EventKind, LogLevel, StepFailure};
-use super::registry_step::{Target, target};
-use super::runner::Reporter;
-use super::settings::Settings;
-use super::transfer::{LayerState, Tracker, human_bytes, human_rate};
+use crate::pipeline::push_progress::{LayerState, Tracker, human_bytes, human_rate};
+use crate::pipeline::registry_target::{Target, target};
+use crate::pipeline::runner::Reporter;
+use crate::pipeline::{EventKind, LogLevel, Spec, StepFailure};
 
 /// How often, at most, the wizard hears of bytes moving.
 const REPORT_EVERY_MS: u128 = 100;
 
-pub async fn run(settings: &Settings, reporter: &Reporter) -> Result<String, StepFailure> {
+pub async fn run(spec: &Spec, reporter: &Reporter) -> Result<String, StepFailure> {
     let Target {
-        docker,
+        engine,
         tag,
-        client,
+        cloud,
         repository,
         ..
-    } = target(settings).await?;
+    } = target(spec).await?;
     let started = Instant::now();
-    let mut login = ecr::login(&client).await.map_err(StepFailure::new)?;
+    let mut login = ecr::login(&cloud.session).await.map_err(StepFailure::new)?;
     let mut refreshed = false;
     let mut digest = String::new();
     let mut sent = 0u64;
     for push_tag in [tag.as_str(), "latest"] {
         loop {
             let label = format!("{}:{push_tag}", repository.uri);
-            match push_one(
-                settings,
-                &docker,
-                &repository.uri,
-                push_tag,
-                &login,
-                label,
-                reporter,
-            )
-            .await
-            {
+            match push_one(&engine, &repository.uri, push_tag, &login, label, reporter).await {
                 Ok((d, bytes)) => {
                     digest = d;
                     sent += bytes;
@@ -54,7 +43,7 @@ pub async fn run(settings: &Settings, reporter: &Reporter) -> Result<String, Ste
                         LogLevel::Warn,
                         "the registry refused the token; fetching a new one",
                     );
-                    login = ecr::login(&client).await.map_err(StepFailure::new)?;
+                    login = ecr::login(&cloud.session).await.map_err(StepFailure::new)?;
                     refreshed = true;
                 }
                 Err(e) if is_auth_failure(&e) => {
@@ -93,8 +82,7 @@ fn is_auth_failure(message: &str) -> bool {
 /// Pushes one tag; returns its digest and the bytes sent, or the engine's
 /// words for the failure.
 async fn push_one(
-    settings: &Settings,
-    docker: &bollard::Docker,
+    engine: &Engine,
     uri: &str,
     tag: &str,
     login: &RegistryLogin,
@@ -108,7 +96,7 @@ async fn push_one(
     };
     let mut tracker = Tracker::new(label, Instant::now());
     let mut last_report: Option<Instant> = None;
-    let result = push(&settings.docker, docker, uri, tag, &auth, |message| {
+    let result = push(engine, uri, tag, &auth, |message| {
         let changed = tracker.feed(&message);
         if let Some((id, state)) = &changed
             && (state.is_finished() || *state == LayerState::Retrying)
@@ -122,12 +110,12 @@ async fn push_one(
             || last_report.is_none_or(|at| at.elapsed().as_millis() >= REPORT_EVERY_MS)
         {
             last_report = Some(Instant::now());
-            reporter.send(EventKind::Transfer(tracker.snapshot()));
+            reporter.send(EventKind::Push(tracker.snapshot()));
         }
     })
     .await;
     let snapshot = tracker.snapshot();
-    reporter.send(EventKind::Transfer(snapshot.clone()));
+    reporter.send(EventKind::Push(snapshot.clone()));
     let digest = result?;
     reporter.log(
         LogLevel::Info,

@@ -1,17 +1,17 @@
-//! `dashdeploy destroy`: everything the deployment record says dashdeploy
-//! made for the app, shown first, then removed in the order that lets each
-//! go (the service before its cluster, the rule before its group). Only
-//! what the record *and* the resource's `dashdeploy:app` tag both say is
-//! ours is deleted; what was only reused is left alone. A resource already
-//! gone counts as removed; a second destroy says there is nothing left.
+//! Tearing down what dashdeploy made for an app (the `destroy` command and
+//! the wizard's `t`): everything the deployment record says dashdeploy
+//! made, listed first, then removed in the order that lets each go (the
+//! service before its cluster, the rule before its group), with one
+//! [`Removal`] reported per resource. Only what the record *and* the
+//! resource's `dashdeploy:app` tag both say is ours is deleted; what was
+//! only reused is left alone. A resource already gone counts as removed; a
+//! second tear-down says there is nothing left.
 
-use std::io::{BufRead, IsTerminal, Write};
-use std::process::ExitCode;
+use crate::aws::tear_down::{self, Outcome};
+use crate::store::record::{self, Record, Resource, ResourceKind};
 
-use crate::aws::teardown::{self, Outcome};
-use crate::pipeline::Settings;
-use crate::pipeline::cloud::Cloud;
-use crate::record::{self, Record, Resource, ResourceKind};
+use super::cloud::Cloud;
+use super::spec::Spec;
 
 /// The order resources are removed in.
 const ORDER: [ResourceKind; 8] = [
@@ -25,7 +25,7 @@ const ORDER: [ResourceKind; 8] = [
     ResourceKind::ExecutionRole,
 ];
 
-/// What destroy would remove, in order.
+/// What a tear-down would remove, in order.
 pub fn plan(record: &Record, keep_repository: bool) -> Vec<Resource> {
     let mut items = Vec::new();
     for kind in ORDER {
@@ -37,7 +37,7 @@ pub fn plan(record: &Record, keep_repository: bool) -> Vec<Resource> {
     items
 }
 
-/// What a destroy would do: the app and region, what it removes, what it
+/// What a tear-down would do: the app and region, what it removes, what it
 /// keeps because dashdeploy only reused it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TearDown {
@@ -73,10 +73,45 @@ impl TearDown {
     }
 }
 
+/// What happened to one resource of a tear-down.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Removal {
+    pub kind: ResourceKind,
+    pub id: String,
+    pub outcome: RemovalOutcome,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RemovalOutcome {
+    Removed,
+    AlreadyGone,
+    /// Left in place (not ours after all), and why.
+    Kept(String),
+    /// Could not be removed now, and why; a second tear-down retries it.
+    Failed(String),
+}
+
+impl Removal {
+    /// One line for a person: `ECS cluster app: removed`.
+    pub fn line(&self) -> String {
+        let what = format!("{} {}", self.kind.word(), self.id);
+        match &self.outcome {
+            RemovalOutcome::Removed => format!("{what}: removed"),
+            RemovalOutcome::AlreadyGone => format!("{what}: already gone"),
+            RemovalOutcome::Kept(why) => format!("{what}: kept, {why}"),
+            RemovalOutcome::Failed(e) => format!("{what}: FAILED: {e}"),
+        }
+    }
+
+    pub fn failed(&self) -> bool {
+        matches!(self.outcome, RemovalOutcome::Failed(_))
+    }
+}
+
 /// Reads the deployment record: what would be removed and kept.
-pub async fn list(settings: &Settings, keep_repository: bool) -> Result<TearDown, String> {
-    let cloud = Cloud::new(settings).await.map_err(|e| e.message)?;
-    let state_dir = crate::logging::state_dir()?;
+pub async fn list(spec: &Spec, keep_repository: bool) -> Result<TearDown, String> {
+    let cloud = Cloud::new(spec).await.map_err(|e| e.message)?;
+    let state_dir = crate::store::state_dir()?;
     let rec = record::load(&state_dir, &cloud.app, &cloud.region)?;
     let mut keep: Vec<Resource> = rec
         .resources
@@ -99,15 +134,15 @@ pub async fn list(settings: &Settings, keep_repository: bool) -> Result<TearDown
     })
 }
 
-/// Removes what `list` shows, telling `progress` one line per resource;
+/// Removes what `list` shows, reporting each resource to `progress`;
 /// the summary, or how many could not be removed.
 pub async fn remove(
-    settings: &Settings,
+    spec: &Spec,
     keep_repository: bool,
-    mut progress: impl FnMut(String),
+    mut progress: impl FnMut(Removal),
 ) -> Result<String, String> {
-    let cloud = Cloud::new(settings).await.map_err(|e| e.message)?;
-    let state_dir = crate::logging::state_dir()?;
+    let cloud = Cloud::new(spec).await.map_err(|e| e.message)?;
+    let state_dir = crate::store::state_dir()?;
     let mut rec = record::load(&state_dir, &cloud.app, &cloud.region)?;
     let items = plan(&rec, keep_repository);
     if items.is_empty() {
@@ -116,49 +151,49 @@ pub async fn remove(
             cloud.app, cloud.region
         ));
     }
-    let ecs = aws_sdk_ecs::Client::new(&cloud.config);
-    let ec2 = aws_sdk_ec2::Client::new(&cloud.config);
-    let logs = aws_sdk_cloudwatchlogs::Client::new(&cloud.config);
-    let ecr = aws_sdk_ecr::Client::new(&cloud.config);
-    let iam = aws_sdk_iam::Client::new(&cloud.config);
+    let session = &cloud.session;
     let app = cloud.app.clone();
     let mut failed = Vec::new();
     let mut removed = 0;
     for item in items {
         let outcome = match item.kind {
-            ResourceKind::Service => teardown::service(&ecs, &app, &item.id, &app).await,
-            ResourceKind::TaskDefinition => teardown::task_definition(&ecs, &item.id, &app).await,
-            ResourceKind::Cluster => teardown::cluster(&ecs, &item.id, &app).await,
-            ResourceKind::IngressRule => teardown::ingress_rule(&ec2, &item.id).await,
-            ResourceKind::SecurityGroup => teardown::security_group(&ec2, &item.id, &app).await,
-            ResourceKind::LogGroup => teardown::log_group(&logs, &item.id, &app).await,
-            ResourceKind::Repository => teardown::repository(&ecr, &item.id, &app).await,
-            ResourceKind::ExecutionRole => {
-                teardown::execution_role(&iam, &ecs, &item.id, &app).await
+            ResourceKind::Service => tear_down::service(session, &app, &item.id, &app).await,
+            ResourceKind::TaskDefinition => {
+                tear_down::task_definition(session, &item.id, &app).await
             }
+            ResourceKind::Cluster => tear_down::cluster(session, &item.id, &app).await,
+            ResourceKind::IngressRule => tear_down::ingress_rule(session, &item.id).await,
+            ResourceKind::SecurityGroup => tear_down::security_group(session, &item.id, &app).await,
+            ResourceKind::LogGroup => tear_down::log_group(session, &item.id, &app).await,
+            ResourceKind::Repository => tear_down::repository(session, &item.id, &app).await,
+            ResourceKind::ExecutionRole => tear_down::execution_role(session, &item.id, &app).await,
         };
-        let what = format!("{} {}", item.kind.word(), item.id);
-        match outcome {
+        let outcome = match outcome {
             Ok(Outcome::Removed) => {
-                progress(format!("{what}: removed"));
                 rec.forget(item.kind, &item.id);
                 removed += 1;
+                RemovalOutcome::Removed
             }
             Ok(Outcome::AlreadyGone) => {
-                progress(format!("{what}: already gone"));
                 rec.forget(item.kind, &item.id);
+                RemovalOutcome::AlreadyGone
             }
             Ok(Outcome::Kept(why)) => {
                 // Not ours to delete: no longer listed as made by dashdeploy.
-                progress(format!("{what}: kept, {why}"));
                 rec.forget(item.kind, &item.id);
+                RemovalOutcome::Kept(why)
             }
             Err(e) => {
-                progress(format!("{what}: FAILED: {e}"));
-                failed.push(what);
+                failed.push(format!("{} {}", item.kind.word(), item.id));
+                RemovalOutcome::Failed(e)
             }
-        }
-        // The record follows each removal, so an interrupted destroy
+        };
+        progress(Removal {
+            kind: item.kind,
+            id: item.id,
+            outcome,
+        });
+        // The record follows each removal, so an interrupted tear-down
         // resumes where it stopped.
         record::save(&state_dir, &rec)?;
     }
@@ -177,55 +212,6 @@ pub async fn remove(
             failed.join(", ")
         ))
     }
-}
-
-/// `dashdeploy destroy`: the list, the question (unless --yes), the removal.
-pub async fn run(settings: Settings, yes: bool, keep_repository: bool) -> ExitCode {
-    let teardown = match list(&settings, keep_repository).await {
-        Ok(t) => t,
-        Err(e) => return crate::cli::failed(&e),
-    };
-    for line in teardown.lines() {
-        println!("{line}");
-    }
-    if teardown.remove.is_empty() {
-        return ExitCode::SUCCESS;
-    }
-    if keep_repository {
-        println!("The ECR repository is kept (--keep-repository).");
-    }
-    if !yes && !confirmed(teardown.remove.len()) {
-        return crate::cli::failed(
-            "Nothing was removed. Run again with --yes to remove them, or answer y.",
-        );
-    }
-    let result = remove(&settings, keep_repository, |line| {
-        let mut out = std::io::stdout().lock();
-        let _ = writeln!(out, "  {line}");
-    })
-    .await;
-    match result {
-        Ok(summary) => {
-            println!("Done: {summary}.");
-            ExitCode::SUCCESS
-        }
-        Err(e) => crate::cli::failed(&e),
-    }
-}
-
-/// Asks on the terminal; anything but y/yes is a no. Without a terminal,
-/// no (a script must say --yes).
-fn confirmed(count: usize) -> bool {
-    if !std::io::stdin().is_terminal() {
-        return false;
-    }
-    print!("Remove these {count}? [y/N] ");
-    let _ = std::io::stdout().flush();
-    let mut answer = String::new();
-    if std::io::stdin().lock().read_line(&mut answer).is_err() {
-        return false;
-    }
-    matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes")
 }
 
 #[cfg(test)]
@@ -259,5 +245,29 @@ mod tests {
                 .iter()
                 .any(|r| r.kind == ResourceKind::Repository)
         );
+    }
+
+    #[test]
+    fn each_removal_is_one_line_and_failures_say_so() {
+        let removal = |outcome| Removal {
+            kind: ResourceKind::Cluster,
+            id: "app".into(),
+            outcome,
+        };
+        assert_eq!(
+            removal(RemovalOutcome::Removed).line(),
+            "ECS cluster app: removed"
+        );
+        assert_eq!(
+            removal(RemovalOutcome::AlreadyGone).line(),
+            "ECS cluster app: already gone"
+        );
+        assert_eq!(
+            removal(RemovalOutcome::Kept("not ours".into())).line(),
+            "ECS cluster app: kept, not ours"
+        );
+        let failed = removal(RemovalOutcome::Failed("it still has tasks".into()));
+        assert_eq!(failed.line(), "ECS cluster app: FAILED: it still has tasks");
+        assert!(failed.failed() && !removal(RemovalOutcome::Removed).failed());
     }
 }

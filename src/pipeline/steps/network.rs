@@ -3,66 +3,24 @@
 //! rule from the source the user chooses. Nothing is created before the
 //! source is known.
 
-use crate::aws::network::{self, Vpc};
-use crate::config;
-use crate::record::ResourceKind;
-
-use super::app_step::app_dir;
-use super::ask::{Answer, Answers, IngressProposal, Proposal};
-use super::cloud::Cloud;
-use super::event::{LogLevel, StepFailure};
-use super::runner::Reporter;
-use super::settings::{Cidr, Settings, parse_cidr};
-
-/// The VPC and subnets: flags, then dashdeploy.toml, then the default VPC.
-pub async fn find_vpc(
-    settings: &Settings,
-    config: &config::AppConfig,
-    client: &aws_sdk_ec2::Client,
-) -> Result<Vpc, StepFailure> {
-    let vpc = settings.vpc.clone().or(config.vpc.clone());
-    let subnets = if settings.subnets.is_empty() {
-        config.subnets.clone()
-    } else {
-        settings.subnets.clone()
-    };
-    network::find_vpc(client, vpc.as_deref(), &subnets)
-        .await
-        .map_err(StepFailure::new)
-}
-
-/// The source of the port-8050 rule from --allow-from or dashdeploy.toml.
-fn suggested_source(
-    settings: &Settings,
-    config: &config::AppConfig,
-) -> Result<Option<Cidr>, StepFailure> {
-    if let Some(cidr) = settings.allow_from {
-        return Ok(Some(cidr));
-    }
-    config
-        .allow_from
-        .as_deref()
-        .map(|text| {
-            parse_cidr(text).map_err(|e| {
-                StepFailure::new(format!(
-                    "allow_from = \"{text}\" in dashdeploy.toml: {e}. Fix it, then retry the step."
-                ))
-            })
-        })
-        .transpose()
-}
+use crate::aws::network;
+use crate::pipeline::cloud::Cloud;
+use crate::pipeline::runner::Reporter;
+use crate::pipeline::values::parse_cidr;
+use crate::pipeline::{Answer, Answers, IngressProposal, LogLevel, Proposal, Spec, StepFailure};
+use crate::store::record::ResourceKind;
 
 pub async fn run(
-    settings: &Settings,
+    spec: &Spec,
     reporter: &Reporter,
     answers: &mut Answers,
 ) -> Result<String, StepFailure> {
-    let dir = app_dir(settings)?;
-    let mut config = config::load(&dir).map_err(StepFailure::new)?;
-    let suggested = suggested_source(settings, &config)?;
-    let cloud = Cloud::new(settings).await?;
-    let ec2 = aws_sdk_ec2::Client::new(&cloud.config);
-    let vpc = find_vpc(settings, &config, &ec2).await?;
+    spec.app_dir()?;
+    let suggested = spec.allow_from.clone().map_err(StepFailure::new)?;
+    let cloud = Cloud::new(spec).await?;
+    let vpc = network::find_vpc(&cloud.session, spec.vpc.as_deref(), &spec.subnets)
+        .await
+        .map_err(StepFailure::new)?;
     reporter.log(
         LogLevel::Info,
         format!(
@@ -79,7 +37,7 @@ pub async fn run(
         ),
     );
     let group_name = network::group_name(&cloud.app);
-    let existing = network::find_group(&ec2, &vpc.id, &cloud.app)
+    let existing = network::find_group(&cloud.session, &vpc.id, &cloud.app)
         .await
         .map_err(StepFailure::new)?;
     let proposal = IngressProposal {
@@ -112,11 +70,11 @@ pub async fn run(
             "port 8050 is opened to 0.0.0.0/0: anyone on the internet can open the app",
         );
     }
-    let group = network::ensure_group(&ec2, &vpc.id, &cloud.app)
+    let group = network::ensure_group(&cloud.session, &vpc.id, &cloud.app)
         .await
         .map_err(StepFailure::new)?;
     cloud.record(ResourceKind::SecurityGroup, &group.id, group.created)?;
-    let added = network::allow_port(&ec2, &group.id, &source.to_string())
+    let added = network::allow_port(&cloud.session, &group.id, &source.to_string())
         .await
         .map_err(StepFailure::new)?;
     cloud.record(
@@ -124,8 +82,7 @@ pub async fn run(
         &format!("{}/tcp/{}/{source}", group.id, network::APP_PORT),
         added,
     )?;
-    config.allow_from = Some(source.to_string());
-    config::save(&dir, &config).map_err(StepFailure::new)?;
+    spec.keep(|config| config.allow_from = Some(source.to_string()))?;
     Ok(format!(
         "{}{} · {} public subnet{} · {} {} ({}) · TCP {} from {source}{}",
         vpc.id,

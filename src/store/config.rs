@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::dashapp::write::write_atomic;
+use super::atomic::write_atomic;
 
 pub const FILE: &str = "dashdeploy.toml";
 

@@ -48,7 +48,7 @@ pub struct LayerProgress {
 
 /// A snapshot of a push, as the wizard draws it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Transfer {
+pub struct PushProgress {
     /// What is being pushed: `<repository uri>:<tag>`.
     pub label: String,
     pub layers: Vec<LayerProgress>,
@@ -61,7 +61,7 @@ pub struct Transfer {
     pub bytes_per_sec: f64,
 }
 
-impl Transfer {
+impl PushProgress {
     /// Layers the registry now holds.
     pub fn finished(&self) -> usize {
         self.layers.iter().filter(|l| l.state.is_finished()).count()
@@ -149,7 +149,7 @@ impl Tracker {
             .then(|| (id.to_string(), state))
     }
 
-    pub fn snapshot(&self) -> Transfer {
+    pub fn snapshot(&self) -> PushProgress {
         let sent: u64 = self.layers.iter().map(|l| l.current).sum();
         let total = self.layers.iter().map(|l| l.total.max(l.current)).sum();
         let bytes_per_sec = match self.first_byte {
@@ -158,7 +158,7 @@ impl Tracker {
             }
             _ => 0.0,
         };
-        Transfer {
+        PushProgress {
             label: self.label.clone(),
             layers: self.layers.clone(),
             sent,

@@ -5,36 +5,26 @@ use std::time::Instant;
 
 use crate::docker::build::{self, BuildProgress};
 use crate::docker::engine;
+use crate::pipeline::runner::Reporter;
+use crate::pipeline::{EventKind, LogLevel, Spec, StepFailure};
 
-use super::app_step::app_dir;
-use super::event::{EventKind, LogLevel, StepFailure};
-use super::runner::Reporter;
-use super::settings::Settings;
-
-/// The image name: the app's name.
-pub fn image_name(settings: &Settings) -> String {
-    settings
-        .app_name()
-        .unwrap_or_else(|| "dash-app".to_string())
-}
-
-pub async fn run(settings: &Settings, reporter: &Reporter) -> Result<String, StepFailure> {
-    let dir = app_dir(settings)?;
+pub async fn run(spec: &Spec, reporter: &Reporter) -> Result<String, StepFailure> {
+    let dir = spec.app_dir()?;
     if !dir.join("Dockerfile").is_file() {
         return Err(StepFailure::new(
             "The app folder has no Dockerfile: run the Dockerfile step first.",
         ));
     }
-    let (docker, _) = engine::connect(&settings.docker)
+    let (engine, _) = engine::connect(&spec.docker)
         .await
         .map_err(|e| StepFailure::new(e.to_string()))?;
-    let name = image_name(settings);
+    let name = &spec.name;
     let started = Instant::now();
     reporter.log(
         LogLevel::Info,
         format!("building {name} from {}", dir.display()),
     );
-    let image = build::build(&docker, &dir, &name, |progress| match progress {
+    let image = build::build(&engine, &dir, name, |progress| match progress {
         BuildProgress::Step {
             number,
             total,

@@ -3,8 +3,8 @@
 
 use ratatui::text::{Line, Span};
 
-use crate::pipeline::transfer::{human_bytes, human_rate};
-use crate::pipeline::{LayerState, Transfer};
+use crate::pipeline::push_progress::{human_bytes, human_rate};
+use crate::pipeline::{LayerState, PushProgress};
 
 use super::panel::bar;
 use super::theme;
@@ -13,7 +13,7 @@ use super::theme;
 const OVERALL_BAR: usize = 20;
 const LAYER_BAR: usize = 16;
 
-pub fn lines(t: &Transfer, lines: &mut Vec<Line<'static>>) {
+pub fn lines(t: &PushProgress, lines: &mut Vec<Line<'static>>) {
     lines.push(Line::from(vec![
         Span::styled("Pushing ", theme::dim()),
         Span::raw(t.label.clone()),

@@ -8,14 +8,10 @@ use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 
-use crate::docker::{engine, local_run};
+use crate::docker::{Engine, engine, local_run};
 use crate::http_probe;
-
-use super::ask::{Answers, Proposal};
-use super::build_step::image_name;
-use super::event::{LogLevel, StepFailure};
-use super::runner::Reporter;
-use super::settings::Settings;
+use crate::pipeline::runner::Reporter;
+use crate::pipeline::{Answers, Choices, LogLevel, Proposal, Spec, StepFailure};
 
 /// How long the app may take to answer.
 const WAIT: Duration = Duration::from_secs(60);
@@ -23,16 +19,16 @@ const POLL: Duration = Duration::from_millis(500);
 const LOG_KEPT: usize = 40;
 
 pub async fn run(
-    settings: &Settings,
+    spec: &Spec,
     reporter: &Reporter,
     answers: &mut Answers,
 ) -> Result<String, StepFailure> {
-    let (docker, _) = engine::connect(&settings.docker)
+    let (docker, _) = engine::connect(&spec.docker)
         .await
         .map_err(|e| StepFailure::new(e.to_string()))?;
-    let name = image_name(settings);
+    let name = &spec.name;
     let image = format!("{name}:latest");
-    let removed = local_run::remove_leftovers(&docker, &name)
+    let removed = local_run::remove_leftovers(&docker, name)
         .await
         .map_err(StepFailure::new)?;
     if removed > 0 {
@@ -41,7 +37,7 @@ pub async fn run(
             format!("removed {removed} container(s) left by an earlier local test"),
         );
     }
-    let running = local_run::start(&docker, &image, &name)
+    let running = local_run::start(&docker, &image, name)
         .await
         .map_err(|e| StepFailure::new(format!("{e}. Has the Build step made {image}?")))?;
     let url = format!("http://127.0.0.1:{}/", running.port);
@@ -98,7 +94,7 @@ pub async fn run(
 
 /// Polls until a Dash page answers, the container dies, or time runs out.
 async fn wait_for_page(
-    docker: &bollard::Docker,
+    docker: &Engine,
     running: &local_run::Running,
     log: &Arc<Mutex<VecDeque<String>>>,
 ) -> Result<http_probe::Probe, String> {
@@ -133,13 +129,14 @@ async fn wait_for_page(
 
 /// Removes the local test's container(s), bounded in time; on failure the
 /// next local test removes them. For a stop in the middle (quit, Ctrl-C).
-pub async fn remove_containers(settings: &Settings) {
-    let name = super::build_step::image_name(settings);
+pub async fn remove_containers(choices: &Choices) {
+    let spec = Spec::load(choices)
+        .unwrap_or_else(|_| Spec::resolve(choices, crate::store::config::AppConfig::default()));
     let cleanup = async {
-        let (docker, _) = crate::docker::engine::connect(&settings.docker)
+        let (docker, _) = engine::connect(&spec.docker)
             .await
             .map_err(|e| e.to_string())?;
-        crate::docker::local_run::remove_leftovers(&docker, &name).await
+        local_run::remove_leftovers(&docker, &spec.name).await
     };
     match tokio::time::timeout(std::time::Duration::from_secs(10), cleanup).await {
         Ok(Ok(n)) => tracing::info!("removed {n} local test container(s)"),

@@ -5,10 +5,10 @@
 use crate::aws::{self, AwsError, Identity};
 use crate::docker::{self, DockerError, EngineInfo};
 
-use super::ask::{Answer, Answers, Proposal};
-use super::event::{CheckId, CheckState, LogLevel, StepFailure};
-use super::runner::Reporter;
-use super::settings::Settings;
+use crate::pipeline::runner::Reporter;
+use crate::pipeline::{
+    Answer, Answers, CheckId, CheckState, LogLevel, Proposal, Spec, StepFailure,
+};
 
 /// What the prerequisites found, for the steps after it.
 #[derive(Debug, Clone)]
@@ -19,7 +19,7 @@ pub struct PrereqsFacts {
 }
 
 pub async fn run(
-    settings: &Settings,
+    spec: &Spec,
     reporter: &Reporter,
     answers: &mut Answers,
 ) -> Result<String, StepFailure> {
@@ -28,15 +28,15 @@ pub async fn run(
     }
     reporter.log(
         LogLevel::Info,
-        format!("docker: connecting to {}", settings.docker.host),
+        format!("docker: connecting to {}", spec.docker.host),
     );
     reporter.log(
         LogLevel::Info,
-        format!("aws: resolving credentials from {}", settings.aws.source()),
+        format!("aws: resolving credentials from {}", spec.aws.source()),
     );
     let docker_check = async {
         let started = std::time::Instant::now();
-        let result = docker::engine::connect(&settings.docker)
+        let result = docker::engine::connect(&spec.docker)
             .await
             .map(|(_, info)| info);
         if result.is_ok() {
@@ -52,7 +52,7 @@ pub async fn run(
         result
     };
     let aws_check = async {
-        if !settings.needs_aws {
+        if !spec.needs_aws {
             reporter.check(
                 CheckId::Aws,
                 CheckState::Passed {
@@ -62,11 +62,9 @@ pub async fn run(
             );
             return None;
         }
-        let result = aws::identity::resolve(&settings.aws)
-            .await
-            .map(|(_, identity)| identity);
+        let result = aws::identity::resolve(&spec.aws).await;
         if let Ok(identity) = &result {
-            reporter.aws_target(settings.aws.label(), identity.region.clone());
+            reporter.aws_target(spec.aws.label(), identity.region.clone());
             reporter.log(
                 LogLevel::Info,
                 format!("aws: account {} ({})", identity.account, identity.arn),

@@ -1,27 +1,35 @@
-//! `dashdeploy plan`: everything the `app` and `dockerfile` steps would do,
-//! and the AWS resources a deploy would create or reuse with their cost, as
-//! text or JSON, writing nothing and calling nothing.
+//! `dashdeploy plan [--json]`: the plan as text or JSON, writing nothing.
+
+use std::process::ExitCode;
 
 use serde_json::json;
 
-use crate::config;
-use crate::dashapp::analysis::{Analysis, analyze};
-use crate::fargate::Arch;
-use crate::pipeline::build_step::image_name;
-use crate::pipeline::dockerfile_step::{base_image, propose};
-use crate::pipeline::sizing_step::{Size, resolve_size};
-use crate::pipeline::{DockerfileProposal, Settings};
+use crate::dashapp::analysis::Analysis;
+use crate::pipeline::plan::{self, AwsPlan};
+use crate::pipeline::{Choices, DockerfileProposal, Spec};
 
-/// The plan for the app in `settings.app_dir`, or why there is none.
-pub fn make(settings: &Settings) -> Result<(Analysis, DockerfileProposal), String> {
-    let dir = settings
-        .app_dir
-        .clone()
-        .ok_or("no app folder: give APP_DIR")?;
-    let config = config::load(&dir)?;
-    let analysis = analyze(&dir, config.entry.as_deref()).map_err(|e| e.to_string())?;
-    let proposal = propose(&dir, &analysis, &base_image(settings, &config));
-    Ok((analysis, proposal))
+pub fn run(choices: &Choices, json: bool) -> ExitCode {
+    let result = Spec::load(choices).and_then(|spec| {
+        let (analysis, proposal) = plan::make(&spec)?;
+        Ok((analysis, proposal, plan::aws(&spec)?))
+    });
+    match result {
+        Ok((analysis, proposal, aws)) => {
+            if json {
+                let mut plan = to_json(&analysis, &proposal);
+                plan["aws"] = aws_json(&aws);
+                println!("{plan:#}");
+            } else {
+                print!("{}", to_text(&analysis, &proposal));
+                print!("{}", aws_text(&aws));
+                println!(
+                    "\nNothing was written and AWS was not called. `dashdeploy deploy --yes` does this."
+                );
+            }
+            ExitCode::SUCCESS
+        }
+        Err(message) => super::failed(&message),
+    }
 }
 
 pub fn to_json(analysis: &Analysis, proposal: &DockerfileProposal) -> serde_json::Value {
@@ -95,66 +103,6 @@ pub fn to_text(analysis: &Analysis, proposal: &DockerfileProposal) -> String {
     }
     out.push_str(&format!("\n.dockerignore:\n{}", proposal.dockerignore));
     out
-}
-
-/// The AWS resources a deploy would create or reuse, with the size and
-/// its cost. Asks AWS nothing: names come from the app's name.
-#[derive(Debug, Clone, PartialEq)]
-pub struct AwsPlan {
-    pub region: Option<String>,
-    pub size: Result<Size, String>,
-    pub arch: Arch,
-    pub cost: Option<Result<crate::pricing::Cost, String>>,
-    pub source: Option<String>,
-    /// (what, name), each created or reused.
-    pub resources: Vec<(&'static str, String)>,
-}
-
-pub fn aws(settings: &Settings) -> Result<AwsPlan, String> {
-    let dir = settings
-        .app_dir
-        .clone()
-        .ok_or("no app folder: give APP_DIR")?;
-    let config = config::load(&dir)?;
-    let name = image_name(settings);
-    let region = settings.aws.region.clone().or(config.region.clone());
-    let size = resolve_size(settings, &config);
-    // Before the build, the architecture is the override or this machine's.
-    let arch = settings
-        .arch
-        .or_else(|| config.arch.as_deref().and_then(|a| Arch::parse(a).ok()))
-        .or_else(|| Arch::parse(std::env::consts::ARCH).ok())
-        .unwrap_or(Arch::X86_64);
-    let cost = match (&region, &size) {
-        (Some(region), Ok(size)) => Some(crate::pricing::cost(
-            region,
-            size.cpu,
-            size.memory,
-            arch,
-            size.desired,
-        )),
-        _ => None,
-    };
-    let source = settings
-        .allow_from
-        .map(|c| c.to_string())
-        .or(config.allow_from.clone());
-    Ok(AwsPlan {
-        region,
-        size,
-        arch,
-        cost,
-        source,
-        resources: vec![
-            ("ECR repository", name.clone()),
-            ("execution role", crate::aws::iam::ROLE_NAME.to_string()),
-            ("log group", crate::aws::logs::group_name(&name)),
-            ("ECS cluster", name.clone()),
-            ("security group", crate::aws::network::group_name(&name)),
-            ("task definition family", name.clone()),
-            ("ECS service", name),
-        ],
-    })
 }
 
 pub fn aws_json(plan: &AwsPlan) -> serde_json::Value {

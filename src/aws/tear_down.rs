@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use super::ecr::APP_TAG;
 use super::error;
+use super::session::Session;
 
 /// What happened to one resource.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,11 +31,12 @@ fn not_ours(what: &str, app: &str) -> Outcome {
 
 /// The service: scaled to 0, deleted, and waited for (bounded).
 pub async fn service(
-    ecs: &aws_sdk_ecs::Client,
+    session: &Session,
     cluster: &str,
     arn: &str,
     app: &str,
 ) -> Result<Outcome, String> {
+    let ecs = session.ecs();
     let found = match ecs
         .describe_services()
         .cluster(cluster)
@@ -114,11 +116,8 @@ async fn ecs_tagged(ecs: &aws_sdk_ecs::Client, arn: &str, app: &str) -> Result<b
 }
 
 /// A task definition revision, deregistered.
-pub async fn task_definition(
-    ecs: &aws_sdk_ecs::Client,
-    arn: &str,
-    app: &str,
-) -> Result<Outcome, String> {
+pub async fn task_definition(session: &Session, arn: &str, app: &str) -> Result<Outcome, String> {
+    let ecs = session.ecs();
     let found = match ecs
         .describe_task_definition()
         .task_definition(arn)
@@ -153,7 +152,8 @@ pub async fn task_definition(
 }
 
 /// The cluster, when it is ours and has no service left.
-pub async fn cluster(ecs: &aws_sdk_ecs::Client, name: &str, app: &str) -> Result<Outcome, String> {
+pub async fn cluster(session: &Session, name: &str, app: &str) -> Result<Outcome, String> {
+    let ecs = session.ecs();
     let found = ecs
         .describe_clusters()
         .clusters(name)
@@ -187,11 +187,8 @@ pub async fn cluster(ecs: &aws_sdk_ecs::Client, name: &str, app: &str) -> Result
 
 /// The security group (its rules go with it), retried while the stopped
 /// tasks' network interfaces still hold it.
-pub async fn security_group(
-    ec2: &aws_sdk_ec2::Client,
-    id: &str,
-    app: &str,
-) -> Result<Outcome, String> {
+pub async fn security_group(session: &Session, id: &str, app: &str) -> Result<Outcome, String> {
+    let ec2 = session.ec2();
     let found = match ec2.describe_security_groups().group_ids(id).send().await {
         Ok(found) => found,
         Err(e) if error::code(&e) == Some("InvalidGroup.NotFound") => {
@@ -233,7 +230,8 @@ pub async fn security_group(
 }
 
 /// The ingress rule `group/tcp/8050/cidr`, revoked (when the group stays).
-pub async fn ingress_rule(ec2: &aws_sdk_ec2::Client, rule: &str) -> Result<Outcome, String> {
+pub async fn ingress_rule(session: &Session, rule: &str) -> Result<Outcome, String> {
+    let ec2 = session.ec2();
     let mut parts = rule.splitn(4, '/');
     let (Some(group), Some(_), Some(port), Some(cidr)) =
         (parts.next(), parts.next(), parts.next(), parts.next())
@@ -270,11 +268,8 @@ pub async fn ingress_rule(ec2: &aws_sdk_ec2::Client, rule: &str) -> Result<Outco
 }
 
 /// The log group, when ours.
-pub async fn log_group(
-    logs: &aws_sdk_cloudwatchlogs::Client,
-    name: &str,
-    app: &str,
-) -> Result<Outcome, String> {
+pub async fn log_group(session: &Session, name: &str, app: &str) -> Result<Outcome, String> {
+    let logs = session.logs();
     let found = logs
         .describe_log_groups()
         .log_group_name_prefix(name)
@@ -306,12 +301,9 @@ pub async fn log_group(
 }
 
 /// The ECR repository with its images, when ours.
-pub async fn repository(
-    ecr: &aws_sdk_ecr::Client,
-    name: &str,
-    app: &str,
-) -> Result<Outcome, String> {
-    let Some(repo) = super::ecr::find_repository(ecr, name).await? else {
+pub async fn repository(session: &Session, name: &str, app: &str) -> Result<Outcome, String> {
+    let ecr = session.ecr();
+    let Some(repo) = super::ecr::find_repository(session, name).await? else {
         return Ok(Outcome::AlreadyGone);
     };
     let found = ecr
@@ -362,12 +354,8 @@ pub async fn repository(
 
 /// The execution role, only when this app made it and no active task
 /// definition (of any app) still uses it.
-pub async fn execution_role(
-    iam: &aws_sdk_iam::Client,
-    ecs: &aws_sdk_ecs::Client,
-    name: &str,
-    app: &str,
-) -> Result<Outcome, String> {
+pub async fn execution_role(session: &Session, name: &str, app: &str) -> Result<Outcome, String> {
+    let (iam, ecs) = (session.iam(), session.ecs());
     let role = match iam.get_role().role_name(name).send().await {
         Ok(found) => found.role().cloned(),
         Err(e)

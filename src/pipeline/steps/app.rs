@@ -1,59 +1,20 @@
 //! The `app` step: analyse the Dash app, say what was found, and apply the
 //! source fixes once the user accepts them.
 
-use std::path::{Path, PathBuf};
-
-use crate::config;
-use crate::dashapp::analysis::{Analysis, AnalysisError, analyze};
+use crate::dashapp::analysis::{Analysis, AnalysisError};
 use crate::dashapp::write;
 
-use super::ask::{Answer, Answers, Proposal};
-use super::event::{LogLevel, StepFailure};
-use super::runner::Reporter;
-use super::settings::Settings;
-
-/// The app folder, checked to be a folder.
-pub fn app_dir(settings: &Settings) -> Result<PathBuf, StepFailure> {
-    let dir = settings.app_dir.clone().ok_or_else(|| {
-        StepFailure::new(
-            "No app folder: quit and run `dashdeploy APP_DIR` with your Dash app's folder.",
-        )
-    })?;
-    match std::fs::metadata(&dir) {
-        Err(_) => Err(StepFailure::new(AnalysisError::Missing(dir).to_string())),
-        Ok(meta) if !meta.is_dir() => {
-            Err(StepFailure::new(AnalysisError::NotAFolder(dir).to_string()))
-        }
-        Ok(_) => Ok(dir),
-    }
-}
-
-/// Analyses off the async threads (it reads the whole folder).
-async fn analyze_off_thread(
-    dir: &Path,
-    entry: Option<String>,
-) -> Result<Result<Analysis, AnalysisError>, StepFailure> {
-    let dir = dir.to_path_buf();
-    tokio::task::spawn_blocking(move || analyze(&dir, entry.as_deref()))
-        .await
-        .map_err(|e| StepFailure::new(format!("the analysis stopped unexpectedly: {e}")))
-}
-
-/// The analysis, or its failure as the step's.
-pub async fn analyze_blocking(dir: &Path, entry: Option<String>) -> Result<Analysis, StepFailure> {
-    analyze_off_thread(dir, entry)
-        .await?
-        .map_err(|e| StepFailure::new(e.to_string()))
-}
+use crate::pipeline::app_files::analyze_off_thread;
+use crate::pipeline::runner::Reporter;
+use crate::pipeline::{Answer, Answers, LogLevel, Proposal, Spec, StepFailure};
 
 pub async fn run(
-    settings: &Settings,
+    spec: &Spec,
     reporter: &Reporter,
     answers: &mut Answers,
 ) -> Result<String, StepFailure> {
-    let dir = app_dir(settings)?;
-    let mut config = config::load(&dir).map_err(StepFailure::new)?;
-    let mut entry = config.entry.clone();
+    let dir = spec.app_dir()?;
+    let mut entry = spec.entry.clone();
     let analysis = loop {
         let result = analyze_off_thread(&dir, entry.clone()).await?;
         match result {
@@ -75,9 +36,8 @@ pub async fn run(
         }
     };
     report(&analysis, reporter);
-    if config.entry.as_deref() != Some(analysis.entry.as_str()) && entry.is_some() {
-        config.entry = Some(analysis.entry.clone());
-        config::save(&dir, &config).map_err(StepFailure::new)?;
+    if spec.entry.as_deref() != Some(analysis.entry.as_str()) && entry.is_some() {
+        spec.keep(|config| config.entry = Some(analysis.entry.clone()))?;
         reporter.log(
             LogLevel::Info,
             format!("saved entry = \"{}\" in dashdeploy.toml", analysis.entry),
@@ -113,7 +73,6 @@ pub async fn run(
         }
     }
 }
-
 /// The findings, as event lines.
 fn report(analysis: &Analysis, reporter: &Reporter) {
     let pythonpath = analysis

@@ -1,18 +1,19 @@
-//! The command line. Every option is checked here, before anything runs,
-//! and a bad one gets clap's message and exit code 2.
+//! The command line's definition. Every option is checked here, before
+//! anything runs, and a bad one gets clap's message and exit code 2.
 
 use std::path::PathBuf;
 
-use clap::{Args, CommandFactory, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 
 use crate::aws::AwsTarget;
 use crate::docker::DockerTarget;
 use crate::fargate::{self, Arch};
-use crate::pipeline::settings::{
+use crate::pipeline::spec::pair;
+use crate::pipeline::values::{
     Cidr, parse_app_name, parse_arch, parse_cidr, parse_cpu, parse_image, parse_memory,
     parse_region, parse_subnet, parse_vpc,
 };
-use crate::pipeline::{Settings, StepId};
+use crate::pipeline::{Choices, StepId};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -98,7 +99,7 @@ pub enum Commands {
         #[arg(long)]
         follow: bool,
         /// How far back to start: 30s, 10m, 2h, 1d
-        #[arg(long, value_name = "DURATION", default_value = "1h", value_parser = crate::watch_commands::parse_duration)]
+        #[arg(long, value_name = "DURATION", default_value = "1h", value_parser = super::logs::parse_duration)]
         since: std::time::Duration,
     },
 }
@@ -174,24 +175,18 @@ impl SharedOptions {
 
     /// The task size asked for; a CPU given alone takes the smallest memory it allows.
     fn cpu_memory(&self) -> (u32, u32) {
-        let cpu = self.cpu.unwrap_or(fargate::DEFAULT_CPU);
-        let memory = self.memory.unwrap_or_else(|| match self.cpu {
-            Some(cpu) => fargate::memory_choices(cpu)
-                .and_then(|m| m.first().copied())
-                .unwrap_or(fargate::DEFAULT_MEMORY),
-            None => fargate::DEFAULT_MEMORY,
-        });
-        (cpu, memory)
+        pair(self.cpu, self.memory)
     }
 
-    pub fn settings(&self, app_dir: Option<PathBuf>) -> Settings {
+    /// What the flags chose, for the app in `app_dir`.
+    pub fn choices(&self, app_dir: Option<PathBuf>) -> Choices {
         let (cpu, memory) = if self.cpu.is_some() || self.memory.is_some() {
             let (cpu, memory) = self.cpu_memory();
             (Some(cpu), Some(memory))
         } else {
             (None, None)
         };
-        Settings {
+        Choices {
             app_dir,
             aws: AwsTarget {
                 profile: self.profile.clone(),
@@ -210,17 +205,4 @@ impl SharedOptions {
             needs_aws: true,
         }
     }
-}
-
-/// A command that could not do its work: the sentence on stderr, exit code 1.
-pub fn failed(message: &str) -> std::process::ExitCode {
-    eprintln!("dashdeploy: {message}");
-    std::process::ExitCode::FAILURE
-}
-
-/// Exits with clap's formatting and code 2 for an error found after parsing.
-pub fn exit_with_usage_error(message: &str) -> ! {
-    Cli::command()
-        .error(clap::error::ErrorKind::ValueValidation, message)
-        .exit()
 }

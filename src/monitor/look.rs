@@ -1,18 +1,21 @@
-//! One look at the deployed app: the AWS facts, then the HTTP health check
-//! of the URL found, then the explanations.
+//! One look at the deployed app: the AWS facts, the URL of a running task,
+//! its log tail, the HTTP health check of the URL, then the explanations.
 
 use std::time::Duration;
 
+use crate::aws::Session;
 use crate::aws::network::APP_PORT;
-use crate::aws::status::{self, Clients};
+use crate::aws::status;
 
 use super::explain::explain;
 use super::snapshot::{Health, Snapshot};
 
 /// How long the health check may take.
 const HEALTH_TIMEOUT: Duration = Duration::from_secs(5);
+/// Log lines kept in a snapshot.
+const LOG_LINES_KEPT: usize = 50;
 
-/// What to watch: the app's cluster, service and log group.
+/// What to look at: the app's cluster, service and log group.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
     pub cluster: String,
@@ -31,9 +34,31 @@ impl Target {
     }
 }
 
-pub async fn take(clients: &Clients, target: &Target) -> Result<Snapshot, String> {
-    let mut snapshot =
-        status::read(clients, &target.cluster, &target.service, &target.log_group).await?;
+pub async fn take(session: &Session, target: &Target) -> Result<Snapshot, String> {
+    let state = status::read(session, &target.cluster, &target.service).await?;
+    let mut snapshot = Snapshot {
+        taken_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        api_calls: state.api_calls,
+        service: state.service,
+        events: state.events,
+        ..Default::default()
+    };
+    let live = state
+        .tasks
+        .iter()
+        .find(|t| t.last_status == "RUNNING" && t.public_ip.is_some());
+    // The running task's log; with none running, the last one's says why
+    // it stopped.
+    if let Some(task) = live.or(state.tasks.first()) {
+        let (lines, calls) =
+            status::tail(session, &target.log_group, &task.id, LOG_LINES_KEPT).await;
+        snapshot.logs = lines;
+        snapshot.api_calls += calls;
+    }
+    snapshot.url = live
+        .and_then(|task| task.public_ip.as_ref())
+        .map(|ip| format!("http://{ip}:{APP_PORT}/"));
+    snapshot.tasks = state.tasks;
     if let Some(url) = snapshot.url.clone() {
         let host = url
             .trim_start_matches("http://")

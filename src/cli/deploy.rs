@@ -8,15 +8,16 @@ use std::sync::Arc;
 use serde_json::json;
 use tokio::signal::unix::{SignalKind, signal};
 
+use crate::pipeline::push_progress::{human_bytes, human_rate};
 use crate::pipeline::runner::spawn_step;
-use crate::pipeline::transfer::{human_bytes, human_rate};
-use crate::pipeline::{Answers, CheckState, EventKind, LayerState, LogLevel, Settings, StepId};
+use crate::pipeline::steps::local_test;
+use crate::pipeline::{Answers, CheckState, Choices, EventKind, LayerState, LogLevel, StepId};
 
-pub async fn deploy(settings: Settings, until: Option<StepId>, json: bool) -> ExitCode {
+pub async fn run(choices: Choices, until: Option<StepId>, json: bool) -> ExitCode {
     let until = until.unwrap_or(StepId::Monitor);
-    let mut settings = settings;
-    settings.needs_aws = until >= StepId::Registry;
-    let settings = Arc::new(settings);
+    let mut choices = choices;
+    choices.needs_aws = until >= StepId::Registry;
+    let choices = Arc::new(choices);
     let mut results = Vec::new();
     let mut ok = true;
     let (mut sigint, mut sigterm) = match (
@@ -34,9 +35,9 @@ pub async fn deploy(settings: Settings, until: Option<StepId>, json: bool) -> Ex
             break;
         }
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-        let handle = spawn_step(step, 1, settings.clone(), tx, Answers::AcceptAll);
+        let handle = spawn_step(step, 1, choices.clone(), tx, Answers::AcceptAll);
         let mut outcome = None;
-        let mut last_transfer: Option<std::time::Instant> = None;
+        let mut last_push: Option<std::time::Instant> = None;
         let mut last_monitor: Option<String> = None;
         let mut told: Vec<String> = Vec::new();
         let mut interrupted = None;
@@ -72,11 +73,11 @@ pub async fn deploy(settings: Settings, until: Option<StepId>, json: bool) -> Ex
                         eprintln!("{}: ✓ {}: {summary}", step.id(), check.title());
                     }
                 }
-                EventKind::Transfer(t) => {
+                EventKind::Push(t) => {
                     let moving = t.layers.iter().any(|l| l.state == LayerState::Pushing);
-                    if moving && last_transfer.is_none_or(|at| at.elapsed().as_secs() >= 1) {
-                        last_transfer = Some(std::time::Instant::now());
-                        eprintln!("{}: {}", step.id(), transfer_line(&t));
+                    if moving && last_push.is_none_or(|at| at.elapsed().as_secs() >= 1) {
+                        last_push = Some(std::time::Instant::now());
+                        eprintln!("{}: {}", step.id(), push_line(&t));
                     }
                 }
                 EventKind::Finished(result) => {
@@ -105,7 +106,7 @@ pub async fn deploy(settings: Settings, until: Option<StepId>, json: bool) -> Ex
             handle.abort();
             let _ = handle.await;
             if step == StepId::LocalTest {
-                crate::pipeline::local_test_step::remove_containers(&settings).await;
+                local_test::remove_containers(&choices).await;
             }
             eprintln!(
                 "{}: stopped by {by}. Nothing finished so far is lost: run the same command again to go on from here.",
@@ -184,7 +185,7 @@ fn json_line(step: StepId, kind: &EventKind) -> Option<serde_json::Value> {
         } => {
             json!({"event": "progress", "label": label, "done": done, "total": total, "elapsed_ms": elapsed_ms})
         }
-        EventKind::Transfer(t) => json!({
+        EventKind::Push(t) => json!({
             "event": "push",
             "label": t.label,
             "layers": t.layers.len(),
@@ -208,7 +209,7 @@ fn json_line(step: StepId, kind: &EventKind) -> Option<serde_json::Value> {
 }
 
 /// One line for a push in flight: layers done, bytes and throughput.
-fn transfer_line(t: &crate::pipeline::Transfer) -> String {
+fn push_line(t: &crate::pipeline::PushProgress) -> String {
     format!(
         "{} · {}/{} layers · {} of {} · {}",
         t.label,

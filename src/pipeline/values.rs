@@ -1,66 +1,11 @@
-//! Everything the user chose (flags now, `dashdeploy.toml` later), checked
-//! before any step runs so a bad value never reaches Docker or AWS.
+//! The values a user gives (app name, region, CPU, memory, architecture,
+//! image, CIDR, VPC and subnet ids), each checked by one function that
+//! names what is wrong, so a bad value never reaches Docker or AWS. The
+//! command line, dashdeploy.toml and the wizard's forms all use them.
 
 use std::net::Ipv4Addr;
-use std::path::PathBuf;
 
-use crate::aws::AwsTarget;
-use crate::docker::DockerTarget;
 use crate::fargate::{self, Arch};
-
-/// The choices one deploy runs with.
-#[derive(Debug, Clone)]
-pub struct Settings {
-    pub app_dir: Option<PathBuf>,
-    pub aws: AwsTarget,
-    pub docker: DockerTarget,
-    pub name: Option<String>,
-    pub base_image: Option<String>,
-    /// The task size from flags (None: dashdeploy.toml's, else 512/1024).
-    pub cpu: Option<u32>,
-    pub memory: Option<u32>,
-    pub arch: Option<Arch>,
-    pub desired_count: Option<u32>,
-    pub allow_from: Option<Cidr>,
-    /// A VPC other than the default one, and its subnets to use.
-    pub vpc: Option<String>,
-    pub subnets: Vec<String>,
-    /// AWS is checked by the prerequisites (not when only building and
-    /// testing locally).
-    pub needs_aws: bool,
-}
-
-impl Settings {
-    /// No choice made yet: every size, source and name from dashdeploy.toml
-    /// or the defaults, AWS from the standard chain.
-    pub fn new(app_dir: Option<PathBuf>, docker: DockerTarget) -> Settings {
-        Settings {
-            app_dir,
-            aws: AwsTarget::default(),
-            docker,
-            name: None,
-            base_image: None,
-            cpu: None,
-            memory: None,
-            arch: None,
-            desired_count: None,
-            allow_from: None,
-            vpc: None,
-            subnets: Vec::new(),
-            needs_aws: true,
-        }
-    }
-
-    /// The app's name: `--name`, else derived from the folder name.
-    pub fn app_name(&self) -> Option<String> {
-        self.name.clone().or_else(|| {
-            let dir = self.app_dir.as_ref()?;
-            let canonical = dir.canonicalize().unwrap_or_else(|_| dir.clone());
-            let folder = canonical.file_name()?.to_string_lossy().into_owned();
-            Some(name_from_folder(&folder))
-        })
-    }
-}
 
 /// Turns a folder name into a valid app name: `Sales Dashboard` → `sales-dashboard`.
 pub fn name_from_folder(folder: &str) -> String {

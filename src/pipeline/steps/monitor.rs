@@ -7,34 +7,29 @@
 
 use std::time::{Duration, Instant};
 
-use crate::aws::status::Clients;
-use crate::monitor::watch::{Target, take};
+use crate::monitor::look::{Target, take};
 use crate::monitor::{Snapshot, next_poll};
-
-use super::ask::Answers;
-use super::cloud::Cloud;
-use super::event::{EventKind, LogLevel, StepFailure};
-use super::runner::Reporter;
-use super::settings::Settings;
+use crate::pipeline::cloud::Cloud;
+use crate::pipeline::runner::Reporter;
+use crate::pipeline::{Answers, EventKind, LogLevel, Spec, StepFailure};
 
 /// How long a headless deploy waits for the app to become healthy.
 const HEADLESS_LIMIT: Duration = Duration::from_secs(300);
 
 pub async fn run(
-    settings: &Settings,
+    spec: &Spec,
     reporter: &Reporter,
     answers: &mut Answers,
 ) -> Result<String, StepFailure> {
     let headless = matches!(answers, Answers::AcceptAll);
-    let cloud = Cloud::new(settings).await?;
-    let clients = Clients::new(&cloud.config);
+    let cloud = Cloud::new(spec).await?;
     let target = Target::for_app(&cloud.app);
     let started = Instant::now();
     let mut previous: Option<Snapshot> = None;
     let mut calls = 0u32;
     let mut last_error: Option<String> = None;
     loop {
-        let wait = match take(&clients, &target).await {
+        let wait = match take(&cloud.session, &target).await {
             Ok(snapshot) => {
                 calls += snapshot.api_calls;
                 if snapshot.service.is_none() {

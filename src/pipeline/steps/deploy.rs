@@ -6,55 +6,25 @@
 use std::time::Instant;
 
 use crate::aws::ecs::{self, ServiceChange, ServiceSpec, TaskSpec};
-use crate::aws::{iam, logs, network};
-use crate::config;
-use crate::docker::engine;
-use crate::record::ResourceKind;
-
-use super::app_step::app_dir;
-use super::build_step::image_name;
-use super::cloud::Cloud;
-use super::event::{EventKind, LogLevel, StepFailure};
-use super::network_step::find_vpc;
-use super::runner::Reporter;
-use super::settings::Settings;
-use super::sizing_step::{choose_arch, image_arch, resolve_size};
+use crate::aws::{ecr, iam, logs, network, status};
+use crate::pipeline::built_image;
+use crate::pipeline::cloud::Cloud;
+use crate::pipeline::runner::Reporter;
+use crate::pipeline::{EventKind, LogLevel, Spec, StepFailure};
+use crate::store::record::ResourceKind;
 
 /// The parts of the step, for its progress bar.
 const PARTS: u64 = 6;
 
-/// The pushed image by digest (`<uri>@sha256:...`), from the local engine's
-/// record of the push.
-async fn pushed_image(settings: &Settings, repository_uri: &str) -> Result<String, StepFailure> {
-    let (docker, _) = engine::connect(&settings.docker)
-        .await
-        .map_err(|e| StepFailure::new(e.to_string()))?;
-    let latest = format!("{repository_uri}:latest");
-    let inspect = docker.inspect_image(&latest).await.map_err(|e| {
-        StepFailure::new(format!(
-            "There is no image {latest} ({e}): run the Registry and Push steps first."
-        ))
-    })?;
-    inspect
-        .repo_digests
-        .unwrap_or_default()
-        .into_iter()
-        .find(|d| d.starts_with(&format!("{repository_uri}@")))
-        .ok_or_else(|| {
-            StepFailure::new(format!(
-                "{latest} has not been pushed (no digest from the registry): run the Push step first."
-            ))
-        })
-}
-
-pub async fn run(settings: &Settings, reporter: &Reporter) -> Result<String, StepFailure> {
+pub async fn run(spec: &Spec, reporter: &Reporter) -> Result<String, StepFailure> {
     let started = Instant::now();
-    let dir = app_dir(settings)?;
-    let config = config::load(&dir).map_err(StepFailure::new)?;
-    let size = resolve_size(settings, &config).map_err(StepFailure::new)?;
-    let (arch, _) =
-        choose_arch(settings, &config, image_arch(settings).await?).map_err(StepFailure::new)?;
-    let cloud = Cloud::new(settings).await?;
+    spec.app_dir()?;
+    let size = spec.size.clone().map_err(StepFailure::new)?;
+    let (arch, _) = spec
+        .task_arch(built_image::arch(spec).await?)
+        .map_err(StepFailure::new)?;
+    let cloud = Cloud::new(spec).await?;
+    let session = &cloud.session;
     let app = cloud.app.clone();
     let progress = |done: u64, label: &str| {
         reporter.send(EventKind::Progress {
@@ -70,20 +40,19 @@ pub async fn run(settings: &Settings, reporter: &Reporter) -> Result<String, Ste
     };
 
     progress(0, "finding the pushed image and the network");
-    let ecr = aws_sdk_ecr::Client::new(&cloud.config);
-    let repository = crate::aws::ecr::find_repository(&ecr, &image_name(settings))
+    let repository = ecr::find_repository(session, &app)
         .await
         .map_err(StepFailure::new)?
         .ok_or_else(|| {
             StepFailure::new(format!(
-                "There is no ECR repository {}: run the Registry and Push steps first.",
-                image_name(settings)
+                "There is no ECR repository {app}: run the Registry and Push steps first."
             ))
         })?;
-    let image = pushed_image(settings, &repository.uri).await?;
-    let ec2 = aws_sdk_ec2::Client::new(&cloud.config);
-    let vpc = find_vpc(settings, &config, &ec2).await?;
-    let group = network::find_group(&ec2, &vpc.id, &app)
+    let image = built_image::pushed(spec, &repository.uri).await?;
+    let vpc = network::find_vpc(session, spec.vpc.as_deref(), &spec.subnets)
+        .await
+        .map_err(StepFailure::new)?;
+    let group = network::find_group(session, &vpc.id, &app)
         .await
         .map_err(StepFailure::new)?
         .ok_or_else(|| {
@@ -95,34 +64,29 @@ pub async fn run(settings: &Settings, reporter: &Reporter) -> Result<String, Ste
         })?;
 
     progress(1, "execution role");
-    let role = iam::ensure_execution_role(
-        &aws_sdk_iam::Client::new(&cloud.config),
-        &cloud.region,
-        &app,
-    )
-    .await
-    .map_err(StepFailure::new)?;
+    let role = iam::ensure_execution_role(session, &app)
+        .await
+        .map_err(StepFailure::new)?;
     cloud.record(ResourceKind::ExecutionRole, &role.name, role.created)?;
     said(ResourceKind::ExecutionRole, &role.name, role.created);
 
     progress(2, "log group");
     let log_group = logs::group_name(&app);
-    let created = logs::ensure_log_group(&aws_sdk_cloudwatchlogs::Client::new(&cloud.config), &app)
+    let created = logs::ensure_log_group(session, &app)
         .await
         .map_err(StepFailure::new)?;
     cloud.record(ResourceKind::LogGroup, &log_group, created)?;
     said(ResourceKind::LogGroup, &log_group, created);
 
     progress(3, "cluster");
-    let client = aws_sdk_ecs::Client::new(&cloud.config);
-    let created = ecs::ensure_cluster(&client, &app, &app)
+    let created = ecs::ensure_cluster(session, &app, &app)
         .await
         .map_err(StepFailure::new)?;
     cloud.record(ResourceKind::Cluster, &app, created)?;
     said(ResourceKind::Cluster, &app, created);
 
     progress(4, "task definition");
-    let spec = TaskSpec {
+    let task = TaskSpec {
         family: app.clone(),
         cpu: size.cpu,
         memory: size.memory,
@@ -132,7 +96,7 @@ pub async fn run(settings: &Settings, reporter: &Reporter) -> Result<String, Ste
         log_group,
         region: cloud.region.clone(),
     };
-    let (task_definition, registered) = ecs::ensure_task_definition(&client, &spec, &app)
+    let (task_definition, registered) = ecs::ensure_task_definition(session, &task, &app)
         .await
         .map_err(StepFailure::new)?;
     cloud.record(ResourceKind::TaskDefinition, &task_definition, registered)?;
@@ -140,7 +104,7 @@ pub async fn run(settings: &Settings, reporter: &Reporter) -> Result<String, Ste
         LogLevel::Info,
         format!(
             "task definition {} {}",
-            crate::aws::status::short_td(&task_definition),
+            status::short_td(&task_definition),
             if registered {
                 "registered"
             } else {
@@ -158,7 +122,7 @@ pub async fn run(settings: &Settings, reporter: &Reporter) -> Result<String, Ste
         subnets: vpc.subnets.iter().map(|s| s.id.clone()).collect(),
         security_group: group.id.clone(),
     };
-    let (service_arn, change) = ecs::ensure_service(&client, &service, &app)
+    let (service_arn, change) = ecs::ensure_service(session, &service, &app)
         .await
         .map_err(StepFailure::new)?;
     cloud.record(
@@ -174,7 +138,7 @@ pub async fn run(settings: &Settings, reporter: &Reporter) -> Result<String, Ste
     };
     Ok(format!(
         "service {app} {what} in cluster {app} · {} · {} task{} · {:.1} s",
-        crate::aws::status::short_td(&task_definition),
+        status::short_td(&task_definition),
         size.desired,
         if size.desired == 1 { "" } else { "s" },
         started.elapsed().as_secs_f64()

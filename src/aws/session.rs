@@ -1,0 +1,99 @@
+//! One AWS session: the SDK configuration the standard chain settled on
+//! (profile, region, credentials, endpoint), the region it names, and the
+//! service clients made from it when first needed. Every adapter call takes
+//! a `&Session`; nothing outside `src/aws` sees an SDK type.
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use aws_config::{BehaviorVersion, SdkConfig, timeout::TimeoutConfig};
+use aws_types::region::Region;
+
+use super::identity::AwsTarget;
+
+const CALL_TIMEOUT: Duration = Duration::from_secs(20);
+/// And one call with its retries: an emulator or endpoint that stops
+/// answering fails the step in this time rather than after every retry.
+pub(crate) const OPERATION_TIMEOUT: Duration = Duration::from_secs(30);
+
+pub struct Session {
+    config: SdkConfig,
+    /// The region every call goes to.
+    pub region: String,
+    ecr: OnceLock<aws_sdk_ecr::Client>,
+    ecs: OnceLock<aws_sdk_ecs::Client>,
+    ec2: OnceLock<aws_sdk_ec2::Client>,
+    iam: OnceLock<aws_sdk_iam::Client>,
+    logs: OnceLock<aws_sdk_cloudwatchlogs::Client>,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("region", &self.region)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Loads the SDK configuration the way every AWS tool does.
+pub(crate) async fn load_config(target: &AwsTarget) -> SdkConfig {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest()).timeout_config(
+        TimeoutConfig::builder()
+            .operation_attempt_timeout(CALL_TIMEOUT)
+            .operation_timeout(OPERATION_TIMEOUT)
+            .connect_timeout(Duration::from_secs(5))
+            .build(),
+    );
+    if let Some(profile) = &target.profile {
+        loader = loader.profile_name(profile);
+    }
+    if let Some(region) = &target.region {
+        loader = loader.region(Region::new(region.clone()));
+    }
+    loader.load().await
+}
+
+impl Session {
+    /// The session for `target`, or why there is none: no region is set
+    /// anywhere the chain looks.
+    pub async fn open(target: &AwsTarget) -> Result<Session, String> {
+        let config = load_config(target).await;
+        let region = config.region().map(|r| r.to_string()).ok_or_else(|| {
+            "No AWS region is set: choose one with --region, AWS_REGION, or `region` in the profile (aws configure), then retry the step.".to_string()
+        })?;
+        Ok(Session {
+            config,
+            region,
+            ecr: OnceLock::new(),
+            ecs: OnceLock::new(),
+            ec2: OnceLock::new(),
+            iam: OnceLock::new(),
+            logs: OnceLock::new(),
+        })
+    }
+
+    pub(crate) fn ecr(&self) -> &aws_sdk_ecr::Client {
+        self.ecr
+            .get_or_init(|| aws_sdk_ecr::Client::new(&self.config))
+    }
+
+    pub(crate) fn ecs(&self) -> &aws_sdk_ecs::Client {
+        self.ecs
+            .get_or_init(|| aws_sdk_ecs::Client::new(&self.config))
+    }
+
+    pub(crate) fn ec2(&self) -> &aws_sdk_ec2::Client {
+        self.ec2
+            .get_or_init(|| aws_sdk_ec2::Client::new(&self.config))
+    }
+
+    pub(crate) fn iam(&self) -> &aws_sdk_iam::Client {
+        self.iam
+            .get_or_init(|| aws_sdk_iam::Client::new(&self.config))
+    }
+
+    pub(crate) fn logs(&self) -> &aws_sdk_cloudwatchlogs::Client {
+        self.logs
+            .get_or_init(|| aws_sdk_cloudwatchlogs::Client::new(&self.config))
+    }
+}

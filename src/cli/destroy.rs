@@ -1,0 +1,61 @@
+//! `dashdeploy destroy [--yes] [--keep-repository]`: the tear-down from the
+//! command line: the list, the question (unless --yes), then one line per
+//! resource as it goes.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::process::ExitCode;
+
+use crate::pipeline::tear_down;
+use crate::pipeline::{Choices, Spec};
+
+use super::failed;
+
+pub async fn run(choices: Choices, yes: bool, keep_repository: bool) -> ExitCode {
+    let spec = match Spec::load(&choices) {
+        Ok(spec) => spec,
+        Err(e) => return failed(&e),
+    };
+    let list = match tear_down::list(&spec, keep_repository).await {
+        Ok(list) => list,
+        Err(e) => return failed(&e),
+    };
+    for line in list.lines() {
+        println!("{line}");
+    }
+    if list.remove.is_empty() {
+        return ExitCode::SUCCESS;
+    }
+    if keep_repository {
+        println!("The ECR repository is kept (--keep-repository).");
+    }
+    if !yes && !confirmed(list.remove.len()) {
+        return failed("Nothing was removed. Run again with --yes to remove them, or answer y.");
+    }
+    let result = tear_down::remove(&spec, keep_repository, |removal| {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "  {}", removal.line());
+    })
+    .await;
+    match result {
+        Ok(summary) => {
+            println!("Done: {summary}.");
+            ExitCode::SUCCESS
+        }
+        Err(e) => failed(&e),
+    }
+}
+
+/// Asks on the terminal; anything but y/yes is a no. Without a terminal,
+/// no (a script must say --yes).
+fn confirmed(count: usize) -> bool {
+    if !std::io::stdin().is_terminal() {
+        return false;
+    }
+    print!("Remove these {count}? [y/N] ");
+    let _ = std::io::stdout().flush();
+    let mut answer = String::new();
+    if std::io::stdin().lock().read_line(&mut answer).is_err() {
+        return false;
+    }
+    matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes")
+}

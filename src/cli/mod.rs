@@ -1,0 +1,123 @@
+//! The command front ends: the command line's definition ([`args`]), and
+//! one file per command that turns the flags into [`Choices`], runs a use
+//! case of the pipeline and prints what it did. Nothing below `src/cli`
+//! imports it.
+
+pub mod args;
+pub mod deploy;
+pub mod destroy;
+pub mod logs;
+pub mod plan;
+pub mod status;
+pub mod wizard;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::CommandFactory;
+
+pub use args::{Cli, Commands, SharedOptions};
+
+use crate::pipeline::cloud::Cloud;
+use crate::pipeline::{Choices, Spec};
+
+/// Runs what the command line asks for: a command, or the wizard.
+pub fn run(cli: Cli, started: Instant) -> ExitCode {
+    if let Err(message) = cli.shared.check() {
+        exit_with_usage_error(&message);
+    }
+    let (_log_guard, log_file) = crate::logging::init();
+    tracing::info!("dashdeploy {} starting", env!("CARGO_PKG_VERSION"));
+    let shared = &cli.shared;
+    match cli.command {
+        Some(Commands::Plan { app_dir, json }) => match folder(app_dir) {
+            Ok(dir) => plan::run(&shared.choices(Some(dir)), json),
+            Err(message) => failed(&message),
+        },
+        Some(Commands::Deploy {
+            app_dir,
+            until,
+            json,
+            yes: _,
+        }) => headless(shared, app_dir, |choices| deploy::run(choices, until, json)),
+        Some(Commands::Status {
+            app_dir,
+            json,
+            watch,
+        }) => headless(shared, app_dir, |choices| status::run(choices, json, watch)),
+        Some(Commands::Destroy {
+            app_dir,
+            yes,
+            keep_repository,
+        }) => headless(shared, app_dir, |choices| {
+            destroy::run(choices, yes, keep_repository)
+        }),
+        Some(Commands::Logs {
+            app_dir,
+            follow,
+            since,
+        }) => headless(shared, app_dir, |choices| logs::run(choices, follow, since)),
+        None => match wizard::run(cli.app_dir, &cli.shared, log_file, started) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(message) => {
+                tracing::error!("{message}");
+                failed(&message)
+            }
+        },
+    }
+}
+
+/// The folder a command works on: the one given, else the current one.
+fn folder(app_dir: Option<PathBuf>) -> Result<PathBuf, String> {
+    match app_dir {
+        Some(dir) => Ok(dir),
+        None => std::env::current_dir()
+            .map_err(|e| format!("the current folder cannot be read ({e}); give APP_DIR")),
+    }
+}
+
+/// The async runtime the commands and the wizard run on.
+fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| format!("could not start the async runtime: {e}"))
+}
+
+/// Runs a command without the wizard on the app folder's choices.
+fn headless<F, Fut>(shared: &SharedOptions, app_dir: Option<PathBuf>, command: F) -> ExitCode
+where
+    F: FnOnce(Choices) -> Fut,
+    Fut: std::future::Future<Output = ExitCode>,
+{
+    let dir = match folder(app_dir) {
+        Ok(dir) => dir,
+        Err(message) => return failed(&message),
+    };
+    match runtime() {
+        Ok(runtime) => runtime.block_on(command(shared.choices(Some(dir)))),
+        Err(message) => failed(&message),
+    }
+}
+
+/// The app's AWS session and name, as `status` and `logs` find them: the
+/// spec from the flags and dashdeploy.toml.
+async fn cloud(choices: &Choices) -> Result<Cloud, String> {
+    let spec = Spec::load(choices)?;
+    Cloud::new(&spec).await.map_err(|e| e.message)
+}
+
+/// A command that could not do its work: the sentence on stderr, exit code 1.
+pub fn failed(message: &str) -> ExitCode {
+    eprintln!("dashdeploy: {message}");
+    ExitCode::FAILURE
+}
+
+/// Exits with clap's formatting and code 2 for an error found after parsing.
+pub fn exit_with_usage_error(message: &str) -> ! {
+    Cli::command()
+        .error(clap::error::ErrorKind::ValueValidation, message)
+        .exit()
+}

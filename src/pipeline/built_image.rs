@@ -1,0 +1,52 @@
+//! What the Sizing and Deploy steps ask of the built image: the CPU
+//! architecture it is for, and the digest it was pushed with.
+
+use crate::docker::{engine, image};
+use crate::fargate::Arch;
+
+use super::event::StepFailure;
+use super::spec::Spec;
+
+/// The architecture the built image `<name>:latest` is for.
+pub async fn arch(spec: &Spec) -> Result<Arch, StepFailure> {
+    let name = &spec.name;
+    let (engine, _) = engine::connect(&spec.docker)
+        .await
+        .map_err(|e| StepFailure::new(e.to_string()))?;
+    let facts = image::inspect(&engine, &format!("{name}:latest"))
+        .await
+        .map_err(|e| {
+            StepFailure::new(format!(
+                "There is no image {name}:latest ({e}): run the Build step first."
+            ))
+        })?;
+    Arch::parse(&facts.arch).map_err(|_| {
+        StepFailure::new(format!(
+            "The image {name}:latest is built for {}, which Fargate does not run (it runs amd64 and arm64).",
+            facts.arch
+        ))
+    })
+}
+
+/// The pushed image by digest (`<uri>@sha256:...`), from the local engine's
+/// record of the push.
+pub async fn pushed(spec: &Spec, repository_uri: &str) -> Result<String, StepFailure> {
+    let (engine, _) = engine::connect(&spec.docker)
+        .await
+        .map_err(|e| StepFailure::new(e.to_string()))?;
+    let latest = format!("{repository_uri}:latest");
+    let facts = image::inspect(&engine, &latest).await.map_err(|e| {
+        StepFailure::new(format!(
+            "There is no image {latest} ({e}): run the Registry and Push steps first."
+        ))
+    })?;
+    facts
+        .repo_digests
+        .into_iter()
+        .find(|d| d.starts_with(&format!("{repository_uri}@")))
+        .ok_or_else(|| {
+            StepFailure::new(format!(
+                "{latest} has not been pushed (no digest from the registry): run the Push step first."
+            ))
+        })
+}

@@ -1,0 +1,42 @@
+//! What the registry and push steps both start from: the engine, the local
+//! image's content tag, and the ECR repository (created or reused).
+
+use crate::aws::ecr::{self, Repository};
+use crate::docker::{Engine, engine, image};
+
+use super::cloud::Cloud;
+use super::event::StepFailure;
+use super::spec::Spec;
+
+pub struct Target {
+    pub engine: Engine,
+    pub name: String,
+    /// The local image's content tag.
+    pub tag: String,
+    pub cloud: Cloud,
+    pub repository: Repository,
+}
+
+pub async fn target(spec: &Spec) -> Result<Target, StepFailure> {
+    let name = spec.name.clone();
+    let (engine, _) = engine::connect(&spec.docker)
+        .await
+        .map_err(|e| StepFailure::new(e.to_string()))?;
+    let latest = format!("{name}:latest");
+    let local = image::inspect(&engine, &latest).await.map_err(|e| {
+        StepFailure::new(format!(
+            "There is no image {latest} ({e}): run the Build step first."
+        ))
+    })?;
+    let cloud = Cloud::new(spec).await?;
+    let repository = ecr::ensure_repository(&cloud.session, &name, &name)
+        .await
+        .map_err(StepFailure::new)?;
+    Ok(Target {
+        engine,
+        tag: local.content_tag(),
+        name,
+        cloud,
+        repository,
+    })
+}

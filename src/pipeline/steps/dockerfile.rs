@@ -1,0 +1,79 @@
+//! The `dockerfile` step: propose the Dockerfile and .dockerignore (the
+//! app's own Dockerfile is checked, not rewritten), let the user accept,
+//! edit or regenerate, then write them and remember the base image.
+
+use crate::dashapp::dockerfile;
+use crate::pipeline::app_files::{analyze_blocking, generated, propose};
+use crate::pipeline::runner::Reporter;
+use crate::pipeline::{Answer, Answers, LogLevel, Proposal, Spec, StepFailure};
+use crate::store::atomic::write_atomic;
+
+pub async fn run(
+    spec: &Spec,
+    reporter: &Reporter,
+    answers: &mut Answers,
+) -> Result<String, StepFailure> {
+    let dir = spec.app_dir()?;
+    let analysis = analyze_blocking(&dir, spec.entry.clone()).await?;
+    let base = spec.base_image.clone();
+    let mut proposal = propose(&dir, &analysis, &base);
+    loop {
+        for warning in &proposal.warnings {
+            reporter.log(LogLevel::Warn, format!("Dockerfile: {warning}"));
+        }
+        match answers
+            .ask(reporter, Proposal::Dockerfile(Box::new(proposal.clone())))
+            .await?
+        {
+            Answer::Accept => break,
+            Answer::Regenerate => {
+                proposal = generated(
+                    &analysis,
+                    &base,
+                    proposal.dockerignore.clone(),
+                    proposal.existing_ignore,
+                );
+            }
+            Answer::Edited(text) => {
+                proposal.warnings = dockerfile::check_existing(&text);
+                proposal.dockerfile = text;
+                proposal.existing = false;
+            }
+            Answer::Skip | Answer::Choose(_) | Answer::Size { .. } => {
+                return Err(StepFailure::new(
+                    "No Dockerfile accepted: the image cannot be built without one. Retry the step to see the proposal again.",
+                ));
+            }
+        }
+    }
+    let mut written = Vec::new();
+    let own = std::fs::read_to_string(dir.join("Dockerfile")).ok();
+    if own.as_deref() != Some(proposal.dockerfile.as_str()) {
+        write_atomic(&dir.join("Dockerfile"), &proposal.dockerfile)
+            .map_err(|e| StepFailure::new(e.to_string()))?;
+        written.push("Dockerfile");
+    }
+    let own_ignore = std::fs::read_to_string(dir.join(".dockerignore")).ok();
+    if own_ignore.as_deref() != Some(proposal.dockerignore.as_str()) {
+        write_atomic(&dir.join(".dockerignore"), &proposal.dockerignore)
+            .map_err(|e| StepFailure::new(e.to_string()))?;
+        written.push(".dockerignore");
+    }
+    for file in &written {
+        reporter.log(LogLevel::Info, format!("wrote {file}"));
+    }
+    if !proposal.existing && spec.config.base_image.as_deref() != Some(base.as_str()) {
+        spec.keep(|config| config.base_image = Some(base.clone()))?;
+    }
+    let origin = if proposal.existing {
+        "the app's own"
+    } else {
+        "generated"
+    };
+    let wrote = if written.is_empty() {
+        "nothing to write".to_string()
+    } else {
+        format!("wrote {}", written.join(", "))
+    };
+    Ok(format!("Dockerfile {origin} ({base}) · {wrote}"))
+}
