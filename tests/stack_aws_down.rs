@@ -76,19 +76,8 @@ async fn row(prefix: &str, variable: &str, step: &str, doing: &str) {
     let ecs = aws_sdk_ecs::Client::new(&config);
     let services = ecs.list_services().cluster(&name).send().await.unwrap();
     assert_eq!(services.service_arns().len(), 1);
-    let ec2 = aws_sdk_ec2::Client::new(&config);
-    let groups = ec2
-        .describe_security_groups()
-        .filters(
-            aws_sdk_ec2::types::Filter::builder()
-                .name("group-name")
-                .values(format!("dashdeploy-{name}"))
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(groups.security_groups().len(), 1);
+    let groups = common::ec2::groups_named(None, &format!("dashdeploy-{name}")).await;
+    assert_eq!(groups.len(), 1);
     let out = Command::new(env!("CARGO_BIN_EXE_dashdeploy"))
         .args(["destroy"])
         .arg(&app)

@@ -113,25 +113,13 @@ async fn counts(config: &aws_config::SdkConfig, name: &str) -> Counts {
         .iter()
         .filter(|arn| arn.contains(&format!("/{name}:")))
         .count();
-    let ec2 = aws_sdk_ec2::Client::new(config);
-    let found = ec2
-        .describe_security_groups()
-        .filters(
-            aws_sdk_ec2::types::Filter::builder()
-                .name("group-name")
-                .values(format!("dashdeploy-{name}"))
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
-    let groups = found.security_groups().len();
+    let found = common::ec2::groups_named(None, &format!("dashdeploy-{name}")).await;
+    let groups = found.len();
     let rules = found
-        .security_groups()
         .iter()
-        .flat_map(|g| g.ip_permissions())
-        .filter(|p| p.from_port() == Some(8050))
-        .flat_map(|p| p.ip_ranges())
+        .flat_map(|g| g.items("ipPermissions"))
+        .filter(|p| p.text_of("fromPort") == Some("8050"))
+        .flat_map(|p| p.items("ipRanges"))
         .count();
     let services = match ecs.list_services().cluster(name).send().await {
         Ok(list) => list.service_arns().len(),
@@ -245,24 +233,30 @@ async fn a_headless_deploy_makes_what_the_tutorial_makes_once() {
         .unwrap();
     assert_eq!(vpc.assign_public_ip().map(|a| a.as_str()), Some("ENABLED"));
     assert_eq!(vpc.security_groups().len(), 1);
-    let ec2 = aws_sdk_ec2::Client::new(&config);
-    let group = ec2
-        .describe_security_groups()
-        .group_ids(&vpc.security_groups()[0])
-        .send()
-        .await
-        .unwrap();
-    let group = &group.security_groups()[0];
+    let group = common::ec2::call(
+        None,
+        "DescribeSecurityGroups",
+        &[("GroupId.1", &vpc.security_groups()[0])],
+    )
+    .await;
+    let group = group.items("securityGroupInfo").next().unwrap();
     assert_eq!(
-        group.group_name(),
+        group.text_of("groupName"),
         Some(format!("dashdeploy-{name}").as_str())
     );
-    let rule = &group.ip_permissions()[0];
+    let rule = group.items("ipPermissions").next().unwrap();
     assert_eq!(
-        (rule.ip_protocol(), rule.from_port(), rule.to_port()),
-        (Some("tcp"), Some(8050), Some(8050))
+        (
+            rule.text_of("ipProtocol"),
+            rule.text_of("fromPort"),
+            rule.text_of("toPort")
+        ),
+        (Some("tcp"), Some("8050"), Some("8050"))
     );
-    assert_eq!(rule.ip_ranges()[0].cidr_ip(), Some("203.0.113.7/32"));
+    assert_eq!(
+        rule.items("ipRanges").next().unwrap().text_of("cidrIp"),
+        Some("203.0.113.7/32")
+    );
     let iam = aws_sdk_iam::Client::new(&config);
     iam.get_role()
         .role_name("ecsTaskExecutionRole")
@@ -398,59 +392,34 @@ async fn a_region_without_a_default_vpc_is_explained_before_anything_is_made() {
     let stack = stack::require();
     // A region no other test uses: its default VPC is removed here.
     let region = "ap-south-2";
-    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new(region))
-        .load()
+    use common::ec2::call;
+    let at = Some(region);
+    let filter = |name, value| [("Filter.1.Name", name), ("Filter.1.Value.1", value)];
+    let defaults = call(at, "DescribeVpcs", &filter("is-default", "true")).await;
+    for vpc in defaults.items("vpcSet") {
+        let id = vpc.text_of("vpcId").unwrap();
+        let subnets = call(at, "DescribeSubnets", &filter("vpc-id", id)).await;
+        for s in subnets.items("subnetSet") {
+            let subnet = s.text_of("subnetId").unwrap();
+            call(at, "DeleteSubnet", &[("SubnetId", subnet)]).await;
+        }
+        let gateways = call(
+            at,
+            "DescribeInternetGateways",
+            &filter("attachment.vpc-id", id),
+        )
         .await;
-    let ec2 = aws_sdk_ec2::Client::new(&config);
-    let filter = |name: &str, value: &str| {
-        aws_sdk_ec2::types::Filter::builder()
-            .name(name)
-            .values(value)
-            .build()
-    };
-    let defaults = ec2
-        .describe_vpcs()
-        .filters(filter("is-default", "true"))
-        .send()
-        .await
-        .unwrap();
-    for vpc in defaults.vpcs() {
-        let id = vpc.vpc_id().unwrap();
-        let subnets = ec2
-            .describe_subnets()
-            .filters(filter("vpc-id", id))
-            .send()
-            .await
-            .unwrap();
-        for s in subnets.subnets() {
-            ec2.delete_subnet()
-                .subnet_id(s.subnet_id().unwrap())
-                .send()
-                .await
-                .unwrap();
+        for g in gateways.items("internetGatewaySet") {
+            let gid = g.text_of("internetGatewayId").unwrap();
+            call(
+                at,
+                "DetachInternetGateway",
+                &[("InternetGatewayId", gid), ("VpcId", id)],
+            )
+            .await;
+            call(at, "DeleteInternetGateway", &[("InternetGatewayId", gid)]).await;
         }
-        let gateways = ec2
-            .describe_internet_gateways()
-            .filters(filter("attachment.vpc-id", id))
-            .send()
-            .await
-            .unwrap();
-        for g in gateways.internet_gateways() {
-            let gid = g.internet_gateway_id().unwrap();
-            ec2.detach_internet_gateway()
-                .internet_gateway_id(gid)
-                .vpc_id(id)
-                .send()
-                .await
-                .unwrap();
-            ec2.delete_internet_gateway()
-                .internet_gateway_id(gid)
-                .send()
-                .await
-                .unwrap();
-        }
-        ec2.delete_vpc().vpc_id(id).send().await.unwrap();
+        call(at, "DeleteVpc", &[("VpcId", id)]).await;
     }
 
     let work = tempfile::tempdir().unwrap();
@@ -475,13 +444,8 @@ async fn a_region_without_a_default_vpc_is_explained_before_anything_is_made() {
         err.contains("no default VPC") && err.contains("--vpc"),
         "{err}"
     );
-    let groups = ec2
-        .describe_security_groups()
-        .filters(filter("group-name", &format!("dashdeploy-{name}")))
-        .send()
-        .await
-        .unwrap();
-    assert!(groups.security_groups().is_empty(), "nothing was created");
+    let groups = common::ec2::groups_named(Some(region), &format!("dashdeploy-{name}")).await;
+    assert!(groups.is_empty(), "nothing was created");
 }
 
 #[test]

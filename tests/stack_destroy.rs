@@ -38,7 +38,6 @@ async fn deploy_twice_destroy_twice_leaves_only_what_was_there() {
         .load()
         .await;
     let ecs = aws_sdk_ecs::Client::new(&config);
-    let ec2 = aws_sdk_ec2::Client::new(&config);
     let logs = aws_sdk_cloudwatchlogs::Client::new(&config);
     let session = dashdeploy::aws::Session::open(&dashdeploy::aws::AwsTarget::default())
         .await
@@ -58,19 +57,7 @@ async fn deploy_twice_destroy_twice_leaves_only_what_was_there() {
         .send()
         .await
         .unwrap();
-    let default_groups = ec2
-        .describe_security_groups()
-        .filters(
-            aws_sdk_ec2::types::Filter::builder()
-                .name("group-name")
-                .values("default")
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap()
-        .security_groups()
-        .len();
+    let default_groups = common::ec2::groups_named(None, "default").await.len();
 
     for round in 1..=2 {
         let out = dashdeploy(
@@ -142,18 +129,8 @@ async fn deploy_twice_destroy_twice_leaves_only_what_was_there() {
         .await
         .unwrap();
     assert!(defs.task_definition_arns().is_empty(), "{defs:?}");
-    let groups = ec2
-        .describe_security_groups()
-        .filters(
-            aws_sdk_ec2::types::Filter::builder()
-                .name("group-name")
-                .values(format!("dashdeploy-{name}"))
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
-    assert!(groups.security_groups().is_empty());
+    let groups = common::ec2::groups_named(None, &format!("dashdeploy-{name}")).await;
+    assert!(groups.is_empty());
     assert!(
         dashdeploy::aws::ecr::find_repository(&session, &name)
             .await
@@ -195,19 +172,7 @@ async fn deploy_twice_destroy_twice_leaves_only_what_was_there() {
         role_existed,
         "the shared execution role is not touched"
     );
-    let defaults_now = ec2
-        .describe_security_groups()
-        .filters(
-            aws_sdk_ec2::types::Filter::builder()
-                .name("group-name")
-                .values("default")
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap()
-        .security_groups()
-        .len();
+    let defaults_now = common::ec2::groups_named(None, "default").await.len();
     assert!(defaults_now >= default_groups);
 
     // A second destroy has nothing to do, and says so.

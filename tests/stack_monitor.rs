@@ -266,19 +266,8 @@ async fn a_deploy_killed_mid_way_resumes_with_nothing_made_twice() {
             .len(),
         1
     );
-    let ec2 = aws_sdk_ec2::Client::new(&config);
-    let groups = ec2
-        .describe_security_groups()
-        .filters(
-            aws_sdk_ec2::types::Filter::builder()
-                .name("group-name")
-                .values(format!("dashdeploy-{name}"))
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(groups.security_groups().len(), 1);
+    let groups = common::ec2::groups_named(None, &format!("dashdeploy-{name}")).await;
+    assert_eq!(groups.len(), 1);
     let region = config.region().unwrap().to_string();
     let record = dashdeploy::store::record::load(&state, &name, &region).unwrap();
     assert_eq!(

@@ -281,31 +281,28 @@ async fn a_service_in_the_emulator_is_run_by_the_standin_and_serves_the_app() {
     let name = stack::unique("stack-svc");
     let image = build_and_push(&docker, &stack, &config, &name).await;
 
-    let ec2 = aws_sdk_ec2::Client::new(&config);
-    let vpcs = ec2.describe_vpcs().send().await.unwrap();
+    let vpcs = common::ec2::call(None, "DescribeVpcs", &[]).await;
     let vpc = vpcs
-        .vpcs()
-        .iter()
-        .find(|v| v.is_default() == Some(true))
+        .items("vpcSet")
+        .find(|v| v.text_of("isDefault") == Some("true"))
         .expect("a default VPC");
-    let vpc_id = vpc.vpc_id().unwrap().to_string();
-    let subnets: Vec<String> = ec2
-        .describe_subnets()
-        .send()
+    let vpc_id = vpc.text_of("vpcId").unwrap().to_string();
+    let subnets: Vec<String> = common::ec2::call(None, "DescribeSubnets", &[])
         .await
-        .unwrap()
-        .subnets()
-        .iter()
-        .filter(|s| s.vpc_id() == Some(vpc_id.as_str()) && s.default_for_az() == Some(true))
-        .filter_map(|s| s.subnet_id().map(str::to_string))
+        .items("subnetSet")
+        .filter(|s| {
+            s.text_of("vpcId") == Some(vpc_id.as_str()) && s.text_of("defaultForAz") == Some("true")
+        })
+        .filter_map(|s| s.text_of("subnetId").map(str::to_string))
         .collect();
     assert!(!subnets.is_empty(), "default subnets");
-    let groups = ec2.describe_security_groups().send().await.unwrap();
+    let groups = common::ec2::call(None, "DescribeSecurityGroups", &[]).await;
     let default_group = groups
-        .security_groups()
-        .iter()
-        .find(|g| g.group_name() == Some("default") && g.vpc_id() == Some(vpc_id.as_str()))
-        .and_then(|g| g.group_id())
+        .items("securityGroupInfo")
+        .find(|g| {
+            g.text_of("groupName") == Some("default") && g.text_of("vpcId") == Some(vpc_id.as_str())
+        })
+        .and_then(|g| g.text_of("groupId"))
         .expect("the default security group")
         .to_string();
 
@@ -362,7 +359,7 @@ async fn a_service_in_the_emulator_is_run_by_the_standin_and_serves_the_app() {
     let deadline = Instant::now() + Duration::from_secs(90);
     let group = format!("service:{name}");
     let public_ip = loop {
-        let found = running_task_ip(&ecs, &ec2, &name, &group).await;
+        let found = running_task_ip(&ecs, &name, &group).await;
         if let Some(ip) = found {
             break ip;
         }
@@ -410,12 +407,7 @@ async fn a_service_in_the_emulator_is_run_by_the_standin_and_serves_the_app() {
 }
 
 /// The public IP of a RUNNING task in `group`, found through its ENI.
-async fn running_task_ip(
-    ecs: &aws_sdk_ecs::Client,
-    ec2: &aws_sdk_ec2::Client,
-    cluster: &str,
-    group: &str,
-) -> Option<String> {
+async fn running_task_ip(ecs: &aws_sdk_ecs::Client, cluster: &str, group: &str) -> Option<String> {
     let arns = ecs
         .list_tasks()
         .cluster(cluster)
@@ -446,17 +438,17 @@ async fn running_task_ip(
             .find(|d| d.name() == Some("networkInterfaceId"))
             .and_then(|d| d.value())?
             .to_string();
-        let enis = ec2
-            .describe_network_interfaces()
-            .network_interface_ids(eni)
-            .send()
-            .await
-            .ok()?;
+        let enis = common::ec2::call(
+            None,
+            "DescribeNetworkInterfaces",
+            &[("NetworkInterfaceId.1", &eni)],
+        )
+        .await;
         let ip = enis
-            .network_interfaces()
-            .first()
-            .and_then(|n| n.association())
-            .and_then(|a| a.public_ip())
+            .items("networkInterfaceSet")
+            .next()
+            .and_then(|n| n.child("association"))
+            .and_then(|a| a.text_of("publicIp"))
             .map(str::to_string);
         if ip.is_some() {
             return ip;

@@ -39,6 +39,26 @@ where
     }
 }
 
+/// The same sentence for a call made over the Query protocol (EC2).
+pub(crate) fn query_sentence(what: &str, err: &super::query::QueryError) -> String {
+    use super::query::QueryError;
+    match err {
+        QueryError::Service { code, message } => {
+            format!("Could not {what}: {code}: {message}.{}", hint(code))
+        }
+        QueryError::Timeout => format!(
+            "Could not {what}: timed out, AWS did not answer within {} s. Check your network (or the endpoint in AWS_ENDPOINT_URL), then retry the step.",
+            super::session::OPERATION_TIMEOUT.as_secs()
+        ),
+        QueryError::Network(reason) => format!(
+            "Could not {what}: {reason}. Check your network (or the endpoint in AWS_ENDPOINT_URL), then retry the step."
+        ),
+        QueryError::Credentials(reason) => format!(
+            "Could not {what}: the AWS credentials could not be loaded ({reason}). Check them with the Prerequisites step, then retry the step."
+        ),
+    }
+}
+
 fn hint(code: &str) -> &'static str {
     match code {
         "AccessDeniedException" | "AccessDenied" | "UnauthorizedOperation" => {

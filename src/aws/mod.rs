@@ -4,6 +4,7 @@
 //! tear-down. They return plain facts, and errors as sentences that say what
 //! happened and what to do.
 
+pub mod ec2;
 pub mod ecr;
 pub mod ecs;
 pub mod error;
@@ -12,6 +13,7 @@ pub mod identity;
 pub mod logs;
 pub mod network;
 pub mod profiles;
+pub mod query;
 pub mod session;
 pub mod status;
 pub mod tear_down;

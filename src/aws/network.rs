@@ -2,10 +2,9 @@
 //! tasks a public IP, and a security group of dashdeploy's own with the
 //! port-8050 rule (the default group is never edited).
 
-use aws_sdk_ec2::types::{Filter, IpPermission, IpRange, ResourceType, Tag, TagSpecification};
-
+use super::ec2::{Ec2, TcpRule};
 use super::ecr::{APP_TAG, MANAGED_TAG};
-use super::error;
+use super::error::query_sentence;
 use super::session::Session;
 
 /// The port the Dash app listens on, in the container and in the rule.
@@ -41,10 +40,6 @@ pub fn group_name(app: &str) -> String {
     format!("dashdeploy-{app}")
 }
 
-fn filter(name: &str, value: &str) -> Filter {
-    Filter::builder().name(name).values(value).build()
-}
-
 /// The VPC to run in: `chosen`, else the region's default one; with its
 /// public subnets, or the `chosen_subnets`.
 pub async fn find_vpc(
@@ -52,39 +47,34 @@ pub async fn find_vpc(
     chosen: Option<&str>,
     chosen_subnets: &[String],
 ) -> Result<Vpc, String> {
-    let client = session.ec2();
-    let mut request = client.describe_vpcs();
-    request = match chosen {
-        Some(id) => request.vpc_ids(id),
-        None => request.filters(filter("is-default", "true")),
-    };
-    let found = request.send().await.map_err(|e| {
-        if error::code(&e) == Some("InvalidVpcID.NotFound") {
-            format!(
-                "There is no VPC {} in this region: check the id (aws ec2 describe-vpcs) or leave it out to use the default VPC.",
-                chosen.unwrap_or_default()
-            )
-        } else {
-            error::sentence("look up the VPC", &e)
-        }
-    })?;
-    let Some(vpc) = found.vpcs().first() else {
+    let client = session.ec2()?;
+    let ids: Vec<String> = chosen.into_iter().map(str::to_string).collect();
+    let found = client
+        .describe_vpcs(&ids, chosen.is_none())
+        .await
+        .map_err(|e| {
+            if e.code() == Some("InvalidVpcID.NotFound") {
+                format!(
+                    "There is no VPC {} in this region: check the id (aws ec2 describe-vpcs) or leave it out to use the default VPC.",
+                    chosen.unwrap_or_default()
+                )
+            } else {
+                query_sentence("look up the VPC", &e)
+            }
+        })?;
+    let Some(vpc) = found.into_iter().next() else {
         return Err(no_default_vpc(client).await);
     };
-    let id = vpc.vpc_id().unwrap_or_default().to_string();
-    let subnets = client
-        .describe_subnets()
-        .filters(filter("vpc-id", &id))
-        .send()
+    let id = vpc.id;
+    let all: Vec<Subnet> = client
+        .describe_subnets(&id)
         .await
-        .map_err(|e| error::sentence("list the VPC's subnets", &e))?;
-    let all: Vec<Subnet> = subnets
-        .subnets()
-        .iter()
+        .map_err(|e| query_sentence("list the VPC's subnets", &e))?
+        .into_iter()
         .map(|s| Subnet {
-            id: s.subnet_id().unwrap_or_default().to_string(),
-            zone: s.availability_zone().unwrap_or_default().to_string(),
-            public: s.map_public_ip_on_launch().unwrap_or(false),
+            id: s.id,
+            zone: s.zone,
+            public: s.map_public_ip,
         })
         .collect();
     let subnets: Vec<Subnet> = if chosen_subnets.is_empty() {
@@ -97,7 +87,7 @@ pub async fn find_vpc(
                 None => {
                     return Err(format!(
                         "The subnet {want} is not in {id}: its subnets are {}.",
-                        ids(&all)
+                        ids_of(&all)
                     ));
                 }
             }
@@ -112,19 +102,19 @@ pub async fn find_vpc(
             if all.is_empty() {
                 "none".to_string()
             } else {
-                ids(&all)
+                ids_of(&all)
             }
         ));
     }
     Ok(Vpc {
         id,
-        cidr: vpc.cidr_block().unwrap_or_default().to_string(),
-        is_default: vpc.is_default().unwrap_or(false),
+        cidr: vpc.cidr,
+        is_default: vpc.is_default,
         subnets,
     })
 }
 
-fn ids(subnets: &[Subnet]) -> String {
+fn ids_of(subnets: &[Subnet]) -> String {
     subnets
         .iter()
         .map(|s| {
@@ -140,18 +130,11 @@ fn ids(subnets: &[Subnet]) -> String {
 }
 
 /// The sentence for a region without a default VPC, listing the VPCs there are.
-async fn no_default_vpc(client: &aws_sdk_ec2::Client) -> String {
-    let others = match client.describe_vpcs().send().await {
+async fn no_default_vpc(client: &Ec2) -> String {
+    let others = match client.describe_vpcs(&[], false).await {
         Ok(all) => all
-            .vpcs()
             .iter()
-            .map(|v| {
-                format!(
-                    "{} ({})",
-                    v.vpc_id().unwrap_or_default(),
-                    v.cidr_block().unwrap_or_default()
-                )
-            })
+            .map(|v| format!("{} ({})", v.id, v.cidr))
             .collect::<Vec<_>>(),
         Err(_) => Vec::new(),
     };
@@ -176,15 +159,12 @@ pub async fn find_group(
 ) -> Result<Option<Group>, String> {
     let name = group_name(app);
     let found = session
-        .ec2()
-        .describe_security_groups()
-        .filters(filter("group-name", &name))
-        .filters(filter("vpc-id", vpc_id))
-        .send()
+        .ec2()?
+        .describe_security_groups(&[], &[("group-name", &[&name]), ("vpc-id", &[vpc_id])])
         .await
-        .map_err(|e| error::sentence("look up the security group", &e))?;
-    Ok(found.security_groups().first().map(|group| Group {
-        id: group.group_id().unwrap_or_default().to_string(),
+        .map_err(|e| query_sentence("look up the security group", &e))?;
+    Ok(found.into_iter().next().map(|group| Group {
+        id: group.id,
         name,
         created: false,
     }))
@@ -197,24 +177,18 @@ pub async fn ensure_group(session: &Session, vpc_id: &str, app: &str) -> Result<
         return Ok(group);
     }
     let name = group_name(app);
-    let tags = TagSpecification::builder()
-        .resource_type(ResourceType::SecurityGroup)
-        .tags(Tag::builder().key(MANAGED_TAG).value("true").build())
-        .tags(Tag::builder().key(APP_TAG).value(app).build())
-        .tags(Tag::builder().key("Name").value(&name).build())
-        .build();
-    let created = session
-        .ec2()
-        .create_security_group()
-        .group_name(&name)
-        .description(format!("dashdeploy: TCP {APP_PORT} to the Dash app {app}"))
-        .vpc_id(vpc_id)
-        .tag_specifications(tags)
-        .send()
+    let id = session
+        .ec2()?
+        .create_security_group(
+            &name,
+            &format!("dashdeploy: TCP {APP_PORT} to the Dash app {app}"),
+            vpc_id,
+            &[(MANAGED_TAG, "true"), (APP_TAG, app), ("Name", &name)],
+        )
         .await
-        .map_err(|e| error::sentence("create the security group", &e))?;
+        .map_err(|e| query_sentence("create the security group", &e))?;
     Ok(Group {
-        id: created.group_id().unwrap_or_default().to_string(),
+        id,
         name,
         created: true,
     })
@@ -222,28 +196,15 @@ pub async fn ensure_group(session: &Session, vpc_id: &str, app: &str) -> Result<
 
 /// Opens TCP 8050 from `cidr`; false when the rule was there already.
 pub async fn allow_port(session: &Session, group_id: &str, cidr: &str) -> Result<bool, String> {
-    let permission = IpPermission::builder()
-        .ip_protocol("tcp")
-        .from_port(APP_PORT)
-        .to_port(APP_PORT)
-        .ip_ranges(
-            IpRange::builder()
-                .cidr_ip(cidr)
-                .description("dashdeploy: the Dash app")
-                .build(),
-        )
-        .build();
-    match session
-        .ec2()
-        .authorize_security_group_ingress()
-        .group_id(group_id)
-        .ip_permissions(permission)
-        .send()
-        .await
-    {
-        Ok(_) => Ok(true),
-        Err(e) if error::code(&e) == Some("InvalidPermission.Duplicate") => Ok(false),
-        Err(e) => Err(error::sentence(
+    let rule = TcpRule {
+        port: APP_PORT,
+        cidr,
+        description: Some("dashdeploy: the Dash app"),
+    };
+    match session.ec2()?.authorize_ingress(group_id, rule).await {
+        Ok(()) => Ok(true),
+        Err(e) if e.code() == Some("InvalidPermission.Duplicate") => Ok(false),
+        Err(e) => Err(query_sentence(
             &format!("open TCP {APP_PORT} from {cidr} in {group_id}"),
             &e,
         )),
@@ -253,11 +214,10 @@ pub async fn allow_port(session: &Session, group_id: &str, cidr: &str) -> Result
 /// Whether the security group `id` still exists (an earlier run's, from
 /// the deployment record).
 pub async fn group_exists(session: &Session, id: &str) -> bool {
-    session
-        .ec2()
-        .describe_security_groups()
-        .group_ids(id)
-        .send()
+    let Ok(ec2) = session.ec2() else {
+        return false;
+    };
+    ec2.describe_security_groups(&[id.to_string()], &[])
         .await
-        .is_ok_and(|g| !g.security_groups().is_empty())
+        .is_ok_and(|g| !g.is_empty())
 }

@@ -9,9 +9,11 @@ use std::time::Duration;
 use aws_config::{BehaviorVersion, SdkConfig, timeout::TimeoutConfig};
 use aws_types::region::Region;
 
+use super::ec2::Ec2;
 use super::identity::AwsTarget;
 
-const CALL_TIMEOUT: Duration = Duration::from_secs(20);
+pub(crate) const CALL_TIMEOUT: Duration = Duration::from_secs(20);
+pub(crate) const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// And one call with its retries: an emulator or endpoint that stops
 /// answering fails the step in this time rather than after every retry.
 pub(crate) const OPERATION_TIMEOUT: Duration = Duration::from_secs(30);
@@ -22,7 +24,7 @@ pub struct Session {
     pub region: String,
     ecr: OnceLock<aws_sdk_ecr::Client>,
     ecs: OnceLock<aws_sdk_ecs::Client>,
-    ec2: OnceLock<aws_sdk_ec2::Client>,
+    ec2: OnceLock<Result<Ec2, String>>,
     iam: OnceLock<aws_sdk_iam::Client>,
     logs: OnceLock<aws_sdk_cloudwatchlogs::Client>,
 }
@@ -41,7 +43,7 @@ pub(crate) async fn load_config(target: &AwsTarget) -> SdkConfig {
         TimeoutConfig::builder()
             .operation_attempt_timeout(CALL_TIMEOUT)
             .operation_timeout(OPERATION_TIMEOUT)
-            .connect_timeout(Duration::from_secs(5))
+            .connect_timeout(CONNECT_TIMEOUT)
             .build(),
     );
     if let Some(profile) = &target.profile {
@@ -82,9 +84,13 @@ impl Session {
             .get_or_init(|| aws_sdk_ecs::Client::new(&self.config))
     }
 
-    pub(crate) fn ec2(&self) -> &aws_sdk_ec2::Client {
+    /// EC2, spoken to over the Query protocol ([`super::ec2`]); fails only
+    /// when HTTPS cannot be set up on this machine.
+    pub(crate) fn ec2(&self) -> Result<&Ec2, String> {
         self.ec2
-            .get_or_init(|| aws_sdk_ec2::Client::new(&self.config))
+            .get_or_init(|| Ec2::client_for(&self.config, &self.region))
+            .as_ref()
+            .map_err(Clone::clone)
     }
 
     pub(crate) fn iam(&self) -> &aws_sdk_iam::Client {

@@ -182,22 +182,16 @@ pub async fn read(session: &Session, cluster: &str, service: &str) -> Result<Ser
         .collect();
     let mut ips = std::collections::HashMap::new();
     if !enis.is_empty() {
-        let described = session
-            .ec2()
-            .describe_network_interfaces()
-            .set_network_interface_ids(Some(enis.iter().map(|(_, e)| e.clone()).collect()))
-            .send()
-            .await;
+        let ids: Vec<String> = enis.iter().map(|(_, e)| e.clone()).collect();
+        let described = match session.ec2() {
+            Ok(ec2) => ec2.describe_network_interfaces(&ids).await.ok(),
+            Err(_) => None,
+        };
         state.api_calls += 1;
         // An interface already deleted (a stopped task) is not an error.
-        if let Ok(described) = described {
-            for ni in described.network_interfaces() {
-                if let (Some(id), Some(ip)) = (
-                    ni.network_interface_id(),
-                    ni.association().and_then(|a| a.public_ip()),
-                ) {
-                    ips.insert(id.to_string(), ip.to_string());
-                }
+        for ni in described.into_iter().flatten() {
+            if let Some(ip) = ni.public_ip {
+                ips.insert(ni.id, ip);
             }
         }
     }

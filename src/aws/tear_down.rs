@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use super::ec2::TcpRule;
 use super::ecr::APP_TAG;
 use super::error;
 use super::session::Session;
@@ -188,39 +189,35 @@ pub async fn cluster(session: &Session, name: &str, app: &str) -> Result<Outcome
 /// The security group (its rules go with it), retried while the stopped
 /// tasks' network interfaces still hold it.
 pub async fn security_group(session: &Session, id: &str, app: &str) -> Result<Outcome, String> {
-    let ec2 = session.ec2();
-    let found = match ec2.describe_security_groups().group_ids(id).send().await {
+    let ec2 = session.ec2()?;
+    let found = match ec2.describe_security_groups(&[id.to_string()], &[]).await {
         Ok(found) => found,
-        Err(e) if error::code(&e) == Some("InvalidGroup.NotFound") => {
+        Err(e) if e.code() == Some("InvalidGroup.NotFound") => {
             return Ok(Outcome::AlreadyGone);
         }
-        Err(e) => return Err(error::sentence("look up the security group", &e)),
+        Err(e) => return Err(error::query_sentence("look up the security group", &e)),
     };
-    let Some(group) = found.security_groups().first() else {
+    let Some(group) = found.first() else {
         return Ok(Outcome::AlreadyGone);
     };
-    if !group
-        .tags()
-        .iter()
-        .any(|t| t.key() == Some(APP_TAG) && t.value() == Some(app))
-    {
+    if group.tag(APP_TAG) != Some(app) {
         return Ok(not_ours(&format!("the security group {id}"), app));
     }
     let deadline = tokio::time::Instant::now() + GROUP_FREE_WITHIN;
     loop {
-        match ec2.delete_security_group().group_id(id).send().await {
-            Ok(_) => return Ok(Outcome::Removed),
-            Err(e) if error::code(&e) == Some("InvalidGroup.NotFound") => {
+        match ec2.delete_security_group(id).await {
+            Ok(()) => return Ok(Outcome::Removed),
+            Err(e) if e.code() == Some("InvalidGroup.NotFound") => {
                 return Ok(Outcome::AlreadyGone);
             }
             Err(e)
-                if error::code(&e) == Some("DependencyViolation")
+                if e.code() == Some("DependencyViolation")
                     && tokio::time::Instant::now() < deadline =>
             {
                 tokio::time::sleep(Duration::from_secs(5)).await;
             }
             Err(e) => {
-                return Err(error::sentence(
+                return Err(error::query_sentence(
                     &format!("delete the security group {id}"),
                     &e,
                 ));
@@ -231,7 +228,6 @@ pub async fn security_group(session: &Session, id: &str, app: &str) -> Result<Ou
 
 /// The ingress rule `group/tcp/8050/cidr`, revoked (when the group stays).
 pub async fn ingress_rule(session: &Session, rule: &str) -> Result<Outcome, String> {
-    let ec2 = session.ec2();
     let mut parts = rule.splitn(4, '/');
     let (Some(group), Some(_), Some(port), Some(cidr)) =
         (parts.next(), parts.next(), parts.next(), parts.next())
@@ -241,29 +237,22 @@ pub async fn ingress_rule(session: &Session, rule: &str) -> Result<Outcome, Stri
         )));
     };
     let port: i32 = port.parse().unwrap_or(super::network::APP_PORT);
-    let permission = aws_sdk_ec2::types::IpPermission::builder()
-        .ip_protocol("tcp")
-        .from_port(port)
-        .to_port(port)
-        .ip_ranges(aws_sdk_ec2::types::IpRange::builder().cidr_ip(cidr).build())
-        .build();
-    match ec2
-        .revoke_security_group_ingress()
-        .group_id(group)
-        .ip_permissions(permission)
-        .send()
-        .await
-    {
-        Ok(_) => Ok(Outcome::Removed),
+    let rule_of = TcpRule {
+        port,
+        cidr,
+        description: None,
+    };
+    match session.ec2()?.revoke_ingress(group, rule_of).await {
+        Ok(()) => Ok(Outcome::Removed),
         Err(e)
             if matches!(
-                error::code(&e),
+                e.code(),
                 Some("InvalidGroup.NotFound") | Some("InvalidPermission.NotFound")
             ) =>
         {
             Ok(Outcome::AlreadyGone)
         }
-        Err(e) => Err(error::sentence(&format!("revoke {rule}"), &e)),
+        Err(e) => Err(error::query_sentence(&format!("revoke {rule}"), &e)),
     }
 }
 

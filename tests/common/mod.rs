@@ -1,6 +1,7 @@
 //! Helpers shared by the wizard's state and screen tests.
 #![allow(dead_code)]
 
+pub mod ec2;
 pub mod stack;
 
 use std::path::PathBuf;

@@ -1,0 +1,524 @@
+//! A small client for AWS's Query protocol, the one EC2 speaks: a form-encoded
+//! POST signed with SigV4 (the SDK's own signer, `aws-sigv4`), the answer an
+//! XML document. dashdeploy makes a dozen EC2 calls; the generated EC2 SDK
+//! crate is most of a clean build (measured in docs/benchmarks.md), so EC2
+//! goes through here instead, with the credentials, region and endpoint the
+//! SDK configuration settled on, the same timeouts, and retries of what AWS
+//! asks to be retried.
+
+use std::borrow::Cow;
+use std::time::{Duration, SystemTime};
+
+use aws_config::SdkConfig;
+use aws_credential_types::Credentials;
+use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
+use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
+use aws_sigv4::sign::v4;
+use aws_smithy_runtime_api::client::identity::Identity;
+use aws_types::service_config::ServiceConfigKey;
+use tokio::sync::Mutex;
+
+use super::session::{CALL_TIMEOUT, CONNECT_TIMEOUT, OPERATION_TIMEOUT};
+
+/// Attempts of one call when AWS answers "try again" (throttling, a 5xx)
+/// or the connection breaks.
+const ATTEMPTS: u32 = 3;
+/// Credentials are fetched again this long before they expire.
+const REFRESH_BEFORE: Duration = Duration::from_secs(300);
+
+/// One service spoken to over the Query protocol.
+#[derive(Debug)]
+pub(crate) struct QueryClient {
+    http: reqwest::Client,
+    endpoint: String,
+    /// The name requests are signed for (`ec2`).
+    signing_name: &'static str,
+    /// The API version every request names.
+    version: &'static str,
+    region: String,
+    provider: Option<SharedCredentialsProvider>,
+    cached: Mutex<Option<Credentials>>,
+}
+
+/// Why a call failed: AWS's code and message, or the network's word.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum QueryError {
+    /// The service answered with an error.
+    Service { code: String, message: String },
+    /// No answer in time.
+    Timeout,
+    /// The request did not get through (refused, reset, no route, TLS).
+    Network(String),
+    /// No credentials to sign with, or they could not be loaded.
+    Credentials(String),
+}
+
+impl QueryError {
+    pub(crate) fn code(&self) -> Option<&str> {
+        match self {
+            QueryError::Service { code, .. } => Some(code),
+            _ => None,
+        }
+    }
+}
+
+impl QueryClient {
+    /// The client for the service `service_id` (as in `AWS_ENDPOINT_URL_<ID>`)
+    /// signed as `signing_name`, whose default endpoint is
+    /// `https://<endpoint_prefix>.<region>.<partition's domain>`.
+    pub(crate) fn new(
+        config: &SdkConfig,
+        region: &str,
+        service_id: &str,
+        signing_name: &'static str,
+        version: &'static str,
+    ) -> Result<QueryClient, String> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .timeout(CALL_TIMEOUT)
+            .build()
+            .map_err(|e| format!("could not set up HTTPS for {service_id}: {e}"))?;
+        Ok(QueryClient {
+            http,
+            endpoint: endpoint(config, region, service_id, signing_name),
+            signing_name,
+            version,
+            region: region.to_string(),
+            provider: config.credentials_provider(),
+            cached: Mutex::new(None),
+        })
+    }
+
+    /// Calls `action` with `params`; the answer's XML document.
+    pub(crate) async fn call(
+        &self,
+        action: &str,
+        params: &[(String, String)],
+    ) -> Result<Element, QueryError> {
+        let body = form(action, self.version, params);
+        let call = async {
+            let mut attempt = 0;
+            loop {
+                attempt += 1;
+                match self.attempt(&body).await {
+                    Err(e) if attempt < ATTEMPTS && retryable(&e) => {
+                        tokio::time::sleep(Duration::from_millis(200 << attempt)).await;
+                    }
+                    other => return other,
+                }
+            }
+        };
+        tokio::time::timeout(OPERATION_TIMEOUT, call)
+            .await
+            .map_err(|_| QueryError::Timeout)?
+    }
+
+    async fn attempt(&self, body: &str) -> Result<Element, QueryError> {
+        let credentials = self.credentials().await?;
+        let identity: Identity = credentials.into();
+        let params = v4::SigningParams::builder()
+            .identity(&identity)
+            .region(&self.region)
+            .name(self.signing_name)
+            .time(SystemTime::now())
+            .settings(SigningSettings::default())
+            .build()
+            .map_err(|e| QueryError::Credentials(e.to_string()))?
+            .into();
+        let content_type = "application/x-www-form-urlencoded; charset=utf-8";
+        let signable = SignableRequest::new(
+            "POST",
+            &self.endpoint,
+            [("content-type", content_type)].into_iter(),
+            SignableBody::Bytes(body.as_bytes()),
+        )
+        .map_err(|e| QueryError::Network(format!("the request could not be signed: {e}")))?;
+        let (instructions, _) = sign(signable, &params)
+            .map_err(|e| QueryError::Network(format!("the request could not be signed: {e}")))?
+            .into_parts();
+        let mut request = self
+            .http
+            .post(&self.endpoint)
+            .header("content-type", content_type)
+            .body(body.to_string());
+        for (name, value) in instructions.headers() {
+            request = request.header(name, value);
+        }
+        let response = request.send().await.map_err(network)?;
+        let status = response.status();
+        let text = response.text().await.map_err(network)?;
+        if status.is_success() {
+            return parse(&text)
+                .map_err(|e| QueryError::Network(format!("AWS's answer is not XML: {e}")));
+        }
+        let doc = parse(&text).ok();
+        let field = |name: &str| {
+            doc.as_ref()
+                .and_then(|d| d.find(name))
+                .map(|e| e.text.clone())
+        };
+        Err(QueryError::Service {
+            code: field("Code").unwrap_or_else(|| format!("HTTP {}", status.as_u16())),
+            message: field("Message").unwrap_or_default(),
+        })
+    }
+
+    /// The credentials, fetched once and again shortly before they expire.
+    async fn credentials(&self) -> Result<Credentials, QueryError> {
+        let mut cached = self.cached.lock().await;
+        if let Some(credentials) = cached.as_ref() {
+            let fresh = credentials.expiry().is_none_or(|at| {
+                at.duration_since(SystemTime::now())
+                    .is_ok_and(|left| left > REFRESH_BEFORE)
+            });
+            if fresh {
+                return Ok(credentials.clone());
+            }
+        }
+        let provider = self
+            .provider
+            .as_ref()
+            .ok_or_else(|| QueryError::Credentials("no AWS credentials are configured".into()))?;
+        let credentials = provider
+            .provide_credentials()
+            .await
+            .map_err(|e| QueryError::Credentials(e.to_string()))?;
+        *cached = Some(credentials.clone());
+        Ok(credentials)
+    }
+}
+
+/// `AWS_ENDPOINT_URL_<ID>` (or the profile's `endpoint_url` for the
+/// service), else `AWS_ENDPOINT_URL`, else AWS's own endpoint in the region.
+fn endpoint(config: &SdkConfig, region: &str, service_id: &str, prefix: &str) -> String {
+    let env = format!(
+        "AWS_ENDPOINT_URL_{}",
+        service_id.to_ascii_uppercase().replace(' ', "_")
+    );
+    let service = config.service_config().and_then(|s| {
+        s.load_config(
+            ServiceConfigKey::builder()
+                .service_id(service_id)
+                .profile("endpoint_url")
+                .env(&env)
+                .build()
+                .ok()?,
+        )
+    });
+    let url = service
+        .or_else(|| config.endpoint_url().map(str::to_string))
+        .unwrap_or_else(|| {
+            let domain = if region.starts_with("cn-") {
+                "amazonaws.com.cn"
+            } else {
+                "amazonaws.com"
+            };
+            format!("https://{prefix}.{region}.{domain}")
+        });
+    format!("{}/", url.trim_end_matches('/'))
+}
+
+/// The form body: `Action`, `Version`, then each parameter, URL-encoded.
+fn form(action: &str, version: &str, params: &[(String, String)]) -> String {
+    let mut out = form_urlencoded::Serializer::new(String::new());
+    out.append_pair("Action", action);
+    out.append_pair("Version", version);
+    for (key, value) in params {
+        out.append_pair(key, value);
+    }
+    out.finish()
+}
+
+fn network(err: reqwest::Error) -> QueryError {
+    if err.is_timeout() {
+        return QueryError::Timeout;
+    }
+    QueryError::Network(super::identity::network_reason(&err))
+}
+
+/// What AWS asks to be tried again: throttling, its own errors, a broken
+/// connection.
+fn retryable(err: &QueryError) -> bool {
+    match err {
+        QueryError::Service { code, .. } => matches!(
+            code.as_str(),
+            "RequestLimitExceeded"
+                | "Throttling"
+                | "ThrottlingException"
+                | "InternalError"
+                | "InternalFailure"
+                | "ServiceUnavailable"
+                | "Unavailable"
+                | "HTTP 500"
+                | "HTTP 502"
+                | "HTTP 503"
+                | "HTTP 504"
+        ),
+        QueryError::Network(_) => true,
+        QueryError::Timeout | QueryError::Credentials(_) => false,
+    }
+}
+
+/// One element of an XML answer: its local name, its text (for a leaf)
+/// and its child elements.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Element {
+    pub name: String,
+    pub text: String,
+    pub children: Vec<Element>,
+}
+
+impl Element {
+    /// The first child named `name`.
+    pub fn child(&self, name: &str) -> Option<&Element> {
+        self.children.iter().find(|c| c.name == name)
+    }
+
+    /// The `item`s of the list child `name` (`<vpcSet><item>…</item></vpcSet>`).
+    pub fn items<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a Element> + 'a {
+        self.child(name)
+            .into_iter()
+            .flat_map(|list| list.children.iter().filter(|c| c.name == "item"))
+    }
+
+    /// The text of the child `name`, when there is one.
+    pub fn text_of(&self, name: &str) -> Option<&str> {
+        self.child(name).map(|c| c.text.as_str())
+    }
+
+    /// The first element named `name` anywhere below (depth first).
+    pub fn find(&self, name: &str) -> Option<&Element> {
+        self.children.iter().find_map(|c| {
+            if c.name == name {
+                Some(c)
+            } else {
+                c.find(name)
+            }
+        })
+    }
+}
+
+/// Parses an XML document into its root element.
+pub(crate) fn parse(text: &str) -> Result<Element, String> {
+    use xmlparser::{ElementEnd, Token, Tokenizer};
+    let mut stack: Vec<Element> = Vec::new();
+    let mut root = None;
+    for token in Tokenizer::from(text) {
+        match token.map_err(|e| e.to_string())? {
+            Token::ElementStart { local, .. } => stack.push(Element {
+                name: local.as_str().to_string(),
+                ..Default::default()
+            }),
+            Token::ElementEnd { end, .. } => {
+                if matches!(end, ElementEnd::Open) {
+                    continue;
+                }
+                let done = stack.pop().ok_or("an element closes that never opened")?;
+                match stack.last_mut() {
+                    Some(parent) => parent.children.push(done),
+                    None => root = Some(done),
+                }
+            }
+            Token::Text { text } => {
+                if let Some(current) = stack.last_mut() {
+                    current.text.push_str(&unescape(text.as_str()));
+                }
+            }
+            Token::Cdata { text, .. } => {
+                if let Some(current) = stack.last_mut() {
+                    current.text.push_str(text.as_str());
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut root = root.ok_or("the document has no element")?;
+    trim(&mut root);
+    Ok(root)
+}
+
+/// Whitespace between elements is not text.
+fn trim(element: &mut Element) {
+    if !element.children.is_empty() && element.text.trim().is_empty() {
+        element.text.clear();
+    }
+    for child in &mut element.children {
+        trim(child);
+    }
+}
+
+/// XML's five named entities and numeric character references.
+fn unescape(text: &str) -> Cow<'_, str> {
+    if !text.contains('&') {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('&') {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        let Some(end) = rest.find(';') else { break };
+        let entity = &rest[1..end];
+        let decoded = match entity {
+            "amp" => Some('&'),
+            "lt" => Some('<'),
+            "gt" => Some('>'),
+            "quot" => Some('"'),
+            "apos" => Some('\''),
+            _ => entity
+                .strip_prefix("#x")
+                .and_then(|hex| u32::from_str_radix(hex, 16).ok())
+                .or_else(|| entity.strip_prefix('#').and_then(|d| d.parse().ok()))
+                .and_then(char::from_u32),
+        };
+        match decoded {
+            Some(c) => {
+                out.push(c);
+                rest = &rest[end + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    Cow::Owned(out)
+}
+
+/// Builds the parameters of one call: `Filter.1.Name`, `Filter.1.Value.1`, …
+#[derive(Debug, Default)]
+pub(crate) struct Params(pub Vec<(String, String)>);
+
+impl Params {
+    pub(crate) fn new() -> Params {
+        Params::default()
+    }
+
+    pub(crate) fn set(mut self, key: impl Into<String>, value: impl Into<String>) -> Params {
+        self.0.push((key.into(), value.into()));
+        self
+    }
+
+    /// A list: `<prefix>.1`, `<prefix>.2`, …
+    pub(crate) fn list(mut self, prefix: &str, values: &[String]) -> Params {
+        for (i, value) in values.iter().enumerate() {
+            self.0.push((format!("{prefix}.{}", i + 1), value.clone()));
+        }
+        self
+    }
+
+    /// EC2's filters: `Filter.N.Name` and `Filter.N.Value.M`.
+    pub(crate) fn filters(mut self, filters: &[(&str, &[&str])]) -> Params {
+        for (i, (name, values)) in filters.iter().enumerate() {
+            let n = i + 1;
+            self.0.push((format!("Filter.{n}.Name"), name.to_string()));
+            for (j, value) in values.iter().enumerate() {
+                self.0
+                    .push((format!("Filter.{n}.Value.{}", j + 1), value.to_string()));
+            }
+        }
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers_parse_into_elements_with_their_text() {
+        let doc = parse(
+            r#"<?xml version="1.0" encoding="UTF-8"?>
+<DescribeVpcsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">
+    <requestId>7a62c49f</requestId>
+    <vpcSet>
+        <item><vpcId>vpc-1a2b</vpcId><isDefault>true</isDefault></item>
+        <item><vpcId>vpc-3c4d</vpcId><tagSet/></item>
+    </vpcSet>
+    <note>a &amp; b &lt;c&gt; &#x41;&#66;</note>
+</DescribeVpcsResponse>"#,
+        )
+        .unwrap();
+        assert_eq!(doc.name, "DescribeVpcsResponse");
+        let ids: Vec<&str> = doc
+            .items("vpcSet")
+            .filter_map(|v| v.text_of("vpcId"))
+            .collect();
+        assert_eq!(ids, ["vpc-1a2b", "vpc-3c4d"]);
+        assert_eq!(doc.text_of("note"), Some("a & b <c> AB"));
+        assert_eq!(doc.text_of("requestId"), Some("7a62c49f"));
+        assert_eq!(
+            doc.child("vpcSet").unwrap().text,
+            "",
+            "whitespace is no text"
+        );
+        assert_eq!(doc.find("isDefault").map(|e| e.text.as_str()), Some("true"));
+        assert!(parse("not xml <").is_err());
+    }
+
+    #[test]
+    fn the_errors_of_ec2_and_of_other_query_services_are_found() {
+        let ec2 = parse(
+            "<Response><Errors><Error><Code>InvalidGroup.NotFound</Code><Message>The security group 'sg-1' does not exist</Message></Error></Errors><RequestID>r</RequestID></Response>",
+        )
+        .unwrap();
+        assert_eq!(ec2.find("Code").unwrap().text, "InvalidGroup.NotFound");
+        let elb = parse(
+            "<ErrorResponse><Error><Type>Sender</Type><Code>LoadBalancerNotFound</Code><Message>x</Message></Error></ErrorResponse>",
+        )
+        .unwrap();
+        assert_eq!(elb.find("Code").unwrap().text, "LoadBalancerNotFound");
+    }
+
+    #[test]
+    fn parameters_are_numbered_and_encoded() {
+        let params = Params::new()
+            .set("GroupName", "dashdeploy-app")
+            .list("GroupId", &["sg-1".into(), "sg-2".into()])
+            .filters(&[
+                ("vpc-id", &["vpc-1"]),
+                ("tag:dashdeploy:app", &["a b", "c"]),
+            ]);
+        assert_eq!(
+            form("DescribeSecurityGroups", "2016-11-15", &params.0),
+            "Action=DescribeSecurityGroups&Version=2016-11-15&GroupName=dashdeploy-app\
+             &GroupId.1=sg-1&GroupId.2=sg-2&Filter.1.Name=vpc-id&Filter.1.Value.1=vpc-1\
+             &Filter.2.Name=tag%3Adashdeploy%3Aapp&Filter.2.Value.1=a+b&Filter.2.Value.2=c"
+        );
+    }
+
+    #[test]
+    fn throttling_and_broken_connections_are_retried_refusals_are_not() {
+        let service = |code: &str| QueryError::Service {
+            code: code.into(),
+            message: String::new(),
+        };
+        assert!(retryable(&service("RequestLimitExceeded")));
+        assert!(retryable(&service("HTTP 503")));
+        assert!(retryable(&QueryError::Network("connection reset".into())));
+        assert!(!retryable(&service("InvalidGroup.Duplicate")));
+        assert!(!retryable(&service("UnauthorizedOperation")));
+        assert!(!retryable(&QueryError::Timeout));
+    }
+
+    #[test]
+    fn the_endpoint_follows_the_partition_unless_set() {
+        let config = SdkConfig::builder().build();
+        assert_eq!(
+            endpoint(&config, "eu-west-1", "EC2", "ec2"),
+            "https://ec2.eu-west-1.amazonaws.com/"
+        );
+        assert_eq!(
+            endpoint(&config, "cn-north-1", "EC2", "ec2"),
+            "https://ec2.cn-north-1.amazonaws.com.cn/"
+        );
+        let config = SdkConfig::builder()
+            .endpoint_url("http://127.0.0.1:5055")
+            .build();
+        assert_eq!(
+            endpoint(&config, "us-east-1", "EC2", "ec2"),
+            "http://127.0.0.1:5055/"
+        );
+    }
+}
