@@ -1,6 +1,6 @@
 //! The Docker prerequisite against real sockets that are not a working
 //! engine: each case gives the sentence a user can act on. (The test stack's
-//! real engine is checked in tests/stack_*.rs.)
+//! real engine is checked in tests/stack/.)
 
 // Test code: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]

@@ -2,26 +2,107 @@
 //! it is not there. Tests that need it call [`require`] first.
 #![allow(dead_code)]
 
+use std::cell::Cell;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 pub const MISSING: &str = "test stack not running: run scripts/test-stack up";
 
-/// What the stack's `env` exported.
+/// What the stack's `env` exported, and this test's turn on it.
 #[derive(Debug, Clone)]
 pub struct Stack {
     pub docker_host: String,
     pub endpoint: String,
     pub base_image: String,
     pub registry: String,
+    /// Held for as long as the test has the stack.
+    pub turn: Option<Arc<Turn>>,
 }
 
-/// The stack from this process's environment, checked to be answering.
+/// The stack from this process's environment, checked to be answering,
+/// shared with the tests running beside this one.
 pub fn require() -> Stack {
+    with_turn(false)
+}
+
+/// The stack for a test that breaks a shared piece of it on purpose: it
+/// waits for the tests running now, and none starts until it ends.
+pub fn require_alone() -> Stack {
+    with_turn(true)
+}
+
+fn with_turn(alone: bool) -> Stack {
+    // A test that already holds a turn (a helper calling require again)
+    // keeps it: waiting for a second one could wait for itself.
+    let turn = if HELD.with(Cell::get) {
+        None
+    } else {
+        Some(Arc::new(Turn::take(alone)))
+    };
     match find(|name| std::env::var(name).ok()) {
-        Ok(stack) => stack,
+        Ok(stack) => Stack { turn, ..stack },
         Err(reason) => panic!("{MISSING} ({reason})"),
+    }
+}
+
+struct Turns {
+    shared: usize,
+    alone: bool,
+    waiting_alone: usize,
+}
+
+static TURNS: Mutex<Turns> = Mutex::new(Turns {
+    shared: 0,
+    alone: false,
+    waiting_alone: 0,
+});
+static FREED: Condvar = Condvar::new();
+
+thread_local! {
+    static HELD: Cell<bool> = const { Cell::new(false) };
+}
+
+/// One test's turn on the stack, shared or alone; given back when dropped
+/// (a failed assertion too).
+#[derive(Debug)]
+pub struct Turn {
+    alone: bool,
+}
+
+impl Turn {
+    fn take(alone: bool) -> Turn {
+        let mut turns = TURNS.lock().unwrap_or_else(PoisonError::into_inner);
+        if alone {
+            turns.waiting_alone += 1;
+            while turns.alone || turns.shared > 0 {
+                turns = FREED.wait(turns).unwrap_or_else(PoisonError::into_inner);
+            }
+            turns.waiting_alone -= 1;
+            turns.alone = true;
+        } else {
+            // A test waiting to be alone goes first.
+            while turns.alone || turns.waiting_alone > 0 {
+                turns = FREED.wait(turns).unwrap_or_else(PoisonError::into_inner);
+            }
+            turns.shared += 1;
+        }
+        HELD.with(|held| held.set(true));
+        Turn { alone }
+    }
+}
+
+impl Drop for Turn {
+    fn drop(&mut self) {
+        let mut turns = TURNS.lock().unwrap_or_else(PoisonError::into_inner);
+        if self.alone {
+            turns.alone = false;
+        } else {
+            turns.shared -= 1;
+        }
+        HELD.with(|held| held.set(false));
+        FREED.notify_all();
     }
 }
 
@@ -38,6 +119,7 @@ pub fn find(var: impl Fn(&str) -> Option<String>) -> Result<Stack, String> {
         endpoint: get("AWS_ENDPOINT_URL")?,
         base_image: get("DASHDEPLOY_TEST_BASE_IMAGE")?,
         registry: get("DASHDEPLOY_TEST_REGISTRY")?,
+        turn: None,
     };
     let socket = stack.docker_host.strip_prefix("unix://").ok_or(format!(
         "DOCKER_HOST={} is not a unix socket",

@@ -7,32 +7,19 @@
 //!
 //! Needs `scripts/test-stack up`; fails, never skips, without it.
 
-// Test code: a failed unwrap is a failed test.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
-
 use std::path::Path;
 use std::process::{Command, Output};
 
-use common::stack::{self, Stack};
+use crate::common::stack::{self, Stack};
 
 /// A port nothing listens on.
 const CLOSED: &str = "http://127.0.0.1:9";
 
 fn deploy(stack: &Stack, app: &Path, state: &Path, name: &str, down: Option<&str>) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_dashdeploy"));
+    let mut command = crate::dashdeploy(stack, state, &["deploy", &app.to_string_lossy()]);
     command
-        .arg("deploy")
-        .arg(app)
         .args(["--yes", "--until", "deploy", "--name", name])
-        .args([
-            "--allow-from",
-            "203.0.113.7",
-            "--base-image",
-            &stack.base_image,
-        ])
-        .env("DASHDEPLOY_STATE_DIR", state);
+        .args(["--allow-from", "203.0.113.7"]);
     if let Some(variable) = down {
         command.env(variable, CLOSED);
     }
@@ -76,7 +63,7 @@ async fn row(prefix: &str, variable: &str, step: &str, doing: &str) {
     let ecs = aws_sdk_ecs::Client::new(&config);
     let services = ecs.list_services().cluster(&name).send().await.unwrap();
     assert_eq!(services.service_arns().len(), 1);
-    let groups = common::ec2::groups_named(None, &format!("dashdeploy-{name}")).await;
+    let groups = crate::common::ec2::groups_named(None, &format!("dashdeploy-{name}")).await;
     assert_eq!(groups.len(), 1);
     let out = Command::new(env!("CARGO_BIN_EXE_dashdeploy"))
         .args(["destroy"])

@@ -7,14 +7,10 @@
 //!
 //! These tests need `scripts/test-stack up` and fail, never skip, without it.
 
-// Test code: a failed unwrap is a failed test.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
-
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
+use crate::common::stack::{self, Stack};
 use base64::Engine;
 use bollard::Docker;
 use bollard::auth::DockerCredentials;
@@ -23,7 +19,6 @@ use bollard::query_parameters::{
     BuildImageOptionsBuilder, CreateContainerOptionsBuilder, PushImageOptionsBuilder,
     RemoveContainerOptionsBuilder, TagImageOptionsBuilder,
 };
-use common::stack::{self, Stack};
 use futures_util::StreamExt;
 
 const WSGI: &str = "from dashapp import app\n\nserver = app.server\n";
@@ -281,13 +276,13 @@ async fn a_service_in_the_emulator_is_run_by_the_standin_and_serves_the_app() {
     let name = stack::unique("stack-svc");
     let image = build_and_push(&docker, &stack, &config, &name).await;
 
-    let vpcs = common::ec2::call(None, "DescribeVpcs", &[]).await;
+    let vpcs = crate::common::ec2::call(None, "DescribeVpcs", &[]).await;
     let vpc = vpcs
         .items("vpcSet")
         .find(|v| v.text_of("isDefault") == Some("true"))
         .expect("a default VPC");
     let vpc_id = vpc.text_of("vpcId").unwrap().to_string();
-    let subnets: Vec<String> = common::ec2::call(None, "DescribeSubnets", &[])
+    let subnets: Vec<String> = crate::common::ec2::call(None, "DescribeSubnets", &[])
         .await
         .items("subnetSet")
         .filter(|s| {
@@ -296,7 +291,7 @@ async fn a_service_in_the_emulator_is_run_by_the_standin_and_serves_the_app() {
         .filter_map(|s| s.text_of("subnetId").map(str::to_string))
         .collect();
     assert!(!subnets.is_empty(), "default subnets");
-    let groups = common::ec2::call(None, "DescribeSecurityGroups", &[]).await;
+    let groups = crate::common::ec2::call(None, "DescribeSecurityGroups", &[]).await;
     let default_group = groups
         .items("securityGroupInfo")
         .find(|g| {
@@ -438,7 +433,7 @@ async fn running_task_ip(ecs: &aws_sdk_ecs::Client, cluster: &str, group: &str) 
             .find(|d| d.name() == Some("networkInterfaceId"))
             .and_then(|d| d.value())?
             .to_string();
-        let enis = common::ec2::call(
+        let enis = crate::common::ec2::call(
             None,
             "DescribeNetworkInterfaces",
             &[("NetworkInterfaceId.1", &eni)],

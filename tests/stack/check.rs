@@ -1,12 +1,7 @@
 //! The helper that finds the test stack refuses, with the sentence a
 //! developer needs, when a piece is missing.
 
-// Test code: a failed unwrap is a failed test.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
-
-use common::stack::{MISSING, find};
+use crate::common::stack::{MISSING, find};
 
 #[test]
 fn a_missing_stack_is_named_not_skipped() {

@@ -5,15 +5,9 @@
 //!
 //! Needs `scripts/test-stack up`; fails, never skips, without it.
 
-// Test code: a failed unwrap is a failed test.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
-
 use std::path::Path;
-use std::process::Command;
 
-use common::stack;
+use crate::common::stack;
 
 fn files_under(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
     for entry in std::fs::read_dir(dir).unwrap().filter_map(|e| e.ok()) {
@@ -37,10 +31,8 @@ async fn no_secret_in_any_file_written() {
     // A full run: every step through the monitor, then destroy.
     let name = stack::unique("secrets");
     let run = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_dashdeploy"))
-            .args(args)
-            .args(["--base-image", &stack.base_image, "--name", &name])
-            .env("DASHDEPLOY_STATE_DIR", &state)
+        crate::dashdeploy(&stack, &state, args)
+            .args(["--name", &name])
             .env("DASHDEPLOY_LOG", "dashdeploy=debug")
             .output()
             .unwrap()

@@ -5,12 +5,7 @@
 //!
 //! Needs `scripts/test-stack up`; fails, never skips, without it.
 
-// Test code: a failed unwrap is a failed test.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
-
-use common::stack;
+use crate::common::stack;
 use dashdeploy::aws::ecr;
 
 async fn client() -> aws_sdk_ecr::Client {

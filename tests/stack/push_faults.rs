@@ -12,19 +12,14 @@
 //!
 //! Needs `scripts/test-stack up`; fails, never skips, without it.
 
-// Test code: a failed unwrap is a failed test.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
-
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use crate::common::stack::{self, Stack};
 use bollard::auth::DockerCredentials;
 use bollard::query_parameters::{CreateImageOptionsBuilder, RemoveImageOptionsBuilder};
-use common::stack::{self, Stack};
 use dashdeploy::pipeline::runner::{Reporter, run_step};
 use dashdeploy::pipeline::{
     Answers, Choices, EventKind, LayerState, LogLevel, PipelineEvent, PushProgress, StepId,
@@ -240,7 +235,7 @@ async fn prepared(
 ) -> (Choices, String, Images) {
     let app = work.join("app");
     dashdeploy::sample::copy_to(&app).unwrap();
-    let mut settings = common::settings(Some(&app), &stack.docker_host);
+    let mut settings = crate::common::settings(Some(&app), &stack.docker_host);
     settings.base_image = Some(stack.base_image.clone());
     let name = stack::unique(prefix);
     settings.name = Some(name.clone());
@@ -325,7 +320,7 @@ async fn pull_back(stack: &Stack, name: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_password_fails_the_push_with_an_authentication_sentence() {
-    let stack = stack::require();
+    let stack = stack::require_alone();
     let exclusive = Exclusive::take().await;
     let work = tempfile::tempdir().unwrap();
     let (settings, _name, _images) =
@@ -422,7 +417,7 @@ fn big_layer_in_flight(t: &PushProgress) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_registry_stopped_mid_push_fails_the_step_and_a_retry_finishes() {
-    let stack = stack::require();
+    let stack = stack::require_alone();
     let exclusive = Exclusive::take().await;
     let work = tempfile::tempdir().unwrap();
     let (settings, name, _images) = prepared(&stack, work.path(), "pushcut", |name| {
@@ -572,7 +567,7 @@ async fn drive(
                 dashdeploy::pipeline::Answers::AcceptAll,
             );
             while let Some(event) = rx.recv().await {
-                app.update(Input::Pipeline(event), common::NOW);
+                app.update(Input::Pipeline(event), crate::common::NOW);
             }
             handle.await.unwrap();
         }
@@ -584,22 +579,22 @@ async fn drive(
 async fn a_push_failed_while_the_registry_was_down_is_retried_from_the_wizard() {
     use dashdeploy::app::{Action, Input};
     use dashdeploy::pipeline::StepStatus;
-    let stack = stack::require();
+    let stack = stack::require_alone();
     let exclusive = Exclusive::take().await;
     let work = tempfile::tempdir().unwrap();
     let (settings, _name, _images) =
         prepared(&stack, work.path(), "pushretry", |_| Vec::new()).await;
 
     // The wizard with everything before the push done, the push selected.
-    let mut app = common::started();
-    common::prereqs_pass(&mut app, 1);
+    let mut app = crate::common::started();
+    crate::common::prereqs_pass(&mut app, 1);
     for step in &StepId::ALL[1..StepId::Push.index()] {
         app.steps[step.index()].status = StepStatus::Done;
     }
     app.selected = StepId::Push;
 
     script_async(&["registry-stop"]).await;
-    let commands = app.update(Input::Key(Action::Activate), common::NOW);
+    let commands = app.update(Input::Key(Action::Activate), crate::common::NOW);
     let first = drive(&mut app, commands, &settings).await;
     assert_eq!(first.len(), 1, "Enter started the push");
     let state = app.step(StepId::Push);
@@ -612,7 +607,7 @@ async fn a_push_failed_while_the_registry_was_down_is_retried_from_the_wizard() 
 
     // The registry is back: r retries only the push, as a new run, and it goes through.
     script_async(&["registry-start"]).await;
-    let commands = app.update(Input::Key(Action::Retry), common::NOW);
+    let commands = app.update(Input::Key(Action::Retry), crate::common::NOW);
     let second = drive(&mut app, commands, &settings).await;
     assert_eq!(second.len(), 1, "r started one run");
     assert_ne!(first, second, "the retry is a new run");

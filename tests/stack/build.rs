@@ -6,35 +6,24 @@
 //!
 //! Needs `scripts/test-stack up`; fails, never skips, without it.
 
-// Test code: a failed unwrap is a failed test.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
-
 use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::stack::{self, Stack};
-use dashdeploy::pipeline::runner::{Reporter, run_step, spawn_step};
+use crate::common::stack::{self, Stack};
+use dashdeploy::pipeline::runner::spawn_step;
 use dashdeploy::pipeline::{Answers, Choices, EventKind, StepId};
 
 fn settings(stack: &Stack, app: &Path) -> Choices {
-    let mut settings = common::settings(Some(app), &stack.docker_host);
+    let mut settings = crate::common::settings(Some(app), &stack.docker_host);
     settings.base_image = Some(stack.base_image.clone());
     settings.name = Some(stack::unique("build").replace('_', "-"));
     settings.needs_aws = false;
     settings
 }
 
-async fn step(settings: &Choices, step: StepId) -> Result<String, String> {
-    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
-    let reporter = Reporter::new(1, step, tx);
-    run_step(step, settings, &reporter, &mut Answers::AcceptAll)
-        .await
-        .map_err(|f| f.message)
-}
+use crate::step;
 
 /// app → dockerfile → build → local-test, every proposal accepted.
 async fn through_local_test(settings: &Choices) -> Result<String, String> {

@@ -7,14 +7,9 @@
 //! test running beside it, and cargo runs test binaries one at a time.
 //! Needs `scripts/test-stack up`; fails, never skips, without it.
 
-// Test code: a failed unwrap is a failed test.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
-
 use std::time::Duration;
 
-use common::stack;
+use crate::common::stack;
 use dashdeploy::pipeline::runner::{Reporter, run_step};
 use dashdeploy::pipeline::{Answers, EventKind, StepId};
 
@@ -54,13 +49,13 @@ fn moto_pid() -> String {
 
 #[tokio::test]
 async fn the_emulator_stopping_mid_deploy_fails_the_step_and_a_retry_finishes_once() {
-    let stack = stack::require();
+    let stack = stack::require_alone();
     let work = tempfile::tempdir().unwrap();
     let app = work.path().join("app");
     dashdeploy::sample::copy_to(&app).unwrap();
     let name = stack::unique("deployfault");
     std::fs::write(app.join("build-id.txt"), &name).unwrap();
-    let mut settings = common::settings(Some(&app), &stack.docker_host);
+    let mut settings = crate::common::settings(Some(&app), &stack.docker_host);
     settings.base_image = Some(stack.base_image.clone());
     settings.name = Some(name.clone());
     settings.allow_from = Some(dashdeploy::pipeline::values::parse_cidr("0.0.0.0/0").unwrap());

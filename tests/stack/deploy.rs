@@ -6,28 +6,19 @@
 //!
 //! Needs `scripts/test-stack up`; fails, never skips, without it.
 
-// Test code: a failed unwrap is a failed test.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
-
 use std::path::Path;
 use std::process::{Command, Output};
 
-use common::stack::{self, Stack};
+use crate::common::stack::{self, Stack};
 use dashdeploy::pipeline::runner::{Reporter, run_step};
 use dashdeploy::pipeline::{Answers, StepId};
 use dashdeploy::store::record::{self, ResourceKind};
 
 /// `dashdeploy deploy <app> --yes` with the stack's environment and its own state folder.
 fn deploy(stack: &Stack, app: &Path, state: &Path, name: &str, extra: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dashdeploy"))
-        .arg("deploy")
-        .arg(app)
+    crate::dashdeploy(stack, state, &["deploy", &app.to_string_lossy()])
         .args(["--yes", "--json", "--name", name])
-        .args(["--base-image", &stack.base_image])
         .args(extra)
-        .env("DASHDEPLOY_STATE_DIR", state)
         .output()
         .expect("run dashdeploy")
 }
@@ -113,7 +104,7 @@ async fn counts(config: &aws_config::SdkConfig, name: &str) -> Counts {
         .iter()
         .filter(|arn| arn.contains(&format!("/{name}:")))
         .count();
-    let found = common::ec2::groups_named(None, &format!("dashdeploy-{name}")).await;
+    let found = crate::common::ec2::groups_named(None, &format!("dashdeploy-{name}")).await;
     let groups = found.len();
     let rules = found
         .iter()
@@ -136,13 +127,7 @@ async fn counts(config: &aws_config::SdkConfig, name: &str) -> Counts {
     }
 }
 
-fn sample_app(dir: &Path, marker: &str) -> std::path::PathBuf {
-    let app = dir.join("app");
-    dashdeploy::sample::copy_to(&app).unwrap();
-    // A file of its own, so the image (and its digest) is this test's.
-    std::fs::write(app.join("build-id.txt"), marker).unwrap();
-    app
-}
+use crate::sample_app;
 
 #[tokio::test]
 async fn a_headless_deploy_makes_what_the_tutorial_makes_once() {
@@ -233,7 +218,7 @@ async fn a_headless_deploy_makes_what_the_tutorial_makes_once() {
         .unwrap();
     assert_eq!(vpc.assign_public_ip().map(|a| a.as_str()), Some("ENABLED"));
     assert_eq!(vpc.security_groups().len(), 1);
-    let group = common::ec2::call(
+    let group = crate::common::ec2::call(
         None,
         "DescribeSecurityGroups",
         &[("GroupId.1", &vpc.security_groups()[0])],
@@ -341,7 +326,7 @@ async fn a_bad_source_in_the_toml_is_refused_before_anything_is_made() {
         "allow_from = \"203.0.113.300/32\"\n",
     )
     .unwrap();
-    let mut settings = common::settings(Some(&app), &stack.docker_host);
+    let mut settings = crate::common::settings(Some(&app), &stack.docker_host);
     settings.name = Some(name.clone());
     let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
     let reporter = Reporter::new(1, StepId::Network, tx);
@@ -367,7 +352,7 @@ async fn no_source_chosen_headless_is_refused_before_anything_is_made() {
     let work = tempfile::tempdir().unwrap();
     let name = stack::unique("nosource");
     let app = sample_app(work.path(), &name);
-    let mut settings = common::settings(Some(&app), &stack.docker_host);
+    let mut settings = crate::common::settings(Some(&app), &stack.docker_host);
     settings.name = Some(name.clone());
     let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
     let reporter = Reporter::new(1, StepId::Network, tx);
@@ -392,7 +377,7 @@ async fn a_region_without_a_default_vpc_is_explained_before_anything_is_made() {
     let stack = stack::require();
     // A region no other test uses: its default VPC is removed here.
     let region = "ap-south-2";
-    use common::ec2::call;
+    use crate::common::ec2::call;
     let at = Some(region);
     let filter = |name, value| [("Filter.1.Name", name), ("Filter.1.Value.1", value)];
     let defaults = call(at, "DescribeVpcs", &filter("is-default", "true")).await;
@@ -425,7 +410,7 @@ async fn a_region_without_a_default_vpc_is_explained_before_anything_is_made() {
     let work = tempfile::tempdir().unwrap();
     let name = stack::unique("novpc");
     let app = sample_app(work.path(), &name);
-    let mut settings = common::settings(Some(&app), &stack.docker_host);
+    let mut settings = crate::common::settings(Some(&app), &stack.docker_host);
     settings.name = Some(name.clone());
     settings.aws.region = Some(region.into());
     settings.allow_from = Some(dashdeploy::pipeline::values::parse_cidr("203.0.113.7").unwrap());
@@ -444,7 +429,8 @@ async fn a_region_without_a_default_vpc_is_explained_before_anything_is_made() {
         err.contains("no default VPC") && err.contains("--vpc"),
         "{err}"
     );
-    let groups = common::ec2::groups_named(Some(region), &format!("dashdeploy-{name}")).await;
+    let groups =
+        crate::common::ec2::groups_named(Some(region), &format!("dashdeploy-{name}")).await;
     assert!(groups.is_empty(), "nothing was created");
 }
 

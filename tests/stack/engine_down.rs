@@ -6,15 +6,10 @@
 //!
 //! Needs `scripts/test-stack up`; fails, never skips, without it.
 
-// Test code: a failed unwrap is a failed test.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use common::stack::{self, Stack};
+use crate::common::stack::{self, Stack};
 use dashdeploy::pipeline::runner::{Reporter, run_step};
 use dashdeploy::pipeline::{Answers, Choices, EventKind, StepId};
 use tokio::net::{UnixListener, UnixStream};
@@ -100,13 +95,7 @@ async fn run_and_cut(
     run.await.unwrap()
 }
 
-async fn step(settings: &Choices, step: StepId) -> Result<String, String> {
-    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
-    let reporter = Reporter::new(2, step, tx);
-    run_step(step, settings, &reporter, &mut Answers::AcceptAll)
-        .await
-        .map_err(|f| f.message)
-}
+use crate::step;
 
 fn prepared(stack: &Stack, work: &Path, prefix: &str, socket: &Path) -> Choices {
     let app = work.join("app");
@@ -114,7 +103,7 @@ fn prepared(stack: &Stack, work: &Path, prefix: &str, socket: &Path) -> Choices 
     let name = stack::unique(prefix);
     // Files of its own, so the build has work to do and the push has a new layer.
     std::fs::write(app.join("build-id.txt"), &name).unwrap();
-    let mut settings = common::settings(Some(&app), &format!("unix://{}", socket.display()));
+    let mut settings = crate::common::settings(Some(&app), &format!("unix://{}", socket.display()));
     settings.base_image = Some(stack.base_image.clone());
     settings.name = Some(name);
     settings

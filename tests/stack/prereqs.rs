@@ -1,15 +1,10 @@
 //! The prerequisites step against the test stack's real Docker engine and
 //! AWS emulator: every check passes and reports what it found.
 
-// Test code: a failed unwrap is a failed test.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
-
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::stack;
+use crate::common::stack;
 use dashdeploy::docker::{DockerTarget, engine};
 use dashdeploy::pipeline::{CheckId, CheckState, EventKind, StepId, runner};
 
@@ -31,7 +26,7 @@ async fn the_docker_check_reports_the_engine_and_its_api() {
 #[tokio::test]
 async fn the_whole_step_passes_and_names_account_region_and_engine() {
     let stack = stack::require();
-    let settings = common::settings(None, &stack.docker_host);
+    let settings = crate::common::settings(None, &stack.docker_host);
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let handle = runner::spawn_step(
         StepId::Prereqs,

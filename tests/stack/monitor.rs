@@ -8,31 +8,19 @@
 //!
 //! Needs `scripts/test-stack up`; fails, never skips, without it.
 
-// Test code: a failed unwrap is a failed test.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
-
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::stack::{self, Stack};
+use crate::common::stack::{self, Stack};
 use dashdeploy::monitor::Snapshot;
 use dashdeploy::monitor::look::{Target, take};
 
 /// How long the stand-in may take to start or replace a task.
 const WAIT: Duration = Duration::from_secs(120);
 
-fn dashdeploy(stack: &Stack, state: &Path, args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_dashdeploy"));
-    command
-        .args(args)
-        .args(["--base-image", &stack.base_image])
-        .env("DASHDEPLOY_STATE_DIR", state);
-    command
-}
+use crate::dashdeploy;
 
 fn deployed(
     stack: &Stack,
@@ -40,9 +28,7 @@ fn deployed(
     prefix: &str,
 ) -> (String, std::path::PathBuf, std::path::PathBuf) {
     let name = stack::unique(prefix);
-    let app = work.join("app");
-    dashdeploy::sample::copy_to(&app).unwrap();
-    std::fs::write(app.join("build-id.txt"), &name).unwrap();
+    let app = crate::sample_app(work, &name);
     let state = work.join("state");
     let out = dashdeploy(stack, &state, &["deploy"])
         .arg(&app)
@@ -206,9 +192,7 @@ async fn a_deploy_killed_mid_way_resumes_with_nothing_made_twice() {
     let stack = stack::require();
     let work = tempfile::tempdir().unwrap();
     let name = stack::unique("sigkill");
-    let app = work.path().join("app");
-    dashdeploy::sample::copy_to(&app).unwrap();
-    std::fs::write(app.join("build-id.txt"), &name).unwrap();
+    let app = crate::sample_app(work.path(), &name);
     let state = work.path().join("state");
 
     // Kill it as soon as the deploy step has made the cluster.
@@ -266,7 +250,7 @@ async fn a_deploy_killed_mid_way_resumes_with_nothing_made_twice() {
             .len(),
         1
     );
-    let groups = common::ec2::groups_named(None, &format!("dashdeploy-{name}")).await;
+    let groups = crate::common::ec2::groups_named(None, &format!("dashdeploy-{name}")).await;
     assert_eq!(groups.len(), 1);
     let region = config.region().unwrap().to_string();
     let record = dashdeploy::store::record::load(&state, &name, &region).unwrap();
@@ -286,7 +270,7 @@ async fn a_second_start_finds_what_is_done_by_checking_it() {
     let stack = stack::require();
     let work = tempfile::tempdir().unwrap();
     let (name, app, state) = deployed(&stack, work.path(), "resume");
-    let mut settings = common::settings(Some(&app), &stack.docker_host);
+    let mut settings = crate::common::settings(Some(&app), &stack.docker_host);
     settings.name = Some(name.clone());
     let done: Vec<StepId> = done_steps(&settings, &state)
         .await

@@ -6,21 +6,13 @@
 //!
 //! Needs `scripts/test-stack up`; fails, never skips, without it.
 
-// Test code: a failed unwrap is a failed test.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
-
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
-use common::stack::{self, Stack};
+use crate::common::stack::{self, Stack};
 
 fn dashdeploy(stack: &Stack, state: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dashdeploy"))
-        .args(args)
-        .args(["--base-image", &stack.base_image])
-        .env("DASHDEPLOY_STATE_DIR", state)
+    crate::dashdeploy(stack, state, args)
         .output()
         .expect("run dashdeploy")
 }
@@ -30,9 +22,7 @@ async fn deploy_twice_destroy_twice_leaves_only_what_was_there() {
     let stack = stack::require();
     let work = tempfile::tempdir().unwrap();
     let name = stack::unique("destroy");
-    let app = work.path().join("app");
-    dashdeploy::sample::copy_to(&app).unwrap();
-    std::fs::write(app.join("build-id.txt"), &name).unwrap();
+    let app = crate::sample_app(work.path(), &name);
     let state = work.path().join("state");
     let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .load()
@@ -57,7 +47,9 @@ async fn deploy_twice_destroy_twice_leaves_only_what_was_there() {
         .send()
         .await
         .unwrap();
-    let default_groups = common::ec2::groups_named(None, "default").await.len();
+    let default_groups = crate::common::ec2::groups_named(None, "default")
+        .await
+        .len();
 
     for round in 1..=2 {
         let out = dashdeploy(
@@ -129,7 +121,7 @@ async fn deploy_twice_destroy_twice_leaves_only_what_was_there() {
         .await
         .unwrap();
     assert!(defs.task_definition_arns().is_empty(), "{defs:?}");
-    let groups = common::ec2::groups_named(None, &format!("dashdeploy-{name}")).await;
+    let groups = crate::common::ec2::groups_named(None, &format!("dashdeploy-{name}")).await;
     assert!(groups.is_empty());
     assert!(
         dashdeploy::aws::ecr::find_repository(&session, &name)
@@ -172,7 +164,9 @@ async fn deploy_twice_destroy_twice_leaves_only_what_was_there() {
         role_existed,
         "the shared execution role is not touched"
     );
-    let defaults_now = common::ec2::groups_named(None, "default").await.len();
+    let defaults_now = crate::common::ec2::groups_named(None, "default")
+        .await
+        .len();
     assert!(defaults_now >= default_groups);
 
     // A second destroy has nothing to do, and says so.

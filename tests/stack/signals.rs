@@ -5,37 +5,27 @@
 //!
 //! Needs `scripts/test-stack up`; fails, never skips, without it.
 
-// Test code: a failed unwrap is a failed test.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
-
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use common::stack::{self, Stack};
+use crate::common::stack::{self, Stack};
 
 fn deploy(stack: &Stack, app: &Path, state: &Path, name: &str) -> Command {
     deploy_until(stack, app, state, name, "local-test")
 }
 
 fn deploy_until(stack: &Stack, app: &Path, state: &Path, name: &str, until: &str) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_dashdeploy"));
-    command
-        .arg("deploy")
-        .arg(app)
-        .args([
-            "--yes",
-            "--until",
-            until,
-            "--name",
-            name,
-            "--allow-from",
-            "203.0.113.7",
-        ])
-        .args(["--base-image", &stack.base_image])
-        .env("DASHDEPLOY_STATE_DIR", state);
+    let mut command = crate::dashdeploy(stack, state, &["deploy", &app.to_string_lossy()]);
+    command.args([
+        "--yes",
+        "--until",
+        until,
+        "--name",
+        name,
+        "--allow-from",
+        "203.0.113.7",
+    ]);
     command
 }
 
@@ -83,9 +73,7 @@ fn ctrl_c_during_the_build_stops_with_a_sentence_and_a_rerun_finishes() {
     let stack = stack::require();
     let work = tempfile::tempdir().unwrap();
     let name = stack::unique("sigint");
-    let app = work.path().join("app");
-    dashdeploy::sample::copy_to(&app).unwrap();
-    std::fs::write(app.join("build-id.txt"), &name).unwrap();
+    let app = crate::sample_app(work.path(), &name);
     let state = work.path().join("state");
     let (code, said) = interrupted(deploy(&stack, &app, &state, &name), "build: ", "-INT");
     assert_eq!(code, Some(130), "{said}");
@@ -106,9 +94,7 @@ fn sigterm_during_the_local_test_removes_its_container() {
     let stack = stack::require();
     let work = tempfile::tempdir().unwrap();
     let name = stack::unique("sigterm");
-    let app = work.path().join("app");
-    dashdeploy::sample::copy_to(&app).unwrap();
-    std::fs::write(app.join("build-id.txt"), &name).unwrap();
+    let app = crate::sample_app(work.path(), &name);
     let state = work.path().join("state");
     let (code, said) = interrupted(
         deploy(&stack, &app, &state, &name),
@@ -131,19 +117,12 @@ fn sigterm_during_the_local_test_removes_its_container() {
 }
 
 /// A fresh copy of the sample with a file of its own.
-fn sample(work: &Path, name: &str) -> std::path::PathBuf {
-    let app = work.join("app");
-    dashdeploy::sample::copy_to(&app).unwrap();
-    std::fs::write(app.join("build-id.txt"), name).unwrap();
-    app
-}
-
 #[test]
 fn ctrl_c_during_the_push_stops_with_a_sentence_and_a_rerun_finishes() {
     let stack = stack::require();
     let work = tempfile::tempdir().unwrap();
     let name = stack::unique("sigintpush");
-    let app = sample(work.path(), &name);
+    let app = crate::sample_app(work.path(), &name);
     let state = work.path().join("state");
     let (code, said) = interrupted(
         deploy_until(&stack, &app, &state, &name, "push"),
@@ -167,7 +146,7 @@ fn sigterm_while_the_monitor_watches_stops_with_a_sentence_and_a_rerun_finishes(
     let stack = stack::require();
     let work = tempfile::tempdir().unwrap();
     let name = stack::unique("sigtermmon");
-    let app = sample(work.path(), &name);
+    let app = crate::sample_app(work.path(), &name);
     let state = work.path().join("state");
     let (code, said) = interrupted(
         deploy_until(&stack, &app, &state, &name, "monitor"),

@@ -5,14 +5,9 @@
 //!
 //! Needs `scripts/test-stack up`; fails, never skips, without it.
 
-// Test code: a failed unwrap is a failed test.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
-
+use crate::common::stack;
 use bollard::auth::DockerCredentials;
 use bollard::query_parameters::{CreateImageOptionsBuilder, RemoveImageOptionsBuilder};
-use common::stack;
 use dashdeploy::pipeline::runner::{Reporter, run_step};
 use dashdeploy::pipeline::{Answers, EventKind, LayerState, PipelineEvent, StepId};
 use futures_util::StreamExt;
@@ -54,7 +49,7 @@ async fn the_image_is_pushed_to_ecr_and_pulls_back() {
     let name = stack::unique("push");
     // A file of its own, so the app's layer is new to the registry.
     std::fs::write(app.join("build-id.txt"), &name).unwrap();
-    let mut settings = common::settings(Some(&app), &stack.docker_host);
+    let mut settings = crate::common::settings(Some(&app), &stack.docker_host);
     settings.base_image = Some(stack.base_image.clone());
     settings.name = Some(name.clone());
     for s in [StepId::App, StepId::Dockerfile, StepId::Build] {
