@@ -1,8 +1,8 @@
 //! Where an earlier run got to, checked rather than believed: at start the
 //! wizard asks which steps are already done, so a quit, a Ctrl-C or a crash
 //! loses nothing. Each check is cheap: the app folder, one image inspection,
-//! the deployment record and two AWS reads. A step with nothing to check
-//! (the local test) counts as done when a later step is.
+//! the deployment record and two AWS reads. The local test counts as done
+//! when this very image passed it (by image id), or when a later step is.
 
 use std::path::Path;
 use std::time::SystemTime;
@@ -10,8 +10,8 @@ use std::time::SystemTime;
 use crate::aws::{ecs, network, status};
 use crate::dashapp::analysis::analyze;
 use crate::docker::{engine, image};
-use crate::store::config;
 use crate::store::record::{self, ResourceKind};
+use crate::store::{config, local_tests};
 
 use super::cloud::Cloud;
 use super::spec::{Choices, Spec};
@@ -69,6 +69,9 @@ pub async fn done_steps(choices: &Choices, state_dir: &Path) -> Vec<(StepId, Str
         StepId::Build,
         format!("{name}:latest is newer than the app's files"),
     ));
+    if local_tests::passed(state_dir, name).as_deref() == Some(image.id.as_str()) {
+        done.push((StepId::LocalTest, "passed with this very image".into()));
+    }
 
     // What AWS holds, as the deployment record says and AWS confirms.
     let Ok(cloud) = Cloud::new(&spec).await else {
@@ -152,13 +155,13 @@ pub async fn done_steps(choices: &Choices, state_dir: &Path) -> Vec<(StepId, Str
     with_local_test(done, later)
 }
 
-/// The local test leaves nothing to check: it counts as done when the
-/// registry step (after it) does.
+/// The local test, when not found done with this very image, counts as
+/// done when the registry step (after it) does.
 fn with_local_test(
     mut done: Vec<(StepId, String)>,
     later: Vec<(StepId, String)>,
 ) -> Vec<(StepId, String)> {
-    if !later.is_empty() {
+    if !later.is_empty() && !done.iter().any(|(step, _)| *step == StepId::LocalTest) {
         done.push((
             StepId::LocalTest,
             "passed before the image went to ECR".into(),

@@ -6,6 +6,7 @@
 
 pub mod atomic;
 pub mod config;
+pub mod local_tests;
 pub mod record;
 
 use std::path::PathBuf;

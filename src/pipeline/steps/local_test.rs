@@ -8,10 +8,11 @@ use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 
-use crate::docker::{Engine, engine, local_run};
+use crate::docker::{Engine, engine, image, local_run};
 use crate::http_probe;
 use crate::pipeline::runner::Reporter;
 use crate::pipeline::{Answers, Choices, LogLevel, Proposal, Spec, StepFailure};
+use crate::store::local_tests;
 
 /// How long the app may take to answer.
 const WAIT: Duration = Duration::from_secs(60);
@@ -28,6 +29,18 @@ pub async fn run(
         .map_err(|e| StepFailure::new(e.to_string()))?;
     let name = &spec.name;
     let image = format!("{name}:latest");
+    // Headless, an image that passed already (the same id: the same
+    // content) is not tried again; the wizard runs what the user asks for.
+    let id = image::inspect(&docker, &image).await.map(|i| i.id).ok();
+    let state_dir = crate::store::state_dir().ok();
+    if let (Answers::AcceptAll, Some(id), Some(dir)) = (&*answers, &id, &state_dir)
+        && local_tests::passed(dir, name).as_ref() == Some(id)
+    {
+        let tag = crate::docker::build::content_tag(id);
+        return Ok(format!(
+            "{name}:{tag} passed the local test before and is unchanged: not run again"
+        ));
+    }
     let removed = local_run::remove_leftovers(&docker, name)
         .await
         .map_err(StepFailure::new)?;
@@ -71,6 +84,11 @@ pub async fn run(
                     probe.latency.as_millis()
                 ),
             );
+            if let (Some(id), Some(dir)) = (&id, &state_dir)
+                && let Err(e) = local_tests::note_passed(dir, name, id)
+            {
+                reporter.log(LogLevel::Warn, e);
+            }
             // Let the user look before the container goes.
             answers
                 .ask(reporter, Proposal::LocalTestUp { url: url.clone() })
