@@ -9,6 +9,22 @@ use std::io::Write;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
+/// The profiles there are, and the credentials file a new key goes to
+/// (none without a home folder).
+pub fn list() -> (Vec<String>, Option<PathBuf>) {
+    match SharedFiles::from_env() {
+        Some(files) => (files.profiles(), Some(files.credentials)),
+        None => (Vec::new(), None),
+    }
+}
+
+/// Saves an access key as the profile `name` in the credentials file.
+pub fn save(name: &str, key_id: &str, secret: &str) -> Result<(), String> {
+    SharedFiles::from_env()
+        .ok_or_else(|| "no home folder for ~/.aws/credentials; set HOME".to_string())?
+        .save_key(name, key_id, secret)
+}
+
 /// Where the shared files are, as the SDK and CLI find them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SharedFiles {

@@ -15,7 +15,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use crate::app::{App, Command, Input};
-use crate::aws::profiles::SharedFiles;
+use crate::aws::profiles;
 use crate::pipeline::steps::local_test;
 use crate::pipeline::{
     Answer, Answers, Choices, LogLevel, PipelineEvent, RunId, Spec, StepId, resume, runner,
@@ -177,9 +177,7 @@ impl Jobs {
                     step,
                     run_id,
                     answer,
-                } => {
-                    self.answer(step, run_id, answer);
-                }
+                } => self.answer(step, run_id, answer),
                 Command::Edit { step, run_id, text } => self.edit = Some((step, run_id, text)),
                 Command::FindDone => {
                     let tx = self.side_tx.clone();
@@ -195,9 +193,8 @@ impl Jobs {
                 Command::LoadProfiles => {
                     let tx = self.side_tx.clone();
                     tokio::task::spawn_blocking(move || {
-                        let files = SharedFiles::from_env();
-                        let profiles = files.as_ref().map(|f| f.profiles()).unwrap_or_default();
-                        let _ = tx.send(Input::Profiles(profiles, files.map(|f| f.credentials)));
+                        let (profiles, file) = profiles::list();
+                        let _ = tx.send(Input::Profiles(profiles, file));
                     });
                 }
                 Command::SaveKey {
@@ -207,12 +204,7 @@ impl Jobs {
                 } => {
                     let tx = self.side_tx.clone();
                     tokio::task::spawn_blocking(move || {
-                        let result = SharedFiles::from_env()
-                            .ok_or_else(|| {
-                                "no home folder for ~/.aws/credentials; set HOME".to_string()
-                            })
-                            .and_then(|files| files.save_key(&profile, &key_id, &secret))
-                            .map(|()| profile);
+                        let result = profiles::save(&profile, &key_id, &secret).map(|()| profile);
                         let _ = tx.send(Input::KeySaved(result));
                     });
                 }
@@ -274,14 +266,13 @@ impl Jobs {
     }
 
     /// Hands an answer to the run it belongs to; a superseded run gets none.
-    /// Returns whether it was handed over.
-    fn answer(&mut self, step: StepId, run_id: RunId, answer: Answer) -> bool {
+    fn answer(&mut self, step: StepId, run_id: RunId, answer: Answer) {
         if let Some((current, tx)) = self.answers.get(&step)
             && *current == run_id
         {
-            return tx.send(answer).is_ok();
+            // A run that ended meanwhile has nobody left to answer.
+            let _ = tx.send(answer);
         }
-        false
     }
 
     fn stop_all(&mut self) {

@@ -36,6 +36,7 @@ use dashdeploy::pipeline::runner::{Reporter, run_step};
 use dashdeploy::pipeline::{Answers, Choices, StepId};
 
 use common::stack::Stack;
+use futures_util::StreamExt;
 
 /// The `dashdeploy` binary with `args`, the stack's base image and a
 /// state folder of the test's own.
@@ -64,4 +65,58 @@ pub async fn step(choices: &Choices, step: StepId) -> Result<String, String> {
     run_step(step, choices, &reporter, &mut Answers::AcceptAll)
         .await
         .map_err(|f| f.message)
+}
+
+/// Pulls `<uri>:latest` back from the registry (after dropping the local
+/// tag) and returns the digest the registry served.
+pub async fn pull_back(stack: &Stack, name: &str) -> String {
+    let session = dashdeploy::aws::Session::open(&dashdeploy::aws::AwsTarget::default())
+        .await
+        .unwrap();
+    let login = dashdeploy::aws::ecr::login(&session).await.unwrap();
+    let docker = bollard::Docker::connect_with_host(&stack.docker_host)
+        .unwrap()
+        .negotiate_version()
+        .await
+        .unwrap();
+    let uri = format!("{}/{name}", stack.registry);
+    docker
+        .remove_image(
+            &format!("{uri}:latest"),
+            Some(
+                bollard::query_parameters::RemoveImageOptionsBuilder::default()
+                    .noprune(true)
+                    .build(),
+            ),
+            None,
+        )
+        .await
+        .unwrap();
+    let credentials = bollard::auth::DockerCredentials {
+        username: Some(login.username.clone()),
+        password: Some(login.password.clone()),
+        serveraddress: Some(login.server.clone()),
+        ..Default::default()
+    };
+    let options = bollard::query_parameters::CreateImageOptionsBuilder::default()
+        .from_image(&uri)
+        .tag("latest")
+        .build();
+    let mut pull = docker.create_image(Some(options), None, Some(credentials));
+    let mut digest = None;
+    while let Some(item) = pull.next().await {
+        let info = item.unwrap_or_else(|e| panic!("the pushed image does not pull back: {e}"));
+        if let Some(d) = info
+            .status
+            .as_deref()
+            .and_then(|s| s.strip_prefix("Digest: "))
+        {
+            digest = Some(d.trim().to_string());
+        }
+    }
+    docker
+        .inspect_image(&format!("{uri}:latest"))
+        .await
+        .unwrap();
+    digest.expect("the pull named the digest it got")
 }

@@ -6,11 +6,8 @@
 //! Needs `scripts/test-stack up`; fails, never skips, without it.
 
 use crate::common::stack;
-use bollard::auth::DockerCredentials;
-use bollard::query_parameters::{CreateImageOptionsBuilder, RemoveImageOptionsBuilder};
 use dashdeploy::pipeline::runner::{Reporter, run_step};
 use dashdeploy::pipeline::{Answers, EventKind, LayerState, PipelineEvent, StepId};
-use futures_util::StreamExt;
 
 async fn step_with_events(
     settings: &dashdeploy::pipeline::Choices,
@@ -121,34 +118,13 @@ async fn the_image_is_pushed_to_ecr_and_pulls_back() {
     }
 
     // The pushed image pulls back from the registry.
+    crate::pull_back(&stack, &name).await;
     let docker = bollard::Docker::connect_with_host(&stack.docker_host)
         .unwrap()
         .negotiate_version()
         .await
         .unwrap();
     let uri = format!("{}/{name}", stack.registry);
-    docker
-        .remove_image(
-            &format!("{uri}:latest"),
-            Some(RemoveImageOptionsBuilder::default().noprune(true).build()),
-            None,
-        )
-        .await
-        .unwrap();
-    let credentials = DockerCredentials {
-        username: Some(login.username.clone()),
-        password: Some(login.password.clone()),
-        serveraddress: Some(login.server.clone()),
-        ..Default::default()
-    };
-    let options = CreateImageOptionsBuilder::default()
-        .from_image(&uri)
-        .tag("latest")
-        .build();
-    let mut pull = docker.create_image(Some(options), None, Some(credentials));
-    while let Some(item) = pull.next().await {
-        item.unwrap_or_else(|e| panic!("the pushed image does not pull back: {e}"));
-    }
     let pulled = docker
         .inspect_image(&format!("{uri}:latest"))
         .await

@@ -18,13 +18,10 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crate::common::stack::{self, Stack};
-use bollard::auth::DockerCredentials;
-use bollard::query_parameters::{CreateImageOptionsBuilder, RemoveImageOptionsBuilder};
 use dashdeploy::pipeline::runner::{Reporter, run_step};
 use dashdeploy::pipeline::{
     Answers, Choices, EventKind, LayerState, LogLevel, PipelineEvent, PushProgress, StepId,
 };
-use futures_util::StreamExt;
 
 /// Size of the layer the mid-push test stops the registry in.
 const BIG_LAYER: u64 = 150 * 1024 * 1024;
@@ -264,56 +261,6 @@ fn summary_digest(summary: &str) -> String {
         .to_string()
 }
 
-/// Pulls `<uri>:latest` back from the registry (after dropping the local
-/// tag) and returns the digest the registry served.
-async fn pull_back(stack: &Stack, name: &str) -> String {
-    let session = dashdeploy::aws::Session::open(&dashdeploy::aws::AwsTarget::default())
-        .await
-        .unwrap();
-    let login = dashdeploy::aws::ecr::login(&session).await.unwrap();
-    let docker = bollard::Docker::connect_with_host(&stack.docker_host)
-        .unwrap()
-        .negotiate_version()
-        .await
-        .unwrap();
-    let uri = format!("{}/{name}", stack.registry);
-    docker
-        .remove_image(
-            &format!("{uri}:latest"),
-            Some(RemoveImageOptionsBuilder::default().noprune(true).build()),
-            None,
-        )
-        .await
-        .unwrap();
-    let credentials = DockerCredentials {
-        username: Some(login.username.clone()),
-        password: Some(login.password.clone()),
-        serveraddress: Some(login.server.clone()),
-        ..Default::default()
-    };
-    let options = CreateImageOptionsBuilder::default()
-        .from_image(&uri)
-        .tag("latest")
-        .build();
-    let mut pull = docker.create_image(Some(options), None, Some(credentials));
-    let mut digest = None;
-    while let Some(item) = pull.next().await {
-        let info = item.unwrap_or_else(|e| panic!("the pushed image does not pull back: {e}"));
-        if let Some(d) = info
-            .status
-            .as_deref()
-            .and_then(|s| s.strip_prefix("Digest: "))
-        {
-            digest = Some(d.trim().to_string());
-        }
-    }
-    docker
-        .inspect_image(&format!("{uri}:latest"))
-        .await
-        .unwrap();
-    digest.expect("the pull named the digest it got")
-}
-
 // ---------------------------------------------------------------------------
 // The tests
 // ---------------------------------------------------------------------------
@@ -542,7 +489,7 @@ async fn a_registry_stopped_mid_push_fails_the_step_and_a_retry_finishes() {
 
     // What the registry serves is what was pushed.
     let digest = summary_digest(&again);
-    assert_eq!(pull_back(&stack, &name).await, digest);
+    assert_eq!(crate::pull_back(&stack, &name).await, digest);
     drop(exclusive);
 }
 
