@@ -425,6 +425,22 @@ fn network_with_the_anywhere_warning() {
 }
 
 #[test]
+fn name_taken_by_another_app() {
+    let app = waiting_on(
+        StepId::Registry,
+        dashdeploy::pipeline::Proposal::NameTaken {
+            sentence: "The name sales-dashboard is already used in account 123456789012 (us-east-1) by another app: \
+                       the ECR repository sales-dashboard belongs to the app of the folder sales-dashboard, deployed \
+                       2026-11-28T10:00:00Z. Nothing was changed. Pick another name: --name sales-dashboard-2 (or name = \
+                       \"sales-dashboard-2\" in dashdeploy.toml), which is free; or deploy from that app's own folder."
+                .into(),
+            suggested: "sales-dashboard-2".into(),
+        },
+    );
+    insta::assert_snapshot!(render(&app, 100, 30));
+}
+
+#[test]
 fn network_typing_an_address() {
     use dashdeploy::app::FormKey;
     let mut app = waiting_on(StepId::Network, ingress(Some("198.51.100.0/24")));

@@ -808,6 +808,29 @@ fn each_removal_of_a_tear_down_is_a_log_line_and_a_failure_is_red() {
 }
 
 #[test]
+fn a_taken_name_is_answered_with_the_free_one_and_later_steps_use_it() {
+    use dashdeploy::pipeline::{Answer, Proposal};
+    let proposal = Proposal::NameTaken {
+        sentence: "The name sales-dashboard is already used in account 123456789012 (us-east-1) by another app".into(),
+        suggested: "sales-dashboard-2".into(),
+    };
+    let mut app = waiting_on(StepId::Registry, proposal);
+    assert_eq!(
+        keys(&mut app, &[Action::Accept]),
+        vec![Command::Answer {
+            step: StepId::Registry,
+            run_id: 2,
+            answer: Answer::Choose("sales-dashboard-2".into()),
+        }]
+    );
+    assert_eq!(
+        app.step_choices().name.as_deref(),
+        Some("sales-dashboard-2")
+    );
+    assert_eq!(app.app_name.as_deref(), Some("sales-dashboard-2"));
+}
+
+#[test]
 fn arrows_and_plus_minus_do_nothing_away_from_the_sizing_screen() {
     let mut app = started();
     prereqs_pass(&mut app, 1);

@@ -61,8 +61,9 @@ pub fn resize(p: &mut SizingProposal, action: Action) -> bool {
 }
 
 impl App {
-    /// Keeps an answer later steps must start from: the task size chosen
-    /// on the sizing screen, the source chosen on the network screen.
+    /// Keeps an answer later steps must start from: the free name taken
+    /// when another app held the app's, the task size chosen on the sizing
+    /// screen, the source chosen on the network screen.
     pub(super) fn remember(&mut self, step: StepId, answer: &Answer) {
         match (step, answer) {
             (
@@ -76,6 +77,10 @@ impl App {
                 self.choices.cpu = Some(*cpu);
                 self.choices.memory = Some(*memory);
                 self.choices.desired_count = Some(*desired);
+            }
+            (StepId::Registry, Answer::Choose(name)) => {
+                self.choices.name = Some(name.clone());
+                self.app_name = Some(name.clone());
             }
             (StepId::Network, Answer::Choose(text)) => {
                 if let Ok(cidr) = parse_cidr(text) {

@@ -258,6 +258,9 @@ impl App {
                 }];
             }
             (Proposal::LocalTestUp { .. }, Action::Accept) => Answer::Accept,
+            (Proposal::NameTaken { suggested, .. }, Action::Accept) => {
+                Answer::Choose(suggested.clone())
+            }
             (Proposal::ConfirmRoot { .. }, Action::Yes) => Answer::Accept,
             (Proposal::ConfirmRoot { .. }, Action::No) => Answer::Skip,
             (Proposal::ChooseEntry(candidates), Action::Choose(n))

@@ -31,14 +31,18 @@ pub(crate) struct GroupFacts {
     pub id: String,
     pub name: String,
     pub tags: Vec<(String, String)>,
+    /// Its TCP ingress rules: (port, source CIDR).
+    pub rules: Vec<(i32, String)>,
 }
 
 impl GroupFacts {
-    pub(crate) fn tag(&self, key: &str) -> Option<&str> {
-        self.tags
+    /// The sources its TCP rules on `port` admit.
+    pub(crate) fn sources_on(&self, port: i32) -> Vec<String> {
+        self.rules
             .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
+            .filter(|(p, _)| *p == port)
+            .map(|(_, cidr)| cidr.clone())
+            .collect()
     }
 }
 
@@ -67,6 +71,30 @@ impl TcpRule<'_> {
             Some(text) => params.set("IpPermissions.1.IpRanges.1.Description", text),
             None => params,
         }
+    }
+}
+
+/// A security group as DescribeSecurityGroups answers it.
+fn group(g: &Element) -> GroupFacts {
+    GroupFacts {
+        id: text(g, "groupId"),
+        name: text(g, "groupName"),
+        tags: g
+            .items("tagSet")
+            .map(|t| (text(t, "key"), text(t, "value")))
+            .collect(),
+        rules: g
+            .items("ipPermissions")
+            .filter(|p| p.text_of("ipProtocol") == Some("tcp"))
+            .flat_map(|p| {
+                let port = p
+                    .text_of("fromPort")
+                    .and_then(|f| f.parse().ok())
+                    .unwrap_or(-1);
+                p.items("ipRanges")
+                    .filter_map(move |r| r.text_of("cidrIp").map(|c| (port, c.to_string())))
+            })
+            .collect(),
     }
 }
 
@@ -158,16 +186,7 @@ impl Ec2 {
         let params = Params::new().list("GroupId", ids).filters(filters);
         let mut out = Vec::new();
         self.paged("DescribeSecurityGroups", params, |answer| {
-            out.extend(answer.items("securityGroupInfo").map(|g| {
-                GroupFacts {
-                    id: text(g, "groupId"),
-                    name: text(g, "groupName"),
-                    tags: g
-                        .items("tagSet")
-                        .map(|t| (text(t, "key"), text(t, "value")))
-                        .collect(),
-                }
-            }));
+            out.extend(answer.items("securityGroupInfo").map(group));
         })
         .await?;
         Ok(out)
@@ -217,6 +236,21 @@ impl Ec2 {
             .call("RevokeSecurityGroupIngress", &params.0)
             .await
             .map(|_| ())
+    }
+
+    /// Adds `tags` to the resource `id`.
+    pub(crate) async fn create_tags(
+        &self,
+        id: &str,
+        tags: &[(&str, &str)],
+    ) -> Result<(), QueryError> {
+        let mut params = Params::new().set("ResourceId.1", id);
+        for (i, (key, value)) in tags.iter().enumerate() {
+            params = params
+                .set(format!("Tag.{}.Key", i + 1), *key)
+                .set(format!("Tag.{}.Value", i + 1), *value);
+        }
+        self.0.call("CreateTags", &params.0).await.map(|_| ())
     }
 
     pub(crate) async fn delete_security_group(&self, group_id: &str) -> Result<(), QueryError> {
@@ -281,23 +315,19 @@ mod tests {
         let answer = parse(
             "<DescribeSecurityGroupsResponse><securityGroupInfo><item><groupId>sg-1</groupId>\
              <groupName>dashdeploy-app</groupName><tagSet><item><key>dashdeploy:app</key>\
-             <value>app</value></item></tagSet></item></securityGroupInfo></DescribeSecurityGroupsResponse>",
+             <value>app</value></item></tagSet><ipPermissions><item><ipProtocol>tcp</ipProtocol>\
+             <fromPort>8050</fromPort><toPort>8050</toPort><ipRanges><item><cidrIp>203.0.113.7/32</cidrIp>\
+             </item></ipRanges></item></ipPermissions></item></securityGroupInfo></DescribeSecurityGroupsResponse>",
         )
         .unwrap();
-        let group: Vec<GroupFacts> = answer
-            .items("securityGroupInfo")
-            .map(|g| GroupFacts {
-                id: text(g, "groupId"),
-                name: text(g, "groupName"),
-                tags: g
-                    .items("tagSet")
-                    .map(|t| (text(t, "key"), text(t, "value")))
-                    .collect(),
-            })
-            .collect();
+        let group: Vec<GroupFacts> = answer.items("securityGroupInfo").map(group).collect();
         assert_eq!(group[0].id, "sg-1");
-        assert_eq!(group[0].tag("dashdeploy:app"), Some("app"));
-        assert_eq!(group[0].tag("Name"), None);
+        assert_eq!(
+            group[0].tags,
+            [("dashdeploy:app".to_string(), "app".to_string())]
+        );
+        assert_eq!(group[0].sources_on(8050), ["203.0.113.7/32"]);
+        assert!(group[0].sources_on(443).is_empty());
     }
 
     #[test]

@@ -9,10 +9,7 @@ use aws_sdk_ecr::types::{ImageScanningConfiguration, Tag};
 use base64::Engine;
 
 use super::session::Session;
-
-/// Tags that mark what dashdeploy made.
-pub const MANAGED_TAG: &str = "dashdeploy:managed";
-pub const APP_TAG: &str = "dashdeploy:app";
+use super::tags::Owner;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Repository {
@@ -99,19 +96,20 @@ pub async fn find_repository(session: &Session, name: &str) -> Result<Option<Rep
     }
 }
 
-/// Reuses the repository `name` or creates it (scan on push, tagged).
+/// Reuses the repository `name` or creates it (scan on push, tagged as
+/// `owner`'s).
 pub async fn ensure_repository(
     session: &Session,
     name: &str,
-    app: &str,
+    owner: &Owner,
 ) -> Result<Repository, String> {
     if let Some(found) = find_repository(session, name).await? {
         return Ok(found);
     }
-    let tags = [
-        Tag::builder().key(MANAGED_TAG).value("true").build(),
-        Tag::builder().key(APP_TAG).value(app).build(),
-    ];
+    let tags = owner
+        .tags()
+        .into_iter()
+        .map(|(key, value)| Tag::builder().key(key).value(value).build());
     let mut request = session
         .ecr()
         .create_repository()
@@ -141,6 +139,68 @@ pub async fn ensure_repository(
         uri,
         created: true,
     })
+}
+
+/// The repository `name`'s ARN and tags, when it exists.
+pub async fn repository_tags(
+    session: &Session,
+    name: &str,
+) -> Result<Option<(String, Vec<(String, String)>)>, String> {
+    check_repository_name(name)?;
+    let ecr = session.ecr();
+    let found = match ecr
+        .describe_repositories()
+        .repository_names(name)
+        .send()
+        .await
+    {
+        Ok(found) => found,
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_repository_not_found_exception()) =>
+        {
+            return Ok(None);
+        }
+        Err(e) => return Err(super::error::sentence("look up the ECR repository", &e)),
+    };
+    let Some(arn) = found
+        .repositories()
+        .first()
+        .and_then(|r| r.repository_arn())
+        .map(str::to_string)
+    else {
+        return Ok(None);
+    };
+    let tags = ecr
+        .list_tags_for_resource()
+        .resource_arn(&arn)
+        .send()
+        .await
+        .map_err(|e| super::error::sentence("read the repository's tags", &e))?;
+    let tags = tags
+        .tags()
+        .iter()
+        .map(|t| (t.key().to_string(), t.value().to_string()))
+        .collect();
+    Ok(Some((arn, tags)))
+}
+
+/// Adds `owner`'s tags to the repository `arn`.
+pub async fn tag_repository(session: &Session, arn: &str, owner: &Owner) -> Result<(), String> {
+    let mut request = session.ecr().tag_resource().resource_arn(arn);
+    for (key, value) in owner.tags() {
+        let tag = Tag::builder()
+            .key(key)
+            .value(value)
+            .build()
+            .map_err(|e| format!("could not make the repository's tags: {e}"))?;
+        request = request.tags(tag);
+    }
+    request
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| super::error::sentence(&format!("tag the repository {arn}"), &e))
 }
 
 /// The registry login from GetAuthorizationToken (valid 12 hours).

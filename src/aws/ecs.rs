@@ -9,24 +9,25 @@ use aws_sdk_ecs::types::{
     TaskDefinition, TransportProtocol,
 };
 
-use super::ecr::{APP_TAG, MANAGED_TAG};
 use super::error;
 use super::network::APP_PORT;
 use super::session::Session;
+use super::tags::Owner;
 use crate::fargate::Arch;
 
 /// The container's name in the task definition.
 pub const CONTAINER: &str = "app";
 
-fn tags(app: &str) -> [Tag; 2] {
-    [
-        Tag::builder().key(MANAGED_TAG).value("true").build(),
-        Tag::builder().key(APP_TAG).value(app).build(),
-    ]
+fn tags(owner: &Owner) -> Vec<Tag> {
+    owner
+        .tags()
+        .into_iter()
+        .map(|(key, value)| Tag::builder().key(key).value(value).build())
+        .collect()
 }
 
 /// The cluster `name`, reused when active, else created; true when created.
-pub async fn ensure_cluster(session: &Session, name: &str, app: &str) -> Result<bool, String> {
+pub async fn ensure_cluster(session: &Session, name: &str, owner: &Owner) -> Result<bool, String> {
     let client = session.ecs();
     let found = client
         .describe_clusters()
@@ -41,12 +42,10 @@ pub async fn ensure_cluster(session: &Session, name: &str, app: &str) -> Result<
     {
         return Ok(false);
     }
-    let [a, b] = tags(app);
     client
         .create_cluster()
         .cluster_name(name)
-        .tags(a)
-        .tags(b)
+        .set_tags(Some(tags(owner)))
         .send()
         .await
         .map_err(|e| error::sentence(&format!("create the ECS cluster {name}"), &e))?;
@@ -101,7 +100,7 @@ impl TaskSpec {
 pub async fn ensure_task_definition(
     session: &Session,
     spec: &TaskSpec,
-    app: &str,
+    owner: &Owner,
 ) -> Result<(String, bool), String> {
     let client = session.ecs();
     match client
@@ -146,7 +145,6 @@ pub async fn ensure_task_definition(
         Arch::X86_64 => CpuArchitecture::X8664,
         Arch::Arm64 => CpuArchitecture::Arm64,
     };
-    let [a, b] = tags(app);
     let registered = client
         .register_task_definition()
         .family(&spec.family)
@@ -162,8 +160,7 @@ pub async fn ensure_task_definition(
                 .build(),
         )
         .container_definitions(container)
-        .tags(a)
-        .tags(b)
+        .set_tags(Some(tags(owner)))
         .send()
         .await
         .map_err(|e| error::sentence("register the task definition", &e))?;
@@ -201,7 +198,7 @@ pub struct ServiceSpec {
 pub async fn ensure_service(
     session: &Session,
     spec: &ServiceSpec,
-    app: &str,
+    owner: &Owner,
 ) -> Result<(String, ServiceChange), String> {
     let client = session.ecs();
     let found = client
@@ -244,7 +241,6 @@ pub async fn ensure_service(
         .enable(true)
         .rollback(true)
         .build();
-    let [a, b] = tags(app);
     let created = client
         .create_service()
         .cluster(&spec.cluster)
@@ -263,8 +259,7 @@ pub async fn ensure_service(
                 .build(),
         )
         .propagate_tags(PropagateTags::Service)
-        .tags(a)
-        .tags(b)
+        .set_tags(Some(tags(owner)))
         .send()
         .await
         .map_err(|e| error::sentence("create the ECS service", &e))?;
@@ -311,4 +306,119 @@ pub async fn service_image(
                 .and_then(|c| c.image().map(str::to_string))
         });
     Some((task_definition, image))
+}
+
+fn pairs(tags: &[Tag]) -> Vec<(String, String)> {
+    tags.iter()
+        .filter_map(|t| Some((t.key()?.to_string(), t.value()?.to_string())))
+        .collect()
+}
+
+/// The active cluster `name`'s ARN and tags, when there is one.
+pub async fn cluster_tags(
+    session: &Session,
+    name: &str,
+) -> Result<Option<(String, Vec<(String, String)>)>, String> {
+    let found = session
+        .ecs()
+        .describe_clusters()
+        .clusters(name)
+        .include(aws_sdk_ecs::types::ClusterField::Tags)
+        .send()
+        .await
+        .map_err(|e| error::sentence("look up the ECS cluster", &e))?;
+    Ok(found
+        .clusters()
+        .iter()
+        .find(|c| c.status() == Some("ACTIVE"))
+        .map(|c| (c.cluster_arn().unwrap_or(name).to_string(), pairs(c.tags()))))
+}
+
+/// The active service `name` in `cluster`: its ARN and tags, when there is one.
+pub async fn service_tags(
+    session: &Session,
+    cluster: &str,
+    name: &str,
+) -> Result<Option<(String, Vec<(String, String)>)>, String> {
+    let found = match session
+        .ecs()
+        .describe_services()
+        .cluster(cluster)
+        .services(name)
+        .include(aws_sdk_ecs::types::ServiceField::Tags)
+        .send()
+        .await
+    {
+        Ok(found) => found,
+        Err(e) if error::code(&e) == Some("ClusterNotFoundException") => return Ok(None),
+        Err(e) => return Err(error::sentence("look up the ECS service", &e)),
+    };
+    Ok(found
+        .services()
+        .iter()
+        .find(|s| s.status() == Some("ACTIVE"))
+        .map(|s| {
+            (
+                s.service_arn().unwrap_or_default().to_string(),
+                pairs(s.tags()),
+            )
+        }))
+}
+
+/// The active revisions of the task definition family `family`, each with
+/// its tags, oldest first.
+pub async fn task_definitions(
+    session: &Session,
+    family: &str,
+) -> Result<Vec<(String, Vec<(String, String)>)>, String> {
+    let ecs = session.ecs();
+    let mut arns = Vec::new();
+    let mut token = None;
+    loop {
+        let page = ecs
+            .list_task_definitions()
+            .family_prefix(family)
+            .status(aws_sdk_ecs::types::TaskDefinitionStatus::Active)
+            .set_next_token(token.take())
+            .send()
+            .await
+            .map_err(|e| error::sentence("list the task definitions", &e))?;
+        arns.extend(page.task_definition_arns().iter().cloned());
+        match page.next_token() {
+            Some(next) => token = Some(next.to_string()),
+            None => break,
+        }
+    }
+    let mut out = Vec::new();
+    // The prefix matches other families too (`app` and `app-2`).
+    for arn in arns.into_iter().filter(|a| {
+        a.rsplit('/')
+            .next()
+            .and_then(|f| f.rsplit_once(':'))
+            .is_some_and(|(f, _)| f == family)
+    }) {
+        let found = ecs
+            .describe_task_definition()
+            .task_definition(&arn)
+            .include(aws_sdk_ecs::types::TaskDefinitionField::Tags)
+            .send()
+            .await
+            .map_err(|e| error::sentence("read a task definition", &e))?;
+        out.push((arn, pairs(found.tags())));
+    }
+    Ok(out)
+}
+
+/// Adds `owner`'s tags to the ECS resource `arn` (a cluster, a service, a
+/// task definition).
+pub async fn tag(session: &Session, arn: &str, owner: &Owner) -> Result<(), String> {
+    session
+        .ecs()
+        .tag_resource()
+        .resource_arn(arn)
+        .set_tags(Some(tags(owner)))
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| error::sentence(&format!("tag {arn}"), &e))
 }

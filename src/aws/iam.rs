@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use aws_sdk_iam::types::Tag;
 
-use super::ecr::{APP_TAG, MANAGED_TAG};
 use super::error;
 use super::session::Session;
+use super::tags::Owner;
 
 pub const ROLE_NAME: &str = "ecsTaskExecutionRole";
 const POLICY: &str = "policy/service-role/AmazonECSTaskExecutionRolePolicy";
@@ -53,7 +53,7 @@ async fn get_role(client: &aws_sdk_iam::Client) -> Result<Option<String>, String
 
 /// The execution role, reused or created; a created role is waited for,
 /// bounded, until IAM shows it.
-pub async fn ensure_execution_role(session: &Session, app: &str) -> Result<Role, String> {
+pub async fn ensure_execution_role(session: &Session, owner: &Owner) -> Result<Role, String> {
     let client = session.iam();
     let region = session.region.as_str();
     if let Some(arn) = get_role(client).await? {
@@ -70,16 +70,37 @@ pub async fn ensure_execution_role(session: &Session, app: &str) -> Result<Role,
             .build()
             .map_err(|e| format!("could not make the role's tags: {e}"))
     };
-    let created = client
+    let mut request = client
         .create_role()
         .role_name(ROLE_NAME)
         .assume_role_policy_document(TRUST)
-        .description("Lets ECS tasks pull images from ECR and write logs (made by dashdeploy)")
-        .tags(tag(MANAGED_TAG, "true")?)
-        .tags(tag(APP_TAG, app)?)
-        .send()
-        .await
-        .map_err(|e| error::sentence(&format!("create the IAM role {ROLE_NAME}"), &e))?;
+        .description("Lets ECS tasks pull images from ECR and write logs (made by dashdeploy)");
+    for (key, value) in owner.tags() {
+        request = request.tags(tag(key, &value)?);
+    }
+    let created = match request.send().await {
+        Ok(created) => created,
+        // Made meanwhile by another run: reused, as if found.
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_entity_already_exists_exception()) =>
+        {
+            let arn = get_role(client).await?.ok_or_else(|| {
+                format!("IAM says the role {ROLE_NAME} exists but does not show it; retry the step in a minute.")
+            })?;
+            return Ok(Role {
+                name: ROLE_NAME.into(),
+                arn,
+                created: false,
+            });
+        }
+        Err(e) => {
+            return Err(error::sentence(
+                &format!("create the IAM role {ROLE_NAME}"),
+                &e,
+            ));
+        }
+    };
     let arn = created
         .role()
         .map(|r| r.arn().to_string())
@@ -107,6 +128,32 @@ pub async fn ensure_execution_role(session: &Session, app: &str) -> Result<Role,
         arn,
         created: true,
     })
+}
+
+/// The role `name`'s tags, when it exists.
+pub async fn role_tags(
+    session: &Session,
+    name: &str,
+) -> Result<Option<Vec<(String, String)>>, String> {
+    match session.iam().list_role_tags().role_name(name).send().await {
+        Ok(found) => Ok(Some(
+            found
+                .tags()
+                .iter()
+                .map(|t| (t.key().to_string(), t.value().to_string()))
+                .collect(),
+        )),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_no_such_entity_exception()) =>
+        {
+            Ok(None)
+        }
+        Err(e) => Err(error::sentence(
+            &format!("read the tags of the role {name}"),
+            &e,
+        )),
+    }
 }
 
 #[cfg(test)]

@@ -248,6 +248,19 @@ where
     }
 }
 
+/// The account the session's credentials belong to (STS GetCallerIdentity).
+pub async fn account(session: &super::Session) -> Result<String, String> {
+    let who = session
+        .sts()
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(|e| super::error::sentence("ask AWS STS whose the credentials are", &e))?;
+    who.account().map(str::to_string).ok_or_else(|| {
+        "AWS STS did not name the account of these credentials; retry the step.".to_string()
+    })
+}
+
 /// The operating system's word for a failed connection (`connection
 /// refused`), or the innermost cause, rather than the SDK's whole chain.
 pub(crate) fn network_reason(err: &(dyn std::error::Error + 'static)) -> String {

@@ -16,6 +16,7 @@ pub mod profiles;
 pub mod query;
 pub mod session;
 pub mod status;
+pub mod tags;
 pub mod tear_down;
 
 pub use identity::{AwsError, AwsTarget, Identity};

@@ -3,9 +3,9 @@
 //! port-8050 rule (the default group is never edited).
 
 use super::ec2::{Ec2, TcpRule};
-use super::ecr::{APP_TAG, MANAGED_TAG};
 use super::error::query_sentence;
 use super::session::Session;
+use super::tags::Owner;
 
 /// The port the Dash app listens on, in the container and in the rule.
 pub const APP_PORT: i32 = 8050;
@@ -172,18 +172,22 @@ pub async fn find_group(
 
 /// dashdeploy's security group for the app in `vpc_id`: found by name, or
 /// created and tagged.
-pub async fn ensure_group(session: &Session, vpc_id: &str, app: &str) -> Result<Group, String> {
+pub async fn ensure_group(session: &Session, vpc_id: &str, owner: &Owner) -> Result<Group, String> {
+    let app = &owner.app;
     if let Some(group) = find_group(session, vpc_id, app).await? {
         return Ok(group);
     }
     let name = group_name(app);
+    let mut tags = owner.tags();
+    tags.push(("Name", name.clone()));
+    let tags: Vec<(&str, &str)> = tags.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let id = session
         .ec2()?
         .create_security_group(
             &name,
             &format!("dashdeploy: TCP {APP_PORT} to the Dash app {app}"),
             vpc_id,
-            &[(MANAGED_TAG, "true"), (APP_TAG, app), ("Name", &name)],
+            &tags,
         )
         .await
         .map_err(|e| query_sentence("create the security group", &e))?;
@@ -220,4 +224,42 @@ pub async fn group_exists(session: &Session, id: &str) -> bool {
     ec2.describe_security_groups(&[id.to_string()], &[])
         .await
         .is_ok_and(|g| !g.is_empty())
+}
+
+/// A security group named like the app's, in any VPC, with its tags and
+/// the sources its port-8050 rules admit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamedGroup {
+    pub id: String,
+    pub tags: Vec<(String, String)>,
+    pub sources: Vec<String>,
+}
+
+/// dashdeploy's security groups for the app, in every VPC of the region.
+pub async fn groups_named(session: &Session, app: &str) -> Result<Vec<NamedGroup>, String> {
+    let name = group_name(app);
+    let found = session
+        .ec2()?
+        .describe_security_groups(&[], &[("group-name", &[&name])])
+        .await
+        .map_err(|e| query_sentence("look up the security group", &e))?;
+    Ok(found
+        .into_iter()
+        .map(|g| NamedGroup {
+            sources: g.sources_on(APP_PORT),
+            id: g.id,
+            tags: g.tags,
+        })
+        .collect())
+}
+
+/// Adds `owner`'s tags to the security group `id`.
+pub async fn tag_group(session: &Session, id: &str, owner: &Owner) -> Result<(), String> {
+    let tags = owner.tags();
+    let tags: Vec<(&str, &str)> = tags.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    session
+        .ec2()?
+        .create_tags(id, &tags)
+        .await
+        .map_err(|e| query_sentence(&format!("tag the security group {id}"), &e))
 }

@@ -27,6 +27,7 @@ pub struct Session {
     ec2: OnceLock<Result<Ec2, String>>,
     iam: OnceLock<aws_sdk_iam::Client>,
     logs: OnceLock<aws_sdk_cloudwatchlogs::Client>,
+    sts: OnceLock<aws_sdk_sts::Client>,
 }
 
 impl std::fmt::Debug for Session {
@@ -71,6 +72,7 @@ impl Session {
             ec2: OnceLock::new(),
             iam: OnceLock::new(),
             logs: OnceLock::new(),
+            sts: OnceLock::new(),
         })
     }
 
@@ -101,5 +103,10 @@ impl Session {
     pub(crate) fn logs(&self) -> &aws_sdk_cloudwatchlogs::Client {
         self.logs
             .get_or_init(|| aws_sdk_cloudwatchlogs::Client::new(&self.config))
+    }
+
+    pub(crate) fn sts(&self) -> &aws_sdk_sts::Client {
+        self.sts
+            .get_or_init(|| aws_sdk_sts::Client::new(&self.config))
     }
 }

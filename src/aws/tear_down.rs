@@ -1,14 +1,14 @@
 //! Removing what dashdeploy made, one resource at a time. Each function
-//! first checks the resource still carries `dashdeploy:app=<app>` (the tag
-//! is the second witness after the deployment record), and treats a
-//! resource already gone as removed.
+//! first checks the resource's tags say it is this app folder's (the tags
+//! are the second witness after the deployment record; see [`Mine`]), and
+//! treats a resource already gone as removed.
 
 use std::time::Duration;
 
 use super::ec2::TcpRule;
-use super::ecr::APP_TAG;
 use super::error;
 use super::session::Session;
+use super::tags::{Claim, claim};
 
 /// What happened to one resource.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,10 +24,37 @@ const SERVICE_GONE_WITHIN: Duration = Duration::from_secs(180);
 /// How long a security group may stay in use by the tasks' interfaces.
 const GROUP_FREE_WITHIN: Duration = Duration::from_secs(180);
 
-fn not_ours(what: &str, app: &str) -> Outcome {
-    Outcome::Kept(format!(
-        "{what} does not carry the tag {APP_TAG}={app}, so dashdeploy did not make it for this app"
-    ))
+/// Whose resources a tear-down may remove: those of the app `app` made
+/// from the folder `id` (or by a dashdeploy from before folders had ids,
+/// for this app: the deployment record lists them).
+#[derive(Debug, Clone, Copy)]
+pub struct Mine<'a> {
+    pub app: &'a str,
+    pub id: Option<&'a str>,
+}
+
+impl Mine<'_> {
+    /// None when the resource with `tags` is this app's to remove; else
+    /// why it is kept.
+    fn keeps<'t>(
+        &self,
+        what: &str,
+        tags: impl IntoIterator<Item = (&'t str, &'t str)>,
+    ) -> Option<Outcome> {
+        match claim(tags, self.app, self.id) {
+            Claim::Ours | Claim::Earlier => None,
+            Claim::Other { folder, deployed } => Some(Outcome::Kept(format!(
+                "{what} belongs to another app (the folder {folder}, deployed {deployed}), not to this folder's"
+            ))),
+            Claim::Untagged => Some(Outcome::Kept(format!(
+                "{what} does not carry dashdeploy's tags, so dashdeploy did not make it for this app"
+            ))),
+        }
+    }
+}
+
+fn pairs(tags: &[(String, String)]) -> impl Iterator<Item = (&str, &str)> {
+    tags.iter().map(|(k, v)| (k.as_str(), v.as_str()))
 }
 
 /// The service: scaled to 0, deleted, and waited for (bounded).
@@ -35,7 +62,7 @@ pub async fn service(
     session: &Session,
     cluster: &str,
     arn: &str,
-    app: &str,
+    mine: &Mine<'_>,
 ) -> Result<Outcome, String> {
     let ecs = session.ecs();
     let found = match ecs
@@ -58,8 +85,9 @@ pub async fn service(
     else {
         return Ok(Outcome::AlreadyGone);
     };
-    if !ecs_tagged(ecs, arn, app).await? {
-        return Ok(not_ours(&format!("the service {arn}"), app));
+    let tags = ecs_tags(ecs, arn).await?;
+    if let Some(kept) = mine.keeps(&format!("the service {arn}"), pairs(&tags)) {
+        return Ok(kept);
     }
     if svc.desired_count() > 0 {
         ecs.update_service()
@@ -103,7 +131,7 @@ pub async fn service(
     }
 }
 
-async fn ecs_tagged(ecs: &aws_sdk_ecs::Client, arn: &str, app: &str) -> Result<bool, String> {
+async fn ecs_tags(ecs: &aws_sdk_ecs::Client, arn: &str) -> Result<Vec<(String, String)>, String> {
     let tags = ecs
         .list_tags_for_resource()
         .resource_arn(arn)
@@ -113,11 +141,16 @@ async fn ecs_tagged(ecs: &aws_sdk_ecs::Client, arn: &str, app: &str) -> Result<b
     Ok(tags
         .tags()
         .iter()
-        .any(|t| t.key() == Some(APP_TAG) && t.value() == Some(app)))
+        .filter_map(|t| Some((t.key()?.to_string(), t.value()?.to_string())))
+        .collect())
 }
 
 /// A task definition revision, deregistered.
-pub async fn task_definition(session: &Session, arn: &str, app: &str) -> Result<Outcome, String> {
+pub async fn task_definition(
+    session: &Session,
+    arn: &str,
+    mine: &Mine<'_>,
+) -> Result<Outcome, String> {
     let ecs = session.ecs();
     let found = match ecs
         .describe_task_definition()
@@ -137,12 +170,12 @@ pub async fn task_definition(session: &Session, arn: &str, app: &str) -> Result<
     {
         return Ok(Outcome::AlreadyGone);
     }
-    if !found
+    let tags = found
         .tags()
         .iter()
-        .any(|t| t.key() == Some(APP_TAG) && t.value() == Some(app))
-    {
-        return Ok(not_ours(&format!("the task definition {arn}"), app));
+        .filter_map(|t| Some((t.key()?, t.value()?)));
+    if let Some(kept) = mine.keeps(&format!("the task definition {arn}"), tags) {
+        return Ok(kept);
     }
     ecs.deregister_task_definition()
         .task_definition(arn)
@@ -153,7 +186,7 @@ pub async fn task_definition(session: &Session, arn: &str, app: &str) -> Result<
 }
 
 /// The cluster, when it is ours and has no service left.
-pub async fn cluster(session: &Session, name: &str, app: &str) -> Result<Outcome, String> {
+pub async fn cluster(session: &Session, name: &str, mine: &Mine<'_>) -> Result<Outcome, String> {
     let ecs = session.ecs();
     let found = ecs
         .describe_clusters()
@@ -169,8 +202,9 @@ pub async fn cluster(session: &Session, name: &str, app: &str) -> Result<Outcome
         return Ok(Outcome::AlreadyGone);
     };
     let arn = c.cluster_arn().unwrap_or(name).to_string();
-    if !ecs_tagged(ecs, &arn, app).await? {
-        return Ok(not_ours(&format!("the cluster {name}"), app));
+    let tags = ecs_tags(ecs, &arn).await?;
+    if let Some(kept) = mine.keeps(&format!("the cluster {name}"), pairs(&tags)) {
+        return Ok(kept);
     }
     if c.active_services_count() > 0 {
         return Ok(Outcome::Kept(format!(
@@ -188,7 +222,11 @@ pub async fn cluster(session: &Session, name: &str, app: &str) -> Result<Outcome
 
 /// The security group (its rules go with it), retried while the stopped
 /// tasks' network interfaces still hold it.
-pub async fn security_group(session: &Session, id: &str, app: &str) -> Result<Outcome, String> {
+pub async fn security_group(
+    session: &Session,
+    id: &str,
+    mine: &Mine<'_>,
+) -> Result<Outcome, String> {
     let ec2 = session.ec2()?;
     let found = match ec2.describe_security_groups(&[id.to_string()], &[]).await {
         Ok(found) => found,
@@ -200,8 +238,8 @@ pub async fn security_group(session: &Session, id: &str, app: &str) -> Result<Ou
     let Some(group) = found.first() else {
         return Ok(Outcome::AlreadyGone);
     };
-    if group.tag(APP_TAG) != Some(app) {
-        return Ok(not_ours(&format!("the security group {id}"), app));
+    if let Some(kept) = mine.keeps(&format!("the security group {id}"), pairs(&group.tags)) {
+        return Ok(kept);
     }
     let deadline = tokio::time::Instant::now() + GROUP_FREE_WITHIN;
     loop {
@@ -257,7 +295,7 @@ pub async fn ingress_rule(session: &Session, rule: &str) -> Result<Outcome, Stri
 }
 
 /// The log group, when ours.
-pub async fn log_group(session: &Session, name: &str, app: &str) -> Result<Outcome, String> {
+pub async fn log_group(session: &Session, name: &str, mine: &Mine<'_>) -> Result<Outcome, String> {
     let logs = session.logs();
     let found = logs
         .describe_log_groups()
@@ -279,8 +317,13 @@ pub async fn log_group(session: &Session, name: &str, app: &str) -> Result<Outco
         .send()
         .await
         .map_err(|e| error::sentence("read the log group's tags", &e))?;
-    if tags.tags().and_then(|t| t.get(APP_TAG)).map(String::as_str) != Some(app) {
-        return Ok(not_ours(&format!("the log group {name}"), app));
+    let tags = tags
+        .tags()
+        .into_iter()
+        .flatten()
+        .map(|(k, v)| (k.as_str(), v.as_str()));
+    if let Some(kept) = mine.keeps(&format!("the log group {name}"), tags) {
+        return Ok(kept);
     }
     match logs.delete_log_group().log_group_name(name).send().await {
         Ok(_) => Ok(Outcome::Removed),
@@ -290,7 +333,7 @@ pub async fn log_group(session: &Session, name: &str, app: &str) -> Result<Outco
 }
 
 /// The ECR repository with its images, when ours.
-pub async fn repository(session: &Session, name: &str, app: &str) -> Result<Outcome, String> {
+pub async fn repository(session: &Session, name: &str, mine: &Mine<'_>) -> Result<Outcome, String> {
     let ecr = session.ecr();
     let Some(repo) = super::ecr::find_repository(session, name).await? else {
         return Ok(Outcome::AlreadyGone);
@@ -313,12 +356,9 @@ pub async fn repository(session: &Session, name: &str, app: &str) -> Result<Outc
         .send()
         .await
         .map_err(|e| error::sentence("read the repository's tags", &e))?;
-    if !tags
-        .tags()
-        .iter()
-        .any(|t| t.key() == APP_TAG && t.value() == app)
-    {
-        return Ok(not_ours(&format!("the repository {name}"), app));
+    let tags = tags.tags().iter().map(|t| (t.key(), t.value()));
+    if let Some(kept) = mine.keeps(&format!("the repository {name}"), tags) {
+        return Ok(kept);
     }
     match ecr
         .delete_repository()
@@ -343,7 +383,11 @@ pub async fn repository(session: &Session, name: &str, app: &str) -> Result<Outc
 
 /// The execution role, only when this app made it and no active task
 /// definition (of any app) still uses it.
-pub async fn execution_role(session: &Session, name: &str, app: &str) -> Result<Outcome, String> {
+pub async fn execution_role(
+    session: &Session,
+    name: &str,
+    mine: &Mine<'_>,
+) -> Result<Outcome, String> {
     let (iam, ecs) = (session.iam(), session.ecs());
     let role = match iam.get_role().role_name(name).send().await {
         Ok(found) => found.role().cloned(),
@@ -364,12 +408,9 @@ pub async fn execution_role(session: &Session, name: &str, app: &str) -> Result<
         .send()
         .await
         .map_err(|e| error::sentence("read the role's tags", &e))?;
-    if !tags
-        .tags()
-        .iter()
-        .any(|t| t.key() == APP_TAG && t.value() == app)
-    {
-        return Ok(not_ours(&format!("the role {name}"), app));
+    let tags = tags.tags().iter().map(|t| (t.key(), t.value()));
+    if let Some(kept) = mine.keeps(&format!("the role {name}"), tags) {
+        return Ok(kept);
     }
     // Any active task definition still naming the role keeps it.
     let mut token = None;

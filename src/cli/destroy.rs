@@ -5,16 +5,19 @@
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 
+use crate::pipeline::Choices;
 use crate::pipeline::tear_down;
-use crate::pipeline::{Choices, Spec};
 
-use super::failed;
+use super::{cloud, failed, rebuild_record};
 
 pub async fn run(choices: Choices, yes: bool, keep_repository: bool) -> ExitCode {
-    let spec = match Spec::load(&choices) {
-        Ok(spec) => spec,
+    let (spec, cloud) = match cloud(&choices).await {
+        Ok(found) => found,
         Err(e) => return failed(&e),
     };
+    if let Err(e) = rebuild_record(&spec, &cloud).await {
+        return failed(&e);
+    }
     let list = match tear_down::list(&spec, keep_repository).await {
         Ok(list) => list,
         Err(e) => return failed(&e),

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use crate::aws::status::log_lines;
-use crate::pipeline::Choices;
+use crate::pipeline::{Choices, ownership};
 
 use super::{cloud, failed};
 
@@ -35,10 +35,13 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 
 /// `logs [--follow] [--since D]`: the app's log lines, oldest first.
 pub async fn run(choices: Choices, follow: bool, since: Duration) -> ExitCode {
-    let cloud = match cloud(&choices).await {
-        Ok(cloud) => cloud,
+    let (spec, cloud) = match cloud(&choices).await {
+        Ok(found) => found,
         Err(e) => return failed(&e),
     };
+    if let Err(e) = ownership::shown(&spec, &cloud, false).await {
+        return failed(&e);
+    }
     let group = crate::aws::logs::group_name(&cloud.app);
     let mut from = chrono::Utc::now().timestamp_millis() - since.as_millis() as i64;
     loop {

@@ -20,7 +20,7 @@ use clap::CommandFactory;
 pub use args::{Cli, Commands, SharedOptions};
 
 use crate::pipeline::cloud::Cloud;
-use crate::pipeline::{Choices, Spec};
+use crate::pipeline::{Choices, Spec, ownership, record_rebuild};
 
 /// Runs what the command line asks for: a command, or the wizard.
 pub fn run(cli: Cli, started: Instant) -> ExitCode {
@@ -102,11 +102,27 @@ where
     }
 }
 
-/// The app's AWS session and name, as `status` and `logs` find them: the
-/// spec from the flags and dashdeploy.toml.
-async fn cloud(choices: &Choices) -> Result<Cloud, String> {
+/// The app's spec and AWS session, as `status`, `logs` and `destroy` find
+/// them (the flags, then dashdeploy.toml), with credentials checked to be
+/// for the account the app was deployed to.
+async fn cloud(choices: &Choices) -> Result<(Spec, Cloud), String> {
     let spec = Spec::load(choices)?;
-    Cloud::new(&spec).await.map_err(|e| e.message)
+    let cloud = Cloud::new(&spec).await.map_err(|e| e.message)?;
+    ownership::account(&spec, &cloud)
+        .await
+        .map_err(|e| e.message)?;
+    Ok((spec, cloud))
+}
+
+/// Rebuilds a missing deployment record from what AWS holds, saying so.
+async fn rebuild_record(spec: &Spec, cloud: &Cloud) -> Result<(), String> {
+    if let Some((_, found)) = record_rebuild::when_missing(spec, cloud).await? {
+        eprintln!(
+            "dashdeploy: {}",
+            record_rebuild::said(found, &cloud.app, &cloud.region)
+        );
+    }
+    Ok(())
 }
 
 /// A command that could not do its work: the sentence on stderr, exit code 1.

@@ -5,16 +5,23 @@ use std::process::ExitCode;
 
 use crate::monitor::look::{Target, take};
 use crate::monitor::{Snapshot, next_poll};
-use crate::pipeline::Choices;
+use crate::pipeline::{Choices, ownership};
 
-use super::{cloud, failed};
+use super::{cloud, failed, rebuild_record};
 
 /// One snapshot, or one per change until Ctrl-C.
 pub async fn run(choices: Choices, json: bool, watch: bool) -> ExitCode {
-    let cloud = match cloud(&choices).await {
-        Ok(cloud) => cloud,
+    let (spec, cloud) = match cloud(&choices).await {
+        Ok(found) => found,
         Err(e) => return failed(&e),
     };
+    let checked = async {
+        rebuild_record(&spec, &cloud).await?;
+        ownership::shown(&spec, &cloud, true).await
+    };
+    if let Err(e) = checked.await {
+        return failed(&e);
+    }
     let target = Target::for_app(&cloud.app);
     let mut last: Option<String> = None;
     loop {

@@ -26,6 +26,9 @@ pub enum Proposal {
     Sizing(Box<SizingProposal>),
     /// Who may open port 8050, in the VPC and security group found.
     Ingress(Box<IngressProposal>),
+    /// Another app holds the app's name in this account and region: use
+    /// the free name `suggested` instead?
+    NameTaken { sentence: String, suggested: String },
 }
 
 /// The size the sizing step proposes; the wizard lets the user change it

@@ -2,6 +2,7 @@
 //! image's content tag, and the ECR repository (created or reused).
 
 use crate::aws::ecr::{self, Repository};
+use crate::aws::tags::Owner;
 use crate::docker::{Engine, engine, image};
 
 use super::cloud::Cloud;
@@ -17,7 +18,7 @@ pub struct Target {
     pub repository: Repository,
 }
 
-pub async fn target(spec: &Spec) -> Result<Target, StepFailure> {
+pub async fn target(spec: &Spec, cloud: Cloud, owner: &Owner) -> Result<Target, StepFailure> {
     let name = spec.name.clone();
     let (engine, _) = engine::connect(&spec.docker)
         .await
@@ -28,8 +29,7 @@ pub async fn target(spec: &Spec) -> Result<Target, StepFailure> {
             "There is no image {latest} ({e}): run the Build step first."
         ))
     })?;
-    let cloud = Cloud::new(spec).await?;
-    let repository = ecr::ensure_repository(&cloud.session, &name, &name)
+    let repository = ecr::ensure_repository(&cloud.session, &name, owner)
         .await
         .map_err(StepFailure::new)?;
     Ok(Target {

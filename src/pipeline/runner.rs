@@ -98,7 +98,7 @@ pub async fn run_step(
         StepId::Dockerfile => steps::dockerfile::run(spec, reporter, answers).await,
         StepId::Build => steps::build::run(spec, reporter).await,
         StepId::LocalTest => steps::local_test::run(spec, reporter, answers).await,
-        StepId::Registry => steps::registry::run(spec, reporter).await,
+        StepId::Registry => steps::registry::run(spec, reporter, answers).await,
         StepId::Push => steps::push::run(spec, reporter).await,
         StepId::Sizing => steps::sizing::run(spec, reporter, answers).await,
         StepId::Network => steps::network::run(spec, reporter, answers).await,

@@ -7,7 +7,7 @@
 //! only reused is left alone. A resource already gone counts as removed; a
 //! second tear-down says there is nothing left.
 
-use crate::aws::tear_down::{self, Outcome};
+use crate::aws::tear_down::{self, Mine, Outcome};
 use crate::store::record::{self, Record, Resource, ResourceKind};
 
 use super::cloud::Cloud;
@@ -153,20 +153,28 @@ pub async fn remove(
     }
     let session = &cloud.session;
     let app = cloud.app.clone();
+    let mine = Mine {
+        app: &app,
+        id: spec.config.id.as_deref(),
+    };
     let mut failed = Vec::new();
     let mut removed = 0;
     for item in items {
         let outcome = match item.kind {
-            ResourceKind::Service => tear_down::service(session, &app, &item.id, &app).await,
+            ResourceKind::Service => tear_down::service(session, &app, &item.id, &mine).await,
             ResourceKind::TaskDefinition => {
-                tear_down::task_definition(session, &item.id, &app).await
+                tear_down::task_definition(session, &item.id, &mine).await
             }
-            ResourceKind::Cluster => tear_down::cluster(session, &item.id, &app).await,
+            ResourceKind::Cluster => tear_down::cluster(session, &item.id, &mine).await,
             ResourceKind::IngressRule => tear_down::ingress_rule(session, &item.id).await,
-            ResourceKind::SecurityGroup => tear_down::security_group(session, &item.id, &app).await,
-            ResourceKind::LogGroup => tear_down::log_group(session, &item.id, &app).await,
-            ResourceKind::Repository => tear_down::repository(session, &item.id, &app).await,
-            ResourceKind::ExecutionRole => tear_down::execution_role(session, &item.id, &app).await,
+            ResourceKind::SecurityGroup => {
+                tear_down::security_group(session, &item.id, &mine).await
+            }
+            ResourceKind::LogGroup => tear_down::log_group(session, &item.id, &mine).await,
+            ResourceKind::Repository => tear_down::repository(session, &item.id, &mine).await,
+            ResourceKind::ExecutionRole => {
+                tear_down::execution_role(session, &item.id, &mine).await
+            }
         };
         let outcome = match outcome {
             Ok(Outcome::Removed) => {

@@ -31,7 +31,7 @@ pub fn name_from_folder(folder: &str) -> String {
     name.chars().take(MAX_NAME).collect()
 }
 
-const MAX_NAME: usize = 40;
+pub const MAX_NAME: usize = 40;
 
 /// `--name`: it names the ECR repository, the ECS cluster and service, the
 /// log group and the security group, so it must suit all of them.

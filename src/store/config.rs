@@ -13,15 +13,28 @@ pub const FILE: &str = "dashdeploy.toml";
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AppConfig {
+    /// The app's name: its repository, cluster, service, log group and
+    /// security group are named after it. Kept by the first AWS step.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// The region it is deployed in, kept by the first AWS step.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// The app folder's id, carried as a tag by everything dashdeploy
+    /// makes for it: what tells this app from another of the same name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The AWS account the app is deployed in, kept by the first AWS step.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    /// When the app was first deployed (RFC 3339, UTC).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deployed: Option<String>,
     /// The entry file, relative to the app folder.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub entry: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub base_image: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub region: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cpu: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -46,6 +46,22 @@ pub fn lines(
         }
         Proposal::Sizing(p) => super::sizing::lines(p, width),
         Proposal::Ingress(p) => super::ingress::lines(p, typing, width),
+        Proposal::NameTaken {
+            sentence,
+            suggested,
+        } => {
+            let mut lines = bullet("!", theme::bad(), sentence, width);
+            lines.push(Line::default());
+            lines.push(Line::from(vec![
+                Span::styled("a", theme::key()),
+                Span::raw(" name it "),
+                Span::styled(suggested.clone(), theme::strong()),
+                Span::raw(" (kept in dashdeploy.toml)   "),
+                Span::styled("Esc", theme::key()),
+                Span::raw(" stop here"),
+            ]));
+            lines
+        }
         Proposal::LocalTestUp { url } => vec![
             Line::from(vec![
                 Span::styled("✓ ", theme::ok()),
@@ -81,6 +97,7 @@ pub fn keys(proposal: &Proposal, typing: bool) -> &'static [(&'static str, &'sta
             ("q", "quit"),
         ],
         Proposal::ConfirmRoot { .. } => &[("y", "go on with root"), ("n", "stop"), ("q", "quit")],
+        Proposal::NameTaken { .. } => &[("a", "use the free name"), ("Esc", "stop"), ("q", "quit")],
         Proposal::LocalTestUp { .. } => &[
             ("⏎/a", "stop it and continue"),
             ("Esc", "cancel"),

@@ -15,6 +15,15 @@ async fn client() -> aws_sdk_ecr::Client {
     aws_sdk_ecr::Client::new(&config)
 }
 
+fn owner() -> dashdeploy::aws::tags::Owner {
+    dashdeploy::aws::tags::Owner {
+        app: "sales".into(),
+        id: "0123456789abcdef".into(),
+        folder: "sales".into(),
+        deployed: "2026-11-30T00:00:00Z".into(),
+    }
+}
+
 async fn session() -> dashdeploy::aws::Session {
     dashdeploy::aws::Session::open(&dashdeploy::aws::AwsTarget::default())
         .await
@@ -27,12 +36,12 @@ async fn a_repository_is_created_once_then_reused() {
     let ecr_client = client().await;
     let name = stack::unique("ecr-repo");
     let session = session().await;
-    let first = ecr::ensure_repository(&session, &name, "sales")
+    let first = ecr::ensure_repository(&session, &name, &owner())
         .await
         .unwrap();
     assert!(first.created);
     assert_eq!(first.uri, format!("{}/{name}", stack.registry));
-    let again = ecr::ensure_repository(&session, &name, "sales")
+    let again = ecr::ensure_repository(&session, &name, &owner())
         .await
         .unwrap();
     assert!(!again.created, "the second run reuses it");
@@ -69,6 +78,10 @@ async fn a_repository_is_created_once_then_reused() {
         pairs.contains(&("dashdeploy:app".into(), "sales".into())),
         "{pairs:?}"
     );
+    assert!(
+        pairs.contains(&("dashdeploy:id".into(), "0123456789abcdef".into())),
+        "{pairs:?}"
+    );
     ecr_client
         .delete_repository()
         .repository_name(&name)
@@ -87,7 +100,7 @@ async fn a_bad_name_is_refused_before_any_call() {
     })
     .await
     .unwrap();
-    let err = ecr::ensure_repository(&session, "Sales Dashboard", "sales")
+    let err = ecr::ensure_repository(&session, "Sales Dashboard", &owner())
         .await
         .unwrap_err();
     assert!(

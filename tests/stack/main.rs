@@ -22,6 +22,7 @@ mod dockerfile;
 mod ecr;
 mod engine_down;
 mod monitor;
+mod ownership;
 mod pipeline;
 mod prereqs;
 mod push;

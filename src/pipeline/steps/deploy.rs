@@ -9,6 +9,7 @@ use crate::aws::ecs::{self, ServiceChange, ServiceSpec, TaskSpec};
 use crate::aws::{ecr, iam, logs, network, status};
 use crate::pipeline::built_image;
 use crate::pipeline::cloud::Cloud;
+use crate::pipeline::ownership;
 use crate::pipeline::runner::Reporter;
 use crate::pipeline::{EventKind, LogLevel, Spec, StepFailure};
 use crate::store::record::ResourceKind;
@@ -25,6 +26,17 @@ pub async fn run(spec: &Spec, reporter: &Reporter) -> Result<String, StepFailure
         .map_err(StepFailure::new)?;
     let cloud = Cloud::new(spec).await?;
     let session = &cloud.session;
+    let owner = ownership::guard(
+        spec,
+        &cloud,
+        &[
+            ResourceKind::Repository,
+            ResourceKind::Cluster,
+            ResourceKind::Service,
+            ResourceKind::LogGroup,
+        ],
+    )
+    .await?;
     let app = cloud.app.clone();
     let progress = |done: u64, label: &str| {
         reporter.send(EventKind::Progress {
@@ -64,7 +76,7 @@ pub async fn run(spec: &Spec, reporter: &Reporter) -> Result<String, StepFailure
         })?;
 
     progress(1, "execution role");
-    let role = iam::ensure_execution_role(session, &app)
+    let role = iam::ensure_execution_role(session, &owner)
         .await
         .map_err(StepFailure::new)?;
     cloud.record(ResourceKind::ExecutionRole, &role.name, role.created)?;
@@ -72,14 +84,14 @@ pub async fn run(spec: &Spec, reporter: &Reporter) -> Result<String, StepFailure
 
     progress(2, "log group");
     let log_group = logs::group_name(&app);
-    let created = logs::ensure_log_group(session, &app)
+    let created = logs::ensure_log_group(session, &owner)
         .await
         .map_err(StepFailure::new)?;
     cloud.record(ResourceKind::LogGroup, &log_group, created)?;
     said(ResourceKind::LogGroup, &log_group, created);
 
     progress(3, "cluster");
-    let created = ecs::ensure_cluster(session, &app, &app)
+    let created = ecs::ensure_cluster(session, &app, &owner)
         .await
         .map_err(StepFailure::new)?;
     cloud.record(ResourceKind::Cluster, &app, created)?;
@@ -96,7 +108,7 @@ pub async fn run(spec: &Spec, reporter: &Reporter) -> Result<String, StepFailure
         log_group,
         region: cloud.region.clone(),
     };
-    let (task_definition, registered) = ecs::ensure_task_definition(session, &task, &app)
+    let (task_definition, registered) = ecs::ensure_task_definition(session, &task, &owner)
         .await
         .map_err(StepFailure::new)?;
     cloud.record(ResourceKind::TaskDefinition, &task_definition, registered)?;
@@ -122,7 +134,7 @@ pub async fn run(spec: &Spec, reporter: &Reporter) -> Result<String, StepFailure
         subnets: vpc.subnets.iter().map(|s| s.id.clone()).collect(),
         security_group: group.id.clone(),
     };
-    let (service_arn, change) = ecs::ensure_service(session, &service, &app)
+    let (service_arn, change) = ecs::ensure_service(session, &service, &owner)
         .await
         .map_err(StepFailure::new)?;
     cloud.record(

@@ -5,6 +5,7 @@
 
 use crate::aws::network;
 use crate::pipeline::cloud::Cloud;
+use crate::pipeline::ownership;
 use crate::pipeline::runner::Reporter;
 use crate::pipeline::values::parse_cidr;
 use crate::pipeline::{Answer, Answers, IngressProposal, LogLevel, Proposal, Spec, StepFailure};
@@ -21,6 +22,7 @@ pub async fn run(
     let vpc = network::find_vpc(&cloud.session, spec.vpc.as_deref(), &spec.subnets)
         .await
         .map_err(StepFailure::new)?;
+    let owner = ownership::guard(spec, &cloud, &[ResourceKind::SecurityGroup]).await?;
     reporter.log(
         LogLevel::Info,
         format!(
@@ -70,7 +72,7 @@ pub async fn run(
             "port 8050 is opened to 0.0.0.0/0: anyone on the internet can open the app",
         );
     }
-    let group = network::ensure_group(&cloud.session, &vpc.id, &cloud.app)
+    let group = network::ensure_group(&cloud.session, &vpc.id, &owner)
         .await
         .map_err(StepFailure::new)?;
     cloud.record(ResourceKind::SecurityGroup, &group.id, group.created)?;

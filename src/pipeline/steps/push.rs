@@ -8,6 +8,8 @@ use std::time::Instant;
 use crate::aws::ecr::{self, RegistryLogin};
 use crate::docker::Engine;
 use crate::docker::push::{PushAuth, push};
+use crate::pipeline::cloud::Cloud;
+use crate::pipeline::ownership;
 use crate::pipeline::push_progress::{LayerState, Tracker, human_bytes, human_rate};
 use crate::pipeline::registry_target::{Target, target};
 use crate::pipeline::runner::Reporter;
@@ -23,7 +25,7 @@ pub async fn run(spec: &Spec, reporter: &Reporter) -> Result<String, StepFailure
         cloud,
         repository,
         ..
-    } = target(spec).await?;
+    } = target(spec, Cloud::new(spec).await?, &ownership::owner(spec)?).await?;
     let started = Instant::now();
     let mut login = ecr::login(&cloud.session).await.map_err(StepFailure::new)?;
     let mut refreshed = false;

@@ -1,22 +1,71 @@
-//! The `registry` step: the ECR repository created or reused, a push token
-//! fetched (kept in memory only), and the built image tagged for ECR with
-//! its content tag and `latest`.
+//! The `registry` step: the app's name checked to be free (or this
+//! folder's) in the account and region before anything is made, what
+//! identifies the deployment kept in dashdeploy.toml, the ECR repository
+//! created or reused, a push token fetched (kept in memory only), and the
+//! built image tagged for ECR with its content tag and `latest`.
 
 use crate::aws::ecr;
-use crate::docker::image;
+use crate::docker::{engine, image};
+use crate::pipeline::cloud::Cloud;
+use crate::pipeline::ownership;
 use crate::pipeline::registry_target::{Target, target};
 use crate::pipeline::runner::Reporter;
-use crate::pipeline::{LogLevel, Spec, StepFailure};
+use crate::pipeline::{Answer, Answers, LogLevel, Proposal, Spec, StepFailure};
 use crate::store::record::ResourceKind;
 
-pub async fn run(spec: &Spec, reporter: &Reporter) -> Result<String, StepFailure> {
+pub async fn run(
+    spec: &Spec,
+    reporter: &Reporter,
+    answers: &mut Answers,
+) -> Result<String, StepFailure> {
+    let mut spec = spec.clone();
+    let mut cloud = Cloud::new(&spec).await?;
+    let account = ownership::account(&spec, &cloud).await?;
+    let mut owner = ownership::owner(&spec)?;
+    let built_as = spec.name.clone();
+    while let Some(held) = ownership::check(&cloud, &owner, &[ResourceKind::Repository]).await? {
+        let free = ownership::free_name(&cloud, &spec.name).await;
+        let sentence =
+            ownership::taken(&spec.name, &account, &cloud.region, &held, free.as_deref());
+        let Some(suggested) = free.filter(|_| !matches!(answers, Answers::AcceptAll)) else {
+            return Err(StepFailure::new(sentence));
+        };
+        let proposal = Proposal::NameTaken {
+            sentence: sentence.clone(),
+            suggested,
+        };
+        match answers.ask(reporter, proposal).await? {
+            Answer::Choose(name) => {
+                reporter.log(
+                    LogLevel::Info,
+                    format!("the app is named {name} from now on"),
+                );
+                spec.name = name.clone();
+                owner.app = name.clone();
+                cloud.app = name;
+            }
+            _ => return Err(StepFailure::new(sentence)),
+        }
+    }
+    if spec.name != built_as {
+        // The image was built under the old name: it is the same image.
+        let (engine, _) = engine::connect(&spec.docker)
+            .await
+            .map_err(|e| StepFailure::new(e.to_string()))?;
+        image::tag(&engine, &format!("{built_as}:latest"), &spec.name, "latest")
+            .await
+            .map_err(|e| {
+                StepFailure::new(format!("Could not tag the image as {}: {e}", spec.name))
+            })?;
+    }
+    ownership::keep_identity(&spec, &cloud.region, &account, &owner)?;
     let Target {
         engine,
         name,
         tag,
         cloud,
         repository,
-    } = target(spec).await?;
+    } = target(&spec, cloud, &owner).await?;
     cloud.record(
         ResourceKind::Repository,
         &repository.name,
