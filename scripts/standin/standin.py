@@ -267,8 +267,35 @@ def stop_task(cluster: str, task_arn: str, reason: str, only_if_running: bool = 
         log(f"ecs: StopTask {task_arn} failed (cluster or task gone?): {short(e)}")
 
 
+FIDELITY_OFF = os.path.join(STACK_DIR, "run", "fidelity-off")
+
+
+def fidelity_on(name: str) -> bool:
+    """A behaviour of the fidelity layer, unless switched off (scripts/test-stack fidelity off NAME)."""
+    try:
+        with open(FIDELITY_OFF, encoding="utf-8") as f:
+            return name not in {line.strip() for line in f}
+    except FileNotFoundError:
+        return True
+
+
+def delete_eni(cluster: str, task_arn: str) -> None:
+    """Fargate deletes a stopped task's network interface (stopped-task-enis)."""
+    if not task_arn or not fidelity_on("stopped-task-enis"):
+        return
+    try:
+        tasks = ECS.describe_tasks(cluster=cluster, tasks=[task_arn]).get("tasks", [])
+        eni = eni_of(tasks[0]) if tasks else ""
+        if eni:
+            EC2.delete_network_interface(NetworkInterfaceId=eni)
+            log(f"ec2: deleted {eni} of the stopped task {task_arn.rsplit('/', 1)[-1]}")
+    except (ClientError, BotoCoreError) as e:
+        log(f"ec2: deleting the interface of {task_arn} failed: {short(e)}")
+
+
 def retire(c: dict, reason: str, exited: bool = False) -> None:
-    """Stop the task a container stands for, remove the container, free its address."""
+    """Stop the task a container stands for, remove the container, free its
+    address and, as Fargate does, delete its network interface."""
     stop_task(c["cluster"], c["task_arn"], reason, only_if_running=exited)
     if c["status"] == "running":
         docker("stop", "-t", str(STOP_GRACE_SECONDS), c["id"], timeout=DOCKER_TIMEOUT)
@@ -278,12 +305,26 @@ def retire(c: dict, reason: str, exited: bool = False) -> None:
     else:
         log(f"docker: rm {c['id']} failed: {short(rm.stderr)}")
     release_address(c)
+    delete_eni(c["cluster"], c["task_arn"])
 
 
 # ---------------------------------------------------------------------------
 # Starting a task
 # ---------------------------------------------------------------------------
 STANDIN_TD: dict[str, str] = {}
+
+
+def forget_copy(original: str, used: str) -> None:
+    """A copy made for RunTask is deregistered once the task is asked for
+    (a running task keeps it), so nothing of the stand-in's stays ACTIVE to
+    look like a user of the app's execution role."""
+    if used == original:
+        return
+    STANDIN_TD.pop(original, None)
+    try:
+        ECS.deregister_task_definition(taskDefinition=used)
+    except (ClientError, BotoCoreError) as e:
+        log(f"ecs: deregistering the copy {used} failed: {short(e)}")
 
 
 def runnable_task_definition(td: dict) -> str:
@@ -380,6 +421,7 @@ def start_task(cluster: str, svc: dict, td_arn: str, deployment: str,
     if svc.get("networkConfiguration"):
         run_kwargs["networkConfiguration"] = svc["networkConfiguration"]
     resp = ECS.run_task(**run_kwargs)
+    forget_copy(td["taskDefinitionArn"], run_kwargs["taskDefinition"])
     if resp.get("failures") or not resp.get("tasks"):
         raise StartFailed("RunTask failed: " + short(resp.get("failures")))
     task = resp["tasks"][0]
