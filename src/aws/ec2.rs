@@ -23,7 +23,6 @@ pub(crate) struct VpcFacts {
 pub(crate) struct SubnetFacts {
     pub id: String,
     pub zone: String,
-    pub map_public_ip: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,6 +43,15 @@ impl GroupFacts {
             .map(|(_, cidr)| cidr.clone())
             .collect()
     }
+}
+
+/// A route table: the subnets associated with it (or that it is the VPC's
+/// main table) and whether it sends 0.0.0.0/0 to an internet gateway.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RouteTableFacts {
+    pub main: bool,
+    pub subnets: Vec<String>,
+    pub to_internet: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,6 +79,26 @@ impl TcpRule<'_> {
             Some(text) => params.set("IpPermissions.1.IpRanges.1.Description", text),
             None => params,
         }
+    }
+}
+
+/// A route table as DescribeRouteTables answers it.
+fn route_table(t: &Element) -> RouteTableFacts {
+    let associations: Vec<&Element> = t.items("associationSet").collect();
+    RouteTableFacts {
+        main: associations.iter().any(|a| flag(a, "main")),
+        subnets: associations
+            .iter()
+            .filter_map(|a| a.text_of("subnetId"))
+            .filter(|id| !id.is_empty())
+            .map(str::to_string)
+            .collect(),
+        to_internet: t.items("routeSet").any(|r| {
+            r.text_of("destinationCidrBlock") == Some("0.0.0.0/0")
+                && r.text_of("gatewayId")
+                    .is_some_and(|g| g.starts_with("igw-"))
+                && r.text_of("state").is_none_or(|state| state == "active")
+        }),
     }
 }
 
@@ -170,8 +198,21 @@ impl Ec2 {
             out.extend(answer.items("subnetSet").map(|s| SubnetFacts {
                 id: text(s, "subnetId"),
                 zone: text(s, "availabilityZone"),
-                map_public_ip: flag(s, "mapPublicIpOnLaunch"),
             }));
+        })
+        .await?;
+        Ok(out)
+    }
+
+    /// The route tables of the VPC `vpc_id`.
+    pub(crate) async fn describe_route_tables(
+        &self,
+        vpc_id: &str,
+    ) -> Result<Vec<RouteTableFacts>, QueryError> {
+        let params = Params::new().filters(&[("vpc-id", &[vpc_id])]);
+        let mut out = Vec::new();
+        self.paged("DescribeRouteTables", params, |answer| {
+            out.extend(answer.items("routeTableSet").map(route_table));
         })
         .await?;
         Ok(out)
@@ -261,12 +302,15 @@ impl Ec2 {
             .map(|_| ())
     }
 
-    /// The network interfaces `ids` with their public IPs.
+    /// The network interfaces `ids` that still exist, with their public IPs.
     pub(crate) async fn describe_network_interfaces(
         &self,
         ids: &[String],
     ) -> Result<Vec<InterfaceFacts>, QueryError> {
-        let params = Params::new().list("NetworkInterfaceId", ids);
+        // A filter, not ids: an id of an interface already deleted (a
+        // stopped Fargate task's) makes EC2 fail the whole call by id.
+        let values: Vec<&str> = ids.iter().map(String::as_str).collect();
+        let params = Params::new().filters(&[("network-interface-id", &values)]);
         let mut out = Vec::new();
         self.paged("DescribeNetworkInterfaces", params, |answer| {
             out.extend(answer.items("networkInterfaceSet").map(|n| {
@@ -328,6 +372,42 @@ mod tests {
         );
         assert_eq!(group[0].sources_on(8050), ["203.0.113.7/32"]);
         assert!(group[0].sources_on(443).is_empty());
+    }
+
+    #[test]
+    fn route_tables_say_which_subnets_reach_the_internet() {
+        let answer = parse(
+            "<DescribeRouteTablesResponse><routeTableSet>\
+             <item><routeTableId>rtb-main</routeTableId><associationSet><item><main>true</main></item></associationSet>\
+             <routeSet><item><destinationCidrBlock>10.0.0.0/16</destinationCidrBlock><gatewayId>local</gatewayId></item></routeSet></item>\
+             <item><routeTableId>rtb-pub</routeTableId><associationSet><item><main>false</main><subnetId>subnet-a</subnetId></item></associationSet>\
+             <routeSet><item><destinationCidrBlock>0.0.0.0/0</destinationCidrBlock><gatewayId>igw-1</gatewayId><state>active</state></item></routeSet></item>\
+             <item><routeTableId>rtb-nat</routeTableId><associationSet><item><main>false</main><subnetId>subnet-b</subnetId></item></associationSet>\
+             <routeSet><item><destinationCidrBlock>0.0.0.0/0</destinationCidrBlock><natGatewayId>nat-1</natGatewayId></item></routeSet></item>\
+             </routeTableSet></DescribeRouteTablesResponse>",
+        )
+        .unwrap();
+        let tables: Vec<RouteTableFacts> = answer.items("routeTableSet").map(route_table).collect();
+        assert_eq!(
+            tables,
+            [
+                RouteTableFacts {
+                    main: true,
+                    subnets: vec![],
+                    to_internet: false
+                },
+                RouteTableFacts {
+                    main: false,
+                    subnets: vec!["subnet-a".into()],
+                    to_internet: true
+                },
+                RouteTableFacts {
+                    main: false,
+                    subnets: vec!["subnet-b".into()],
+                    to_internet: false
+                },
+            ]
+        );
     }
 
     #[test]

@@ -14,7 +14,10 @@ pub const APP_PORT: i32 = 8050;
 pub struct Subnet {
     pub id: String,
     pub zone: String,
-    /// Launches in it get a public IPv4 address.
+    /// Its route table (its own, else the VPC's main one) sends 0.0.0.0/0
+    /// to an internet gateway: a task there with a public IP is reachable
+    /// and can pull its image. (Whether the subnet auto-assigns public IPs
+    /// does not matter: the service asks for one.)
     pub public: bool,
 }
 
@@ -66,15 +69,19 @@ pub async fn find_vpc(
         return Err(no_default_vpc(client).await);
     };
     let id = vpc.id;
+    let tables = client
+        .describe_route_tables(&id)
+        .await
+        .map_err(|e| query_sentence("read the VPC's route tables", &e))?;
     let all: Vec<Subnet> = client
         .describe_subnets(&id)
         .await
         .map_err(|e| query_sentence("list the VPC's subnets", &e))?
         .into_iter()
         .map(|s| Subnet {
+            public: reaches_internet(&tables, &s.id),
             id: s.id,
             zone: s.zone,
-            public: s.map_public_ip,
         })
         .collect();
     let subnets: Vec<Subnet> = if chosen_subnets.is_empty() {
@@ -83,6 +90,14 @@ pub async fn find_vpc(
         let mut picked = Vec::new();
         for want in chosen_subnets {
             match all.iter().find(|s| &s.id == want) {
+                Some(s) if !s.public => {
+                    return Err(format!(
+                        "The subnet {want} is private: its route table sends no 0.0.0.0/0 to an internet gateway, so a \
+                         task there could neither pull its image from ECR nor be reached on port {APP_PORT}. Name a public \
+                         subnet of {id} with --subnet, or leave --subnet out to use its public ones: {}.",
+                        ids_of(&all)
+                    ));
+                }
                 Some(s) => picked.push(s.clone()),
                 None => {
                     return Err(format!(
@@ -96,9 +111,10 @@ pub async fn find_vpc(
     };
     if subnets.is_empty() {
         return Err(format!(
-            "No subnet of {id} gives new tasks a public IP, and a Fargate task needs one to pull its image from ECR and to be reached on port {APP_PORT}. \
-             Turn on \"auto-assign public IPv4\" for a subnet (aws ec2 modify-subnet-attribute --map-public-ip-on-launch --subnet-id ...), \
-             or name public subnets with --subnet. Its subnets: {}.",
+            "No subnet of {id} is public (a route table that sends 0.0.0.0/0 to an internet gateway), and a Fargate task with \
+             a public IP needs one to pull its image from ECR and to be reached on port {APP_PORT}. Give a subnet a route to an \
+             internet gateway (aws ec2 create-route --destination-cidr-block 0.0.0.0/0 --gateway-id igw-... in its route table), \
+             or choose another VPC with --vpc. Its subnets: {}.",
             if all.is_empty() {
                 "none".to_string()
             } else {
@@ -112,6 +128,16 @@ pub async fn find_vpc(
         is_default: vpc.is_default,
         subnets,
     })
+}
+
+/// Whether the subnet's route table (its own, else the VPC's main one)
+/// sends 0.0.0.0/0 to an internet gateway.
+fn reaches_internet(tables: &[super::ec2::RouteTableFacts], subnet: &str) -> bool {
+    tables
+        .iter()
+        .find(|t| t.subnets.iter().any(|s| s == subnet))
+        .or_else(|| tables.iter().find(|t| t.main))
+        .is_some_and(|t| t.to_internet)
 }
 
 fn ids_of(subnets: &[Subnet]) -> String {
