@@ -140,7 +140,7 @@ fn the_plan_lists_the_aws_resources_and_the_cost() {
         names,
         [
             "sales",
-            "ecsTaskExecutionRole",
+            "dashdeploy-sales-execution",
             "/ecs/dashdeploy/sales",
             "sales",
             "dashdeploy-sales",

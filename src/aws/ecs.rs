@@ -26,6 +26,73 @@ fn tags(owner: &Owner) -> Vec<Tag> {
         .collect()
 }
 
+/// A refusal ECS takes back once AWS has caught up with itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotYet {
+    /// The ECS service-linked role is missing or not usable yet.
+    ServiceLinkedRole,
+    /// A role made seconds ago is not usable yet: IAM spreads a new role
+    /// across AWS in seconds (an iam:PassRole refusal, "ECS was unable to
+    /// assume the role").
+    NewRole,
+}
+
+/// Why registering a task definition or making a service failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EcsError {
+    pub sentence: String,
+    /// Set when the refusal is one AWS takes back after a while.
+    pub not_yet: Option<NotYet>,
+}
+
+impl From<String> for EcsError {
+    fn from(sentence: String) -> EcsError {
+        EcsError {
+            sentence,
+            not_yet: None,
+        }
+    }
+}
+
+impl From<&str> for EcsError {
+    fn from(sentence: &str) -> EcsError {
+        EcsError::from(sentence.to_string())
+    }
+}
+
+/// Which refusal, if any, ECS gives back later.
+fn not_yet(code: Option<&str>, message: Option<&str>) -> Option<NotYet> {
+    let message = message.unwrap_or_default().to_ascii_lowercase();
+    if message.contains("unable to assume the service linked role") {
+        return Some(NotYet::ServiceLinkedRole);
+    }
+    let pass_role =
+        code.is_some_and(|c| c.starts_with("AccessDenied")) && message.contains("iam:passrole");
+    if pass_role || message.contains("unable to assume the role") {
+        return Some(NotYet::NewRole);
+    }
+    None
+}
+
+fn ecs_error<E>(
+    what: &str,
+    err: &aws_smithy_runtime_api::client::result::SdkError<
+        E,
+        aws_smithy_runtime_api::client::orchestrator::HttpResponse,
+    >,
+) -> EcsError
+where
+    E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
+{
+    let kind = err
+        .as_service_error()
+        .and_then(|s| not_yet(s.code(), s.message()));
+    EcsError {
+        sentence: error::sentence(what, err),
+        not_yet: kind,
+    }
+}
+
 /// The cluster `name`, reused when active, else created; true when created.
 pub async fn ensure_cluster(session: &Session, name: &str, owner: &Owner) -> Result<bool, String> {
     let client = session.ecs();
@@ -101,7 +168,7 @@ pub async fn ensure_task_definition(
     session: &Session,
     spec: &TaskSpec,
     owner: &Owner,
-) -> Result<(String, bool), String> {
+) -> Result<(String, bool), EcsError> {
     let client = session.ecs();
     match client
         .describe_task_definition()
@@ -120,7 +187,7 @@ pub async fn ensure_task_definition(
         }
         // No revision yet: ECS answers ClientException.
         Err(e) if error::code(&e) == Some("ClientException") => {}
-        Err(e) => return Err(error::sentence("look up the task definition", &e)),
+        Err(e) => return Err(error::sentence("look up the task definition", &e).into()),
     }
     let log = LogConfiguration::builder()
         .log_driver(LogDriver::Awslogs)
@@ -128,7 +195,7 @@ pub async fn ensure_task_definition(
         .options("awslogs-region", &spec.region)
         .options("awslogs-stream-prefix", "dashdeploy")
         .build()
-        .map_err(|e| format!("could not make the log configuration: {e}"))?;
+        .map_err(|e| EcsError::from(format!("could not make the log configuration: {e}")))?;
     let container = ContainerDefinition::builder()
         .name(CONTAINER)
         .image(&spec.image)
@@ -163,7 +230,7 @@ pub async fn ensure_task_definition(
         .set_tags(Some(tags(owner)))
         .send()
         .await
-        .map_err(|e| error::sentence("register the task definition", &e))?;
+        .map_err(|e| ecs_error("register the task definition", &e))?;
     let arn = registered
         .task_definition()
         .and_then(|t| t.task_definition_arn())
@@ -199,7 +266,7 @@ pub async fn ensure_service(
     session: &Session,
     spec: &ServiceSpec,
     owner: &Owner,
-) -> Result<(String, ServiceChange), String> {
+) -> Result<(String, ServiceChange), EcsError> {
     let client = session.ecs();
     let found = client
         .describe_services()
@@ -207,7 +274,7 @@ pub async fn ensure_service(
         .services(&spec.name)
         .send()
         .await
-        .map_err(|e| error::sentence("look up the ECS service", &e))?;
+        .map_err(|e| EcsError::from(error::sentence("look up the ECS service", &e)))?;
     let desired = i32::try_from(spec.desired).unwrap_or(i32::MAX);
     if let Some(service) = found
         .services()
@@ -228,7 +295,7 @@ pub async fn ensure_service(
             .desired_count(desired)
             .send()
             .await
-            .map_err(|e| error::sentence("update the ECS service", &e))?;
+            .map_err(|e| ecs_error("update the ECS service", &e))?;
         return Ok((arn, ServiceChange::Updated));
     }
     let network = AwsVpcConfiguration::builder()
@@ -236,7 +303,7 @@ pub async fn ensure_service(
         .security_groups(&spec.security_group)
         .assign_public_ip(AssignPublicIp::Enabled)
         .build()
-        .map_err(|e| format!("could not make the network configuration: {e}"))?;
+        .map_err(|e| EcsError::from(format!("could not make the network configuration: {e}")))?;
     let breaker = DeploymentCircuitBreaker::builder()
         .enable(true)
         .rollback(true)
@@ -262,7 +329,7 @@ pub async fn ensure_service(
         .set_tags(Some(tags(owner)))
         .send()
         .await
-        .map_err(|e| error::sentence("create the ECS service", &e))?;
+        .map_err(|e| ecs_error("create the ECS service", &e))?;
     let arn = created
         .service()
         .and_then(|s| s.service_arn())
@@ -421,4 +488,48 @@ pub async fn tag(session: &Session, arn: &str, owner: &Owner) -> Result<(), Stri
         .await
         .map(|_| ())
         .map_err(|e| error::sentence(&format!("tag {arn}"), &e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusals_aws_takes_back_are_told_apart() {
+        assert_eq!(
+            not_yet(
+                Some("InvalidParameterException"),
+                Some(
+                    "Unable to assume the service linked role. Please verify that the ECS service linked role exists."
+                )
+            ),
+            Some(NotYet::ServiceLinkedRole)
+        );
+        assert_eq!(
+            not_yet(
+                Some("AccessDeniedException"),
+                Some(
+                    "User: arn:aws:iam::1:user/a is not authorized to perform: iam:PassRole on resource: arn:aws:iam::1:role/r"
+                )
+            ),
+            Some(NotYet::NewRole)
+        );
+        assert_eq!(
+            not_yet(
+                Some("InvalidParameterException"),
+                Some(
+                    "ECS was unable to assume the role 'arn:aws:iam::1:role/r' that was provided for this task."
+                )
+            ),
+            Some(NotYet::NewRole)
+        );
+        assert_eq!(
+            not_yet(
+                Some("AccessDeniedException"),
+                Some("User: x is not authorized to perform: ecs:CreateService")
+            ),
+            None
+        );
+        assert_eq!(not_yet(Some("ClientException"), None), None);
+    }
 }

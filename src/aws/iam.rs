@@ -1,7 +1,10 @@
 //! The IAM adapter: the task execution role ECS uses to pull the image from
-//! ECR and write the container's logs. `ecsTaskExecutionRole` is reused when
-//! it exists (the console's first-run wizard makes it); otherwise it is
-//! created with the trust and the managed policy the console would give it.
+//! ECR and write the container's logs, and the ECS service-linked role.
+//! Each app has an execution role of its own, `dashdeploy-<app>-execution`
+//! (trusting `ecs-tasks.amazonaws.com`, with the AWS managed execution
+//! policy), removed with the app; a role named in dashdeploy.toml
+//! (`execution_role`) is used as it is and never removed, once its trust
+//! policy is checked.
 
 use std::time::Duration;
 
@@ -11,8 +14,8 @@ use super::error;
 use super::session::Session;
 use super::tags::Owner;
 
-pub const ROLE_NAME: &str = "ecsTaskExecutionRole";
 const POLICY: &str = "policy/service-role/AmazonECSTaskExecutionRolePolicy";
+const TASKS: &str = "ecs-tasks.amazonaws.com";
 const TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
 /// How long a new role may take to be visible before giving up.
 const VISIBLE_WITHIN: Duration = Duration::from_secs(30);
@@ -22,6 +25,25 @@ pub struct Role {
     pub name: String,
     pub arn: String,
     pub created: bool,
+    /// Made in the last minutes (by this run or one just before): AWS may
+    /// still refuse to use it for a few seconds while IAM spreads it.
+    pub young: bool,
+}
+
+/// A role made less than this long ago counts as young.
+const YOUNG_FOR: Duration = Duration::from_secs(180);
+
+/// The role `name` as found: ARN, trust policy, and whether it is young.
+struct Found {
+    arn: String,
+    trust: String,
+    young: bool,
+}
+
+/// The app's own execution role: `dashdeploy-<app>-execution` (at most 61
+/// characters for an app name of 40; IAM allows 64).
+pub fn role_name(app: &str) -> String {
+    format!("dashdeploy-{app}-execution")
 }
 
 /// The AWS partition of a region: `aws`, `aws-cn`, `aws-us-gov`.
@@ -35,32 +57,99 @@ pub fn partition(region: &str) -> &'static str {
     }
 }
 
-async fn get_role(client: &aws_sdk_iam::Client) -> Result<Option<String>, String> {
-    match client.get_role().role_name(ROLE_NAME).send().await {
-        Ok(found) => Ok(found.role().map(|r| r.arn().to_string())),
+/// The role `name`, when it exists.
+async fn get_role(client: &aws_sdk_iam::Client, name: &str) -> Result<Option<Found>, String> {
+    match client.get_role().role_name(name).send().await {
+        Ok(found) => Ok(found.role().map(|r| {
+            let made =
+                std::time::UNIX_EPOCH + Duration::from_secs(r.create_date().secs().max(0) as u64);
+            Found {
+                arn: r.arn().to_string(),
+                trust: r
+                    .assume_role_policy_document()
+                    .unwrap_or_default()
+                    .to_string(),
+                young: made.elapsed().is_ok_and(|age| age < YOUNG_FOR),
+            }
+        })),
         Err(e)
             if e.as_service_error()
                 .is_some_and(|s| s.is_no_such_entity_exception()) =>
         {
             Ok(None)
         }
-        Err(e) => Err(error::sentence(
-            &format!("look up the IAM role {ROLE_NAME}"),
-            &e,
-        )),
+        Err(e) => Err(error::sentence(&format!("look up the IAM role {name}"), &e)),
     }
 }
 
-/// The execution role, reused or created; a created role is waited for,
-/// bounded, until IAM shows it.
+/// Whether a trust policy (as IAM returns it, URL-encoded JSON) lets ECS
+/// tasks assume the role.
+pub fn trusts_ecs_tasks(document: &str) -> bool {
+    let decoded = percent_encoding::percent_decode_str(document).decode_utf8_lossy();
+    let Ok(policy) = serde_json::from_str::<serde_json::Value>(&decoded) else {
+        return false;
+    };
+    let listed = |value: &serde_json::Value, wanted: &str| match value {
+        serde_json::Value::String(s) => s == wanted || s == "*",
+        serde_json::Value::Array(items) => items.iter().any(|i| i == wanted || i == "*"),
+        _ => false,
+    };
+    let statements = match &policy["Statement"] {
+        serde_json::Value::Array(items) => items.clone(),
+        one @ serde_json::Value::Object(_) => vec![one.clone()],
+        _ => Vec::new(),
+    };
+    statements.iter().any(|s| {
+        s["Effect"] == "Allow"
+            && listed(&s["Action"], "sts:AssumeRole")
+            && listed(&s["Principal"]["Service"], TASKS)
+    })
+}
+
+/// The role named in dashdeploy.toml (`execution_role`): used as it is,
+/// once it exists and trusts ECS tasks.
+pub async fn configured_role(session: &Session, name: &str) -> Result<Role, String> {
+    let Some(Found { arn, trust, young }) = get_role(session.iam(), name).await? else {
+        return Err(format!(
+            "The execution role {name} named in dashdeploy.toml (execution_role) does not exist in this account: \
+             create it, fix the name, or remove the line to let dashdeploy make one for the app."
+        ));
+    };
+    if !trusts_ecs_tasks(&trust) {
+        return Err(format!(
+            "The execution role {name} named in dashdeploy.toml does not let ECS tasks assume it: its trust policy \
+             must allow sts:AssumeRole to the service {TASKS}, or every task would stop at start with \
+             \"ECS was unable to assume the role\". Fix its trust policy, or remove execution_role from \
+             dashdeploy.toml to let dashdeploy make one for the app."
+        ));
+    }
+    Ok(Role {
+        name: name.to_string(),
+        arn,
+        created: false,
+        young,
+    })
+}
+
+/// The app's own execution role, reused or created (trusting ECS tasks,
+/// with the managed execution policy, tagged); a created role is waited
+/// for, bounded, until IAM shows it.
 pub async fn ensure_execution_role(session: &Session, owner: &Owner) -> Result<Role, String> {
     let client = session.iam();
     let region = session.region.as_str();
-    if let Some(arn) = get_role(client).await? {
+    let name = role_name(&owner.app);
+    if let Some(Found { arn, trust, young }) = get_role(client, &name).await? {
+        if !trusts_ecs_tasks(&trust) {
+            return Err(format!(
+                "The role {name} exists but does not let ECS tasks assume it (its trust policy must allow \
+                 sts:AssumeRole to {TASKS}). Fix its trust policy, or delete the role to let dashdeploy make it again."
+            ));
+        }
         return Ok(Role {
-            name: ROLE_NAME.into(),
+            name,
             arn,
             created: false,
+            young,
         });
     }
     let tag = |k: &str, v: &str| {
@@ -72,9 +161,12 @@ pub async fn ensure_execution_role(session: &Session, owner: &Owner) -> Result<R
     };
     let mut request = client
         .create_role()
-        .role_name(ROLE_NAME)
+        .role_name(&name)
         .assume_role_policy_document(TRUST)
-        .description("Lets ECS tasks pull images from ECR and write logs (made by dashdeploy)");
+        .description(format!(
+            "Lets the ECS tasks of {} pull their image from ECR and write logs (made by dashdeploy)",
+            owner.app
+        ));
     for (key, value) in owner.tags() {
         request = request.tags(tag(key, &value)?);
     }
@@ -85,21 +177,17 @@ pub async fn ensure_execution_role(session: &Session, owner: &Owner) -> Result<R
             if e.as_service_error()
                 .is_some_and(|s| s.is_entity_already_exists_exception()) =>
         {
-            let arn = get_role(client).await?.ok_or_else(|| {
-                format!("IAM says the role {ROLE_NAME} exists but does not show it; retry the step in a minute.")
+            let Found { arn, .. } = get_role(client, &name).await?.ok_or_else(|| {
+                format!("IAM says the role {name} exists but does not show it; retry the step in a minute.")
             })?;
             return Ok(Role {
-                name: ROLE_NAME.into(),
+                name,
                 arn,
                 created: false,
+                young: true,
             });
         }
-        Err(e) => {
-            return Err(error::sentence(
-                &format!("create the IAM role {ROLE_NAME}"),
-                &e,
-            ));
-        }
+        Err(e) => return Err(error::sentence(&format!("create the IAM role {name}"), &e)),
     };
     let arn = created
         .role()
@@ -108,26 +196,58 @@ pub async fn ensure_execution_role(session: &Session, owner: &Owner) -> Result<R
     let policy = format!("arn:{}:iam::aws:{POLICY}", partition(region));
     client
         .attach_role_policy()
-        .role_name(ROLE_NAME)
+        .role_name(&name)
         .policy_arn(&policy)
         .send()
         .await
-        .map_err(|e| error::sentence(&format!("attach {policy} to {ROLE_NAME}"), &e))?;
+        .map_err(|e| error::sentence(&format!("attach {policy} to {name}"), &e))?;
     let deadline = tokio::time::Instant::now() + VISIBLE_WITHIN;
-    while get_role(client).await?.is_none() {
+    while get_role(client, &name).await?.is_none() {
         if tokio::time::Instant::now() >= deadline {
             return Err(format!(
-                "The IAM role {ROLE_NAME} was created but IAM did not show it within {} s; retry the step in a minute.",
+                "The IAM role {name} was created but IAM did not show it within {} s; retry the step in a minute.",
                 VISIBLE_WITHIN.as_secs()
             ));
         }
         tokio::time::sleep(Duration::from_secs(2)).await;
     }
     Ok(Role {
-        name: ROLE_NAME.into(),
+        name,
         arn,
         created: true,
+        young: true,
     })
+}
+
+/// The ECS service-linked role (`AWSServiceRoleForECS`), which ECS needs
+/// before the first service of an account can be made; true when it was
+/// made now. A role that exists already is what IAM calls "taken".
+pub async fn ensure_ecs_service_linked_role(session: &Session) -> Result<bool, String> {
+    match session
+        .iam()
+        .create_service_linked_role()
+        .aws_service_name("ecs.amazonaws.com")
+        .send()
+        .await
+    {
+        Ok(_) => Ok(true),
+        Err(e)
+            if matches!(error::code(&e), Some("InvalidInput"))
+                && e.as_service_error()
+                    .and_then(|s| {
+                        aws_smithy_types::error::metadata::ProvideErrorMetadata::message(s)
+                    })
+                    .is_some_and(|m| m.contains("has been taken")) =>
+        {
+            Ok(false)
+        }
+        Err(e) => Err(format!(
+            "{} ECS needs the service-linked role AWSServiceRoleForECS before it can run a service in this \
+             account; ask an administrator to run `aws iam create-service-linked-role --aws-service-name \
+             ecs.amazonaws.com` once, then retry the step.",
+            error::sentence("make the ECS service-linked role", &e)
+        )),
+    }
 }
 
 /// The role `name`'s tags, when it exists.
@@ -174,5 +294,23 @@ mod tests {
             v["Statement"][0]["Principal"]["Service"],
             "ecs-tasks.amazonaws.com"
         );
+        assert!(trusts_ecs_tasks(TRUST));
+    }
+
+    #[test]
+    fn a_trust_policy_is_read_as_iam_returns_it() {
+        let encoded: String = form_urlencoded::byte_serialize(TRUST.as_bytes())
+            .collect::<String>()
+            .replace('+', "%20");
+        assert!(trusts_ecs_tasks(&encoded));
+        let ec2 = TRUST.replace("ecs-tasks", "ec2");
+        assert!(!trusts_ecs_tasks(&ec2), "another service");
+        let listed = r#"{"Statement":{"Effect":"Allow","Principal":{"Service":["ec2.amazonaws.com","ecs-tasks.amazonaws.com"]},"Action":["sts:AssumeRole"]}}"#;
+        assert!(trusts_ecs_tasks(listed));
+        let denied = TRUST.replace("Allow", "Deny");
+        assert!(!trusts_ecs_tasks(&denied));
+        assert!(!trusts_ecs_tasks("not json"));
+        assert_eq!(role_name("sales"), "dashdeploy-sales-execution");
+        assert!(role_name(&"a".repeat(40)).len() <= 64);
     }
 }

@@ -23,6 +23,8 @@ pub enum Outcome {
 const SERVICE_GONE_WITHIN: Duration = Duration::from_secs(180);
 /// How long a security group may stay in use by the tasks' interfaces.
 const GROUP_FREE_WITHIN: Duration = Duration::from_secs(180);
+/// How long a cluster may still count its stopping tasks.
+const CLUSTER_FREE_WITHIN: Duration = Duration::from_secs(90);
 
 /// Whose resources a tear-down may remove: those of the app `app` made
 /// from the folder `id` (or by a dashdeploy from before folders had ids,
@@ -212,12 +214,28 @@ pub async fn cluster(session: &Session, name: &str, mine: &Mine<'_>) -> Result<O
             c.active_services_count()
         )));
     }
-    ecs.delete_cluster()
-        .cluster(name)
-        .send()
-        .await
-        .map_err(|e| error::sentence("delete the ECS cluster", &e))?;
-    Ok(Outcome::Removed)
+    // Right after its service goes, ECS may still count the stopped tasks
+    // draining: ClusterContainsTasksException, retried for a while.
+    let deadline = tokio::time::Instant::now() + CLUSTER_FREE_WITHIN;
+    loop {
+        match ecs.delete_cluster().cluster(name).send().await {
+            Ok(_) => return Ok(Outcome::Removed),
+            Err(e)
+                if error::code(&e) == Some("ClusterContainsTasksException")
+                    && tokio::time::Instant::now() < deadline =>
+            {
+                tokio::time::sleep(Duration::from_secs(3)).await;
+            }
+            Err(e) if error::code(&e) == Some("ClusterContainsTasksException") => {
+                return Err(format!(
+                    "{} Its tasks were still stopping after {} s: run destroy again in a minute to finish it.",
+                    error::sentence("delete the ECS cluster", &e),
+                    CLUSTER_FREE_WITHIN.as_secs()
+                ));
+            }
+            Err(e) => return Err(error::sentence("delete the ECS cluster", &e)),
+        }
+    }
 }
 
 /// The security group (its rules go with it), retried while the stopped
@@ -253,6 +271,14 @@ pub async fn security_group(
                     && tokio::time::Instant::now() < deadline =>
             {
                 tokio::time::sleep(Duration::from_secs(5)).await;
+            }
+            Err(e) if e.code() == Some("DependencyViolation") => {
+                return Err(format!(
+                    "{} Network interfaces of the stopped tasks still held it after {} s (AWS deletes them a \
+                     while after the tasks stop): run destroy again in a few minutes to finish it.",
+                    error::query_sentence(&format!("delete the security group {id}"), &e),
+                    GROUP_FREE_WITHIN.as_secs()
+                ));
             }
             Err(e) => {
                 return Err(error::query_sentence(
@@ -460,6 +486,20 @@ pub async fn execution_role(
                 .await
                 .map_err(|e| error::sentence("detach the role's policy", &e))?;
         }
+    }
+    let inline = iam
+        .list_role_policies()
+        .role_name(name)
+        .send()
+        .await
+        .map_err(|e| error::sentence("list the role's own policies", &e))?;
+    for policy in inline.policy_names() {
+        iam.delete_role_policy()
+            .role_name(name)
+            .policy_name(policy)
+            .send()
+            .await
+            .map_err(|e| error::sentence("delete the role's own policy", &e))?;
     }
     iam.delete_role()
         .role_name(name)

@@ -67,7 +67,13 @@ pub fn aws(spec: &Spec) -> Result<AwsPlan, String> {
         source,
         resources: vec![
             ("ECR repository", name.clone()),
-            ("execution role", crate::aws::iam::ROLE_NAME.to_string()),
+            (
+                "execution role",
+                spec.config
+                    .execution_role
+                    .clone()
+                    .unwrap_or_else(|| crate::aws::iam::role_name(&spec.name)),
+            ),
             ("log group", crate::aws::logs::group_name(&name)),
             ("ECS cluster", name.clone()),
             ("security group", crate::aws::network::group_name(&name)),

@@ -63,9 +63,13 @@ async fn find(spec: &Spec, cloud: &Cloud) -> Result<Record, String> {
     if let Some((_, tags)) = ecr::repository_tags(session, name).await? {
         note(ResourceKind::Repository, name, &tags);
     }
-    let role = iam::ROLE_NAME;
-    if let Some(tags) = iam::role_tags(session, role).await? {
-        note(ResourceKind::ExecutionRole, role, &tags);
+    let role = spec
+        .config
+        .execution_role
+        .clone()
+        .unwrap_or_else(|| iam::role_name(name));
+    if let Some(tags) = iam::role_tags(session, &role).await? {
+        note(ResourceKind::ExecutionRole, &role, &tags);
     }
     let group = logs::group_name(name);
     if let Some(tags) = logs::group_tags(session, &group).await? {

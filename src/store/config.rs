@@ -45,6 +45,13 @@ pub struct AppConfig {
     pub desired_count: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_from: Option<String>,
+    /// How many images the app's ECR repository keeps (10 unless set).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ecr_keep_images: Option<u32>,
+    /// An existing IAM role for the tasks to run as, used as it is (never
+    /// removed); without it the app gets a role of its own.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub execution_role: Option<String>,
     /// A VPC other than the default one, and the subnets to use in it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub vpc: Option<String>,

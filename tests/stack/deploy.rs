@@ -198,7 +198,9 @@ async fn a_headless_deploy_makes_what_the_tutorial_makes_once() {
     );
     assert!(
         td.execution_role_arn()
-            .is_some_and(|a| a.ends_with("role/ecsTaskExecutionRole"))
+            .is_some_and(|a| a.ends_with(&format!("role/dashdeploy-{name}-execution"))),
+        "the app's own execution role: {:?}",
+        td.execution_role_arn()
     );
     let log = container.log_configuration().unwrap();
     assert_eq!(log.log_driver().as_str(), "awslogs");
@@ -243,11 +245,20 @@ async fn a_headless_deploy_makes_what_the_tutorial_makes_once() {
         Some("203.0.113.7/32")
     );
     let iam = aws_sdk_iam::Client::new(&config);
+    let role = format!("dashdeploy-{name}-execution");
     iam.get_role()
-        .role_name("ecsTaskExecutionRole")
+        .role_name(&role)
         .send()
         .await
-        .expect("the execution role exists");
+        .expect("the app's execution role exists");
+    let role_tags = iam.list_role_tags().role_name(&role).send().await.unwrap();
+    assert!(
+        role_tags
+            .tags()
+            .iter()
+            .any(|t| t.key() == "dashdeploy:app" && t.value() == name),
+        "{role_tags:?}"
+    );
 
     // Everything is in the record, and the choices in dashdeploy.toml.
     let region = config.region().unwrap().to_string();

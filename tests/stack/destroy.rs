@@ -164,6 +164,14 @@ async fn deploy_twice_destroy_twice_leaves_only_what_was_there() {
         role_existed,
         "the shared execution role is not touched"
     );
+    assert!(
+        iam.get_role()
+            .role_name(format!("dashdeploy-{name}-execution"))
+            .send()
+            .await
+            .is_err(),
+        "the app's own execution role is removed"
+    );
     let defaults_now = crate::common::ec2::groups_named(None, "default")
         .await
         .len();

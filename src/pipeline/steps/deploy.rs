@@ -3,9 +3,9 @@
 //! reused when it is there, tagged, and written to the deployment record
 //! before the step reports success.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use crate::aws::ecs::{self, ServiceChange, ServiceSpec, TaskSpec};
+use crate::aws::ecs::{self, EcsError, NotYet, ServiceChange, ServiceSpec, TaskSpec};
 use crate::aws::{ecr, iam, logs, network, status};
 use crate::pipeline::built_image;
 use crate::pipeline::cloud::Cloud;
@@ -76,9 +76,11 @@ pub async fn run(spec: &Spec, reporter: &Reporter) -> Result<String, StepFailure
         })?;
 
     progress(1, "execution role");
-    let role = iam::ensure_execution_role(session, &owner)
-        .await
-        .map_err(StepFailure::new)?;
+    let role = match &spec.config.execution_role {
+        Some(name) => iam::configured_role(session, name).await,
+        None => iam::ensure_execution_role(session, &owner).await,
+    }
+    .map_err(StepFailure::new)?;
     cloud.record(ResourceKind::ExecutionRole, &role.name, role.created)?;
     said(ResourceKind::ExecutionRole, &role.name, role.created);
 
@@ -108,9 +110,10 @@ pub async fn run(spec: &Spec, reporter: &Reporter) -> Result<String, StepFailure
         log_group,
         region: cloud.region.clone(),
     };
-    let (task_definition, registered) = ecs::ensure_task_definition(session, &task, &owner)
-        .await
-        .map_err(StepFailure::new)?;
+    let (task_definition, registered) = until_ready(reporter, role.young, || {
+        ecs::ensure_task_definition(session, &task, &owner)
+    })
+    .await?;
     cloud.record(ResourceKind::TaskDefinition, &task_definition, registered)?;
     reporter.log(
         LogLevel::Info,
@@ -134,9 +137,19 @@ pub async fn run(spec: &Spec, reporter: &Reporter) -> Result<String, StepFailure
         subnets: vpc.subnets.iter().map(|s| s.id.clone()).collect(),
         security_group: group.id.clone(),
     };
-    let (service_arn, change) = ecs::ensure_service(session, &service, &owner)
+    if iam::ensure_ecs_service_linked_role(session)
         .await
-        .map_err(StepFailure::new)?;
+        .map_err(StepFailure::new)?
+    {
+        reporter.log(
+            LogLevel::Info,
+            "the ECS service-linked role AWSServiceRoleForECS was made (once for the account)",
+        );
+    }
+    let (service_arn, change) = until_ready(reporter, role.young, || {
+        ecs::ensure_service(session, &service, &owner)
+    })
+    .await?;
     cloud.record(
         ResourceKind::Service,
         &service_arn,
@@ -155,4 +168,60 @@ pub async fn run(spec: &Spec, reporter: &Reporter) -> Result<String, StepFailure
         if size.desired == 1 { "" } else { "s" },
         started.elapsed().as_secs_f64()
     ))
+}
+
+/// How long to wait for AWS to take back a refusal it gives back later.
+const READY_WITHIN: Duration = Duration::from_secs(60);
+
+/// Runs `call` until ECS stops refusing it for a reason AWS takes back
+/// later (bounded): the service-linked role made moments ago, or the
+/// execution role when it was made minutes ago (`fresh_role`). Says once
+/// what it waits for. Any other refusal fails the step at once.
+async fn until_ready<T, F, Fut>(
+    reporter: &Reporter,
+    fresh_role: bool,
+    mut call: F,
+) -> Result<T, StepFailure>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, EcsError>>,
+{
+    let deadline = Instant::now() + READY_WITHIN;
+    let mut said = false;
+    loop {
+        let err = match call().await {
+            Ok(done) => return Ok(done),
+            Err(err) => err,
+        };
+        let waits = match err.not_yet {
+            Some(NotYet::ServiceLinkedRole) => true,
+            Some(NotYet::NewRole) => fresh_role,
+            None => false,
+        };
+        if !waits {
+            return Err(StepFailure::new(err.sentence));
+        }
+        if Instant::now() >= deadline {
+            return Err(StepFailure::new(format!(
+                "{} AWS did not take this back within {} s; retry the step in a minute.",
+                err.sentence,
+                READY_WITHIN.as_secs()
+            )));
+        }
+        if !said {
+            reporter.log(
+                LogLevel::Info,
+                match err.not_yet {
+                    Some(NotYet::ServiceLinkedRole) => {
+                        "waiting for ECS to be able to use its service-linked role (new roles take a few seconds to spread through AWS)"
+                    }
+                    _ => {
+                        "waiting for IAM: the execution role made seconds ago is not usable by ECS yet (new roles take a few seconds to spread through AWS)"
+                    }
+                },
+            );
+            said = true;
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
 }
