@@ -314,23 +314,38 @@ pub async fn tail(
     (lines, 1)
 }
 
-/// Log lines of the app since `since_ms` (epoch milliseconds), across its
-/// tasks' streams, oldest first, with each line's time; and the time of the
-/// last one, to follow from.
+/// One line of the app's log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogEvent {
+    /// CloudWatch's id of the event: the same event read twice has the same.
+    pub id: String,
+    /// Epoch milliseconds.
+    pub at: i64,
+    pub message: String,
+}
+
+/// Pages of one FilterLogEvents read at the most: AWS may answer pages
+/// with no events and a next token for a while; this bounds a broken one.
+const MAX_PAGES: usize = 10_000;
+
+/// The app's log events since `since_ms` (epoch milliseconds), across its
+/// tasks' streams, oldest first. Every page is read, empty ones too, until
+/// CloudWatch gives no next token.
 pub async fn log_lines(
     session: &Session,
     group: &str,
     since_ms: i64,
-) -> Result<(Vec<(i64, String)>, Option<i64>), String> {
+) -> Result<Vec<LogEvent>, String> {
     let logs = session.logs();
-    let mut lines = Vec::new();
+    let mut events = Vec::new();
     let mut token: Option<String> = None;
-    loop {
+    for _ in 0..MAX_PAGES {
+        let asked = token.take();
         let page = logs
             .filter_log_events()
             .log_group_name(group)
             .start_time(since_ms)
-            .set_next_token(token.take())
+            .set_next_token(asked.clone())
             .send()
             .await
             .map_err(|e| {
@@ -341,18 +356,22 @@ pub async fn log_lines(
                 }
             })?;
         for e in page.events() {
-            if let (Some(t), Some(m)) = (e.timestamp(), e.message()) {
-                lines.push((t, m.trim_end().to_string()));
+            if let (Some(at), Some(message)) = (e.timestamp(), e.message()) {
+                events.push(LogEvent {
+                    id: e.event_id().unwrap_or_default().to_string(),
+                    at,
+                    message: message.trim_end().to_string(),
+                });
             }
         }
         match page.next_token() {
-            Some(next) if !page.events().is_empty() => token = Some(next.to_string()),
+            // The same token again would read the same page forever.
+            Some(next) if Some(next) != asked.as_deref() => token = Some(next.to_string()),
             _ => break,
         }
     }
-    lines.sort_by_key(|(t, _)| *t);
-    let last = lines.last().map(|(t, _)| *t);
-    Ok((lines, last))
+    events.sort_by_key(|e| e.at);
+    Ok(events)
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use crate::aws::status::log_lines;
+use crate::monitor::log_follow::Follower;
 use crate::pipeline::{Choices, ownership};
 
 use super::{cloud, failed};
@@ -43,22 +44,20 @@ pub async fn run(choices: Choices, follow: bool, since: Duration) -> ExitCode {
         return failed(&e);
     }
     let group = crate::aws::logs::group_name(&cloud.app);
-    let mut from = chrono::Utc::now().timestamp_millis() - since.as_millis() as i64;
+    let mut follower =
+        Follower::new(chrono::Utc::now().timestamp_millis() - since.as_millis() as i64);
     loop {
-        match log_lines(&cloud.session, &group, from).await {
-            Ok((lines, last)) => {
+        match log_lines(&cloud.session, &group, follower.window_start()).await {
+            Ok(events) => {
                 use std::io::Write;
                 let mut out = std::io::stdout().lock();
-                for (at, line) in &lines {
-                    let when = chrono::DateTime::from_timestamp_millis(*at)
+                for event in follower.fresh(events) {
+                    let when = chrono::DateTime::from_timestamp_millis(event.at)
                         .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
                         .unwrap_or_default();
-                    if writeln!(out, "{when}  {line}").is_err() {
+                    if writeln!(out, "{when}  {}", event.message).is_err() {
                         return ExitCode::SUCCESS;
                     }
-                }
-                if let Some(last) = last {
-                    from = last + 1;
                 }
             }
             Err(e) => return failed(&e),

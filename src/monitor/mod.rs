@@ -4,6 +4,7 @@
 //! step, `status` and `logs` are built on it.
 
 pub mod explain;
+pub mod log_follow;
 pub mod look;
 pub mod snapshot;
 

@@ -185,6 +185,15 @@ async fn the_monitor_follows_a_task_from_running_to_killed_to_replaced() {
             .map(|ip| format!("http://{ip}:8050/")),
         "the URL follows the new task"
     );
+    // Fargate deletes the stopped task's interface: `status` still finds
+    // the new task's address, and it answers.
+    let json = status_json(&stack, &app, &state, &name);
+    assert_eq!(
+        json["url"],
+        replaced.url.clone().unwrap().as_str(),
+        "{json}"
+    );
+    assert_eq!(json["health"]["http_status"], 200, "{json}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
