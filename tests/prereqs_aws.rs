@@ -41,6 +41,19 @@ fn set_env(home: &std::path::Path, vars: &[(&str, &str)]) {
     }
 }
 
+/// A sentence, never a Rust debug dump of an SDK error.
+fn no_dump(text: &str) {
+    for dump in [
+        "ProviderError",
+        "Error {",
+        "source:",
+        "Some(",
+        "raw: Response",
+    ] {
+        assert!(!text.contains(dump), "a debug dump ('{dump}') in: {text}");
+    }
+}
+
 #[tokio::test]
 async fn credentials_problems_are_explained() {
     let home = tempfile::tempdir().unwrap();
@@ -51,13 +64,54 @@ async fn credentials_problems_are_explained() {
     assert!(matches!(err, AwsError::NoCredentials { .. }), "{err:?}");
     let text = err.to_string();
     for needed in [
-        "No AWS credentials found",
+        "No AWS credentials were found in the environment (AWS_ACCESS_KEY_ID), profile 'default' of ~/credentials or ~/config",
+        "press c",
         "aws configure",
-        "AWS_PROFILE",
         "aws sso login",
     ] {
         assert!(text.contains(needed), "missing '{needed}' in: {text}");
     }
+    no_dump(&text);
+
+    // Nothing anywhere, and the instance metadata service (which a laptop
+    // has none of) is tried and fails: still one sentence, not the SDK's
+    // dump of the provider chain's errors. Its endpoint is a closed
+    // loopback port here.
+    set_env(home.path(), &[]);
+    // SAFETY: as in set_env, this test is alone in its process.
+    unsafe {
+        std::env::remove_var("AWS_EC2_METADATA_DISABLED");
+        std::env::set_var("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://127.0.0.1:9");
+    }
+    let err = identity::resolve(&AwsTarget::default()).await.unwrap_err();
+    assert!(matches!(err, AwsError::NoCredentials { .. }), "{err:?}");
+    no_dump(&err.to_string());
+    // SAFETY: as in set_env, this test is alone in its process.
+    unsafe {
+        std::env::remove_var("AWS_EC2_METADATA_SERVICE_ENDPOINT");
+    }
+    set_env(home.path(), &[]);
+
+    // A profile that assumes a role with MFA: the SDK cannot ask for the
+    // code, so what to use instead is said.
+    std::fs::write(
+        home.path().join("config"),
+        "[profile admin]\nrole_arn = arn:aws:iam::123456789012:role/admin\nsource_profile = default\nmfa_serial = arn:aws:iam::123456789012:mfa/ana\nregion = us-east-1\n",
+    )
+    .unwrap();
+    let target = AwsTarget {
+        profile: Some("admin".into()),
+        region: None,
+    };
+    let err = identity::resolve(&target).await.unwrap_err();
+    assert!(matches!(err, AwsError::MfaProfile { .. }), "{err:?}");
+    let text = err.to_string();
+    assert!(
+        text.contains("MFA") && text.contains("aws configure export-credentials --profile admin"),
+        "{text}"
+    );
+    no_dump(&text);
+    std::fs::remove_file(home.path().join("config")).unwrap();
 
     // A profile that is not in the files.
     std::fs::write(

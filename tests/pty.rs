@@ -145,7 +145,7 @@ fn the_wizard_shows_the_steps_explains_missing_prereqs_and_quits_cleanly() {
     ]);
     session.wait_for(&[
         "missing.sock does not exist",
-        "No AWS credentials found",
+        "No AWS credentials were found",
         "aws configure",
         "aws sso login",
         "r retry this step",

@@ -17,6 +17,39 @@ pub struct Repository {
     pub uri: String,
     /// dashdeploy created it now (not reused).
     pub created: bool,
+    /// Its tags are immutable: a second `latest` would be refused.
+    pub immutable: bool,
+}
+
+/// How many images the repositories dashdeploy makes keep by default
+/// (`ecr_keep_images` in dashdeploy.toml changes it).
+pub const KEEP_IMAGES: u32 = 10;
+
+/// The lifecycle policy that keeps the last `keep` images.
+pub fn lifecycle_policy(keep: u32) -> String {
+    serde_json::json!({
+        "rules": [{
+            "rulePriority": 1,
+            "description": format!("dashdeploy: keep the last {keep} images"),
+            "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": keep},
+            "action": {"type": "expire"}
+        }]
+    })
+    .to_string()
+}
+
+/// Puts the lifecycle policy that keeps the last `keep` images on the
+/// repository `name`, so it does not grow without end.
+pub async fn keep_last(session: &Session, name: &str, keep: u32) -> Result<(), String> {
+    session
+        .ecr()
+        .put_lifecycle_policy()
+        .repository_name(name)
+        .lifecycle_policy_text(lifecycle_policy(keep))
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| super::error::sentence(&format!("set the lifecycle policy of {name}"), &e))
 }
 
 /// Push credentials for the registry. The password never leaves memory and
@@ -85,6 +118,9 @@ pub async fn find_repository(session: &Session, name: &str) -> Result<Option<Rep
             name: name.to_string(),
             uri: repo.repository_uri().unwrap_or_default().to_string(),
             created: false,
+            immutable: repo
+                .image_tag_mutability()
+                .is_some_and(|m| m.as_str().starts_with("IMMUTABLE")),
         })),
         Err(e)
             if e.as_service_error()
@@ -125,10 +161,21 @@ pub async fn ensure_repository(
             Err(e) => return Err(format!("could not make the repository's tags: {e}")),
         }
     }
-    let created = request
-        .send()
-        .await
-        .map_err(|e| super::error::sentence("create the ECR repository", &e))?;
+    let created = match request.send().await {
+        Ok(created) => created,
+        // Made meanwhile by another run: reused, as if found.
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_repository_already_exists_exception()) =>
+        {
+            return find_repository(session, name).await?.ok_or_else(|| {
+                format!(
+                    "ECR says the repository {name} exists but does not show it; retry the step."
+                )
+            });
+        }
+        Err(e) => return Err(super::error::sentence("create the ECR repository", &e)),
+    };
     let uri = created
         .repository()
         .and_then(|r| r.repository_uri())
@@ -138,6 +185,7 @@ pub async fn ensure_repository(
         name: name.to_string(),
         uri,
         created: true,
+        immutable: false,
     })
 }
 
@@ -261,6 +309,15 @@ mod tests {
             let err = check_repository_name(bad).unwrap_err();
             assert!(err.contains("2 to 256 characters"), "{bad}: {err}");
         }
+    }
+
+    #[test]
+    fn the_lifecycle_policy_keeps_the_last_images() {
+        let policy: serde_json::Value = serde_json::from_str(&lifecycle_policy(7)).unwrap();
+        let rule = &policy["rules"][0];
+        assert_eq!(rule["selection"]["countType"], "imageCountMoreThan");
+        assert_eq!(rule["selection"]["countNumber"], 7);
+        assert_eq!(rule["action"]["type"], "expire");
     }
 
     #[test]

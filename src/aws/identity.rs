@@ -5,7 +5,10 @@
 use std::time::Duration;
 
 use aws_credential_types::provider::{ProvideCredentials, error::CredentialsError};
-use aws_sdk_sts::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
+use aws_types::region::Region;
+
+use super::profiles::SharedFiles;
 
 /// How long resolving credentials may take (an SSO refresh, a slow instance
 /// metadata service) before dashdeploy gives up and says so.
@@ -36,7 +39,7 @@ impl AwsTarget {
         }
     }
 
-    fn uses_env_keys(&self) -> bool {
+    pub(crate) fn uses_env_keys(&self) -> bool {
         self.profile.is_none() && std::env::var_os("AWS_ACCESS_KEY_ID").is_some()
     }
 
@@ -77,11 +80,24 @@ pub fn is_root_arn(arn: &str) -> bool {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AwsError {
     #[error(
-        "No AWS credentials found ({origin}). Run `aws configure` to store an access key, \
-         set AWS_PROFILE to a profile that has one, or run `aws sso login --profile {profile}` \
-         for an SSO profile."
+        "No AWS credentials were found in {looked}: press c in the wizard to enter an access \
+         key, or run `aws configure` (an access key) or `aws sso login --profile {profile}` \
+         (SSO), then retry."
     )]
-    NoCredentials { profile: String, origin: String },
+    NoCredentials { profile: String, looked: String },
+    #[error(
+        "The AWS profile '{profile}' assumes a role with MFA (mfa_serial), and dashdeploy \
+         cannot ask for the code: run `eval \"$(aws configure export-credentials --profile \
+         {profile} --format env)\"` (the AWS CLI asks for it) and then dashdeploy without \
+         --profile, or use an SSO profile (`aws sso login`)."
+    )]
+    MfaProfile { profile: String },
+    #[error(
+        "The region {region} is not enabled for account {account}: AWS refuses the key there \
+         but accepts it in us-east-1. Enable the region (AWS console → Account → AWS Regions) \
+         or pick another with --region, then retry."
+    )]
+    RegionNotEnabled { region: String, account: String },
     #[error(
         "The AWS profile '{profile}' is not in ~/.aws/config or ~/.aws/credentials. \
          Create it with `aws configure --profile {profile}`, or pick another with --profile \
@@ -125,12 +141,23 @@ pub enum AwsError {
 pub async fn resolve(target: &AwsTarget) -> Result<Identity, AwsError> {
     let profile = target.profile_name();
     let source = target.source();
+    let files = SharedFiles::from_env();
+    if !target.uses_env_keys()
+        && let Some(files) = &files
+    {
+        if target.profile.is_some() && !files.profiles().contains(&profile) {
+            return Err(AwsError::ProfileNotFound { profile });
+        }
+        if files.setting(&profile, "mfa_serial").is_some() {
+            return Err(AwsError::MfaProfile { profile });
+        }
+    }
     let config = super::session::load_config(target).await;
     let provider = config
         .credentials_provider()
         .ok_or_else(|| AwsError::NoCredentials {
             profile: profile.clone(),
-            origin: source.clone(),
+            looked: looked_in(target, files.as_ref()),
         })?;
     tokio::time::timeout(CREDENTIALS_TIMEOUT, provider.provide_credentials())
         .await
@@ -138,7 +165,7 @@ pub async fn resolve(target: &AwsTarget) -> Result<Identity, AwsError> {
             origin: source.clone(),
             secs: CREDENTIALS_TIMEOUT.as_secs(),
         })?
-        .map_err(|e| credentials_error(&profile, &source, &e))?;
+        .map_err(|e| credentials_error(target, files.as_ref(), &e))?;
     let region = config
         .region()
         .map(|r| r.to_string())
@@ -147,14 +174,23 @@ pub async fn resolve(target: &AwsTarget) -> Result<Identity, AwsError> {
         })?;
     let endpoint = config.endpoint_url().map(str::to_string);
     let sts = aws_sdk_sts::Client::new(&config);
-    let who = sts.get_caller_identity().send().await.map_err(|e| {
-        sts_error(
-            &profile,
-            &source,
-            endpoint.as_deref().unwrap_or("sts.amazonaws.com"),
-            &e,
-        )
-    })?;
+    let who = match sts.get_caller_identity().send().await {
+        Ok(who) => who,
+        Err(e) => {
+            let error = sts_error(
+                &profile,
+                &source,
+                endpoint.as_deref().unwrap_or("sts.amazonaws.com"),
+                &e,
+            );
+            return Err(match error {
+                AwsError::Rejected { .. } if region != HOME_REGION => {
+                    not_enabled(&config, &region).await.unwrap_or(error)
+                }
+                error => error,
+            });
+        }
+    };
     let identity = Identity {
         profile,
         source,
@@ -166,17 +202,108 @@ pub async fn resolve(target: &AwsTarget) -> Result<Identity, AwsError> {
     Ok(identity)
 }
 
-fn credentials_error(profile: &str, source: &str, err: &CredentialsError) -> AwsError {
-    let detail = DisplayErrorContext(err).to_string();
+/// The region every account has enabled, where a key that STS refuses in
+/// an opt-in region is tried again to tell the two apart.
+const HOME_REGION: &str = "us-east-1";
+
+/// `RegionNotEnabled` when STS accepts the key in us-east-1 after refusing
+/// it in `region`: an opt-in region the account has not enabled answers
+/// InvalidClientTokenId, as a bad key does.
+async fn not_enabled(config: &aws_config::SdkConfig, region: &str) -> Option<AwsError> {
+    let home = aws_sdk_sts::config::Builder::from(config)
+        .region(Region::new(HOME_REGION))
+        .build();
+    let who = aws_sdk_sts::Client::from_conf(home)
+        .get_caller_identity()
+        .send()
+        .await
+        .ok()?;
+    Some(AwsError::RegionNotEnabled {
+        region: region.to_string(),
+        account: who.account().unwrap_or("of these credentials").to_string(),
+    })
+}
+
+/// Where the standard chain looks, in words, for "no credentials".
+fn looked_in(target: &AwsTarget, files: Option<&SharedFiles>) -> String {
+    let profile = target.profile_name();
+    let files = match files {
+        Some(f) => format!(
+            "profile '{profile}' of {} or {}",
+            tilde(&f.credentials),
+            tilde(&f.config)
+        ),
+        None => format!("profile '{profile}' (no home folder for ~/.aws)"),
+    };
+    if target.profile.is_some() {
+        files
+    } else {
+        format!("the environment (AWS_ACCESS_KEY_ID), {files}, or an instance role")
+    }
+}
+
+/// `path` with the home folder written `~`.
+fn tilde(path: &std::path::Path) -> String {
+    let text = path.display().to_string();
+    match std::env::var("HOME") {
+        Ok(home) if !home.is_empty() && text.starts_with(&home) => {
+            format!("~{}", &text[home.len()..])
+        }
+        _ => text,
+    }
+}
+
+/// True when the chain had nothing to go on but this machine's instance
+/// metadata: no keys in the environment, no such profile in the files, no
+/// container or web-identity credentials. Its failure (a timeout on a
+/// laptop, a refusal behind a proxy) then means "no credentials".
+fn only_instance_metadata_left(target: &AwsTarget, files: Option<&SharedFiles>) -> bool {
+    let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
+    target.profile.is_none()
+        && !set("AWS_ACCESS_KEY_ID")
+        && !set("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")
+        && !set("AWS_CONTAINER_CREDENTIALS_FULL_URI")
+        && !set("AWS_WEB_IDENTITY_TOKEN_FILE")
+        && !files.is_some_and(|f| f.profiles().contains(&target.profile_name()))
+}
+
+/// The messages of an error and its causes, each once: what the SDK's
+/// errors say in words, never their `Debug` form.
+pub(crate) fn causes(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = current {
+        let text = e.to_string();
+        let text = text.trim().trim_end_matches('.');
+        if !text.is_empty() && !parts.iter().any(|p| p.contains(text)) {
+            parts.push(text.to_string());
+        }
+        current = e.source();
+    }
+    parts.join(": ")
+}
+
+fn credentials_error(
+    target: &AwsTarget,
+    files: Option<&SharedFiles>,
+    err: &CredentialsError,
+) -> AwsError {
+    let profile = &target.profile_name();
+    let source = &target.source();
+    let detail = causes(err);
     let lower = detail.to_lowercase();
+    let nothing = || AwsError::NoCredentials {
+        profile: profile.to_string(),
+        looked: looked_in(target, files),
+    };
+    if only_instance_metadata_left(target, files) {
+        return nothing();
+    }
     if matches!(err, CredentialsError::CredentialsNotLoaded(_))
         && !lower.contains("sso")
         && !lower.contains("profile")
     {
-        return AwsError::NoCredentials {
-            profile: profile.to_string(),
-            origin: source.to_string(),
-        };
+        return nothing();
     }
     if lower.contains("sso") && (lower.contains("expired") || lower.contains("token")) {
         return AwsError::SsoExpired {
@@ -194,10 +321,7 @@ fn credentials_error(profile: &str, source: &str, err: &CredentialsError) -> Aws
         };
     }
     if matches!(err, CredentialsError::CredentialsNotLoaded(_)) {
-        return AwsError::NoCredentials {
-            profile: profile.to_string(),
-            origin: source.to_string(),
-        };
+        return nothing();
     }
     AwsError::Other {
         origin: source.to_string(),
@@ -243,7 +367,7 @@ where
         }
         _ => AwsError::Other {
             origin: source.to_string(),
-            detail: DisplayErrorContext(err).to_string(),
+            detail: causes(err),
         },
     }
 }

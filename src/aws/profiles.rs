@@ -66,6 +66,31 @@ impl SharedFiles {
         names.into_iter().collect()
     }
 
+    /// The value of `key` in profile `name`'s section of the config file
+    /// (`[profile name]`, or `[default]`), else of the credentials file.
+    pub fn setting(&self, name: &str, key: &str) -> Option<String> {
+        let in_config = |section: &str| {
+            section == format!("profile {name}") || (name == "default" && section == "default")
+        };
+        let from = |path: &Path, wanted: &dyn Fn(&str) -> bool| {
+            let text = std::fs::read_to_string(path).ok()?;
+            let mut inside = false;
+            for line in text.lines() {
+                let line = line.trim();
+                if let Some(section) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+                    inside = wanted(section.trim());
+                } else if inside
+                    && let Some((k, v)) = line.split_once('=')
+                    && k.trim() == key
+                {
+                    return Some(v.trim().to_string());
+                }
+            }
+            None
+        };
+        from(&self.config, &in_config).or_else(|| from(&self.credentials, &|s: &str| s == name))
+    }
+
     /// Saves `key_id`/`secret` as profile `name` in the credentials file,
     /// replacing that profile's section if it exists and keeping the others.
     pub fn save_key(&self, name: &str, key_id: &str, secret: &str) -> Result<(), String> {
@@ -199,6 +224,27 @@ mod tests {
         .unwrap();
         std::fs::write(&f.credentials, "[default]\naws_access_key_id = A\n[ci]\n").unwrap();
         assert_eq!(f.profiles(), vec!["ci", "default", "work"]);
+    }
+
+    #[test]
+    fn a_profile_setting_is_read_from_its_own_section() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = files(dir.path());
+        std::fs::create_dir_all(dir.path().join("aws")).unwrap();
+        std::fs::write(
+            &f.config,
+            "[default]\nregion = us-east-1\n[profile admin]\nrole_arn = arn:aws:iam::1:role/a\nmfa_serial = arn:aws:iam::1:mfa/ana\n[profile plain]\nregion = eu-west-1\n",
+        )
+        .unwrap();
+        std::fs::write(&f.credentials, "[ci]\nregion = us-west-2\n").unwrap();
+        assert_eq!(
+            f.setting("admin", "mfa_serial").as_deref(),
+            Some("arn:aws:iam::1:mfa/ana")
+        );
+        assert_eq!(f.setting("plain", "mfa_serial"), None);
+        assert_eq!(f.setting("default", "region").as_deref(), Some("us-east-1"));
+        assert_eq!(f.setting("ci", "region").as_deref(), Some("us-west-2"));
+        assert_eq!(f.setting("missing", "region"), None);
     }
 
     #[test]

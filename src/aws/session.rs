@@ -48,7 +48,14 @@ pub(crate) async fn load_config(target: &AwsTarget) -> SdkConfig {
             .build(),
     );
     if let Some(profile) = &target.profile {
-        loader = loader.profile_name(profile);
+        // A profile the user names is where the credentials come from: the
+        // default chain would take AWS_ACCESS_KEY_ID from the environment
+        // first and deploy into that key's account instead.
+        loader = loader.profile_name(profile).credentials_provider(
+            aws_config::profile::ProfileFileCredentialsProvider::builder()
+                .profile_name(profile)
+                .build(),
+        );
     }
     if let Some(region) = &target.region {
         loader = loader.region(Region::new(region.clone()));

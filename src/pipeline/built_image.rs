@@ -28,25 +28,28 @@ pub async fn arch(spec: &Spec) -> Result<Arch, StepFailure> {
     })
 }
 
-/// The pushed image by digest (`<uri>@sha256:...`), from the local engine's
-/// record of the push.
+/// The built image by the digest it was pushed with (`<uri>@sha256:...`),
+/// from the local engine's record of the push: the image built last, so a
+/// build that was not pushed yet is never deployed in its place.
 pub async fn pushed(spec: &Spec, repository_uri: &str) -> Result<String, StepFailure> {
+    let name = &spec.name;
     let (engine, _) = engine::connect(&spec.docker)
         .await
         .map_err(|e| StepFailure::new(e.to_string()))?;
-    let latest = format!("{repository_uri}:latest");
-    let facts = image::inspect(&engine, &latest).await.map_err(|e| {
-        StepFailure::new(format!(
-            "There is no image {latest} ({e}): run the Registry and Push steps first."
-        ))
-    })?;
+    let facts = image::inspect(&engine, &format!("{name}:latest"))
+        .await
+        .map_err(|e| {
+            StepFailure::new(format!(
+                "There is no image {name}:latest ({e}): run the Build step first."
+            ))
+        })?;
     facts
         .repo_digests
         .into_iter()
         .find(|d| d.starts_with(&format!("{repository_uri}@")))
         .ok_or_else(|| {
             StepFailure::new(format!(
-                "{latest} has not been pushed (no digest from the registry): run the Push step first."
+                "{name}:latest has not been pushed to {repository_uri} (no digest from the registry): run the Push step first."
             ))
         })
 }

@@ -40,3 +40,13 @@ pub async fn target(spec: &Spec, cloud: Cloud, owner: &Owner) -> Result<Target, 
         repository,
     })
 }
+
+/// The tags pushed: the content tag, and `latest` unless the repository's
+/// tags are immutable (ECR refuses a second `latest` there).
+pub fn ecr_tags(content_tag: &str, immutable: bool) -> Vec<String> {
+    let mut tags = vec![content_tag.to_string()];
+    if !immutable {
+        tags.push("latest".to_string());
+    }
+    tags
+}

@@ -27,6 +27,7 @@ mod pipeline;
 mod prereqs;
 mod push;
 mod push_faults;
+mod real_aws;
 mod secrets;
 mod signals;
 

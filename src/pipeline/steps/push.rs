@@ -11,7 +11,7 @@ use crate::docker::push::{PushAuth, push};
 use crate::pipeline::cloud::Cloud;
 use crate::pipeline::ownership;
 use crate::pipeline::push_progress::{LayerState, Tracker, human_bytes, human_rate};
-use crate::pipeline::registry_target::{Target, target};
+use crate::pipeline::registry_target::{Target, ecr_tags, target};
 use crate::pipeline::runner::Reporter;
 use crate::pipeline::{EventKind, LogLevel, Spec, StepFailure};
 
@@ -31,7 +31,8 @@ pub async fn run(spec: &Spec, reporter: &Reporter) -> Result<String, StepFailure
     let mut refreshed = false;
     let mut digest = String::new();
     let mut sent = 0u64;
-    for push_tag in [tag.as_str(), "latest"] {
+    let tags = ecr_tags(&tag, repository.immutable);
+    for push_tag in tags.iter().map(String::as_str) {
         loop {
             let label = format!("{}:{push_tag}", repository.uri);
             match push_one(&engine, &repository.uri, push_tag, &login, label, reporter).await {
@@ -66,8 +67,9 @@ pub async fn run(spec: &Spec, reporter: &Reporter) -> Result<String, StepFailure
     }
     let seconds = started.elapsed().as_secs_f64();
     Ok(format!(
-        "pushed {}:{tag} and :latest · {digest} · {} sent in {seconds:.1} s",
+        "pushed {}:{} · {digest} · {} sent in {seconds:.1} s",
         repository.uri,
+        tags.join(" and :"),
         human_bytes(sent),
     ))
 }

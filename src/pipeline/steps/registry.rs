@@ -5,10 +5,11 @@
 //! built image tagged for ECR with its content tag and `latest`.
 
 use crate::aws::ecr;
+use crate::aws::tags::{Claim, claim};
 use crate::docker::{engine, image};
 use crate::pipeline::cloud::Cloud;
 use crate::pipeline::ownership;
-use crate::pipeline::registry_target::{Target, target};
+use crate::pipeline::registry_target::{Target, ecr_tags, target};
 use crate::pipeline::runner::Reporter;
 use crate::pipeline::{Answer, Answers, LogLevel, Proposal, Spec, StepFailure};
 use crate::store::record::ResourceKind;
@@ -88,13 +89,44 @@ pub async fn run(
             login.server
         ),
     );
-    for ecr_tag in [tag.as_str(), "latest"] {
+    // The repositories dashdeploy makes keep their last images only.
+    let ours = repository.created
+        || ecr::repository_tags(&cloud.session, &repository.name)
+            .await
+            .map_err(StepFailure::new)?
+            .is_some_and(|(_, tags)| {
+                claim(
+                    tags.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+                    &name,
+                    Some(&owner.id),
+                ) == Claim::Ours
+            });
+    if ours {
+        let keep = spec.config.ecr_keep_images.unwrap_or(ecr::KEEP_IMAGES);
+        ecr::keep_last(&cloud.session, &repository.name, keep)
+            .await
+            .map_err(StepFailure::new)?;
+        reporter.log(
+            LogLevel::Info,
+            format!("the repository keeps its last {keep} images"),
+        );
+    }
+    let tags = ecr_tags(&tag, repository.immutable);
+    if repository.immutable {
+        reporter.log(
+            LogLevel::Info,
+            "the repository's tags are immutable: only the content tag is pushed (a second latest would be refused)",
+        );
+    }
+    for ecr_tag in &tags {
         image::tag(&engine, &format!("{name}:latest"), &repository.uri, ecr_tag)
             .await
             .map_err(|e| StepFailure::new(format!("Could not tag the image for ECR: {e}")))?;
     }
     Ok(format!(
-        "{} {how} · tagged {}:{} and :latest",
-        repository.name, repository.uri, tag
+        "{} {how} · tagged {}:{}",
+        repository.name,
+        repository.uri,
+        tags.join(" and :")
     ))
 }
