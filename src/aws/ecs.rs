@@ -267,6 +267,33 @@ pub async fn ensure_service(
     spec: &ServiceSpec,
     owner: &Owner,
 ) -> Result<(String, ServiceChange), EcsError> {
+    let mut tries = 0;
+    loop {
+        match ensure_service_once(session, spec, owner).await? {
+            Some(done) => return Ok(done),
+            // Made meanwhile by another run, not listed yet (ECS is
+            // eventually consistent): looked up again, bounded.
+            None if tries < 5 => {
+                tries += 1;
+                tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+            }
+            None => {
+                return Err(EcsError::from(format!(
+                    "ECS says the service {} exists but does not show it; retry the step in a minute.",
+                    spec.name
+                )));
+            }
+        }
+    }
+}
+
+/// One look and create-or-update; None when the service was made by
+/// someone else between the look and the create.
+async fn ensure_service_once(
+    session: &Session,
+    spec: &ServiceSpec,
+    owner: &Owner,
+) -> Result<Option<(String, ServiceChange)>, EcsError> {
     let client = session.ecs();
     let found = client
         .describe_services()
@@ -285,7 +312,7 @@ pub async fn ensure_service(
         if service.task_definition() == Some(spec.task_definition.as_str())
             && service.desired_count() == desired
         {
-            return Ok((arn, ServiceChange::Unchanged));
+            return Ok(Some((arn, ServiceChange::Unchanged)));
         }
         client
             .update_service()
@@ -296,7 +323,7 @@ pub async fn ensure_service(
             .send()
             .await
             .map_err(|e| ecs_error("update the ECS service", &e))?;
-        return Ok((arn, ServiceChange::Updated));
+        return Ok(Some((arn, ServiceChange::Updated)));
     }
     let network = AwsVpcConfiguration::builder()
         .set_subnets(Some(spec.subnets.clone()))
@@ -328,14 +355,27 @@ pub async fn ensure_service(
         .propagate_tags(PropagateTags::Service)
         .set_tags(Some(tags(owner)))
         .send()
-        .await
-        .map_err(|e| ecs_error("create the ECS service", &e))?;
+        .await;
+    let created = match created {
+        Ok(created) => created,
+        // Made meanwhile by another run ("Creation of service was not
+        // idempotent"): the service is there now, so it is updated instead.
+        Err(e)
+            if error::code(&e) == Some("InvalidParameterException")
+                && e.as_service_error()
+                    .and_then(aws_smithy_types::error::metadata::ProvideErrorMetadata::message)
+                    .is_some_and(|m| m.contains("not idempotent")) =>
+        {
+            return Ok(None);
+        }
+        Err(e) => return Err(ecs_error("create the ECS service", &e)),
+    };
     let arn = created
         .service()
         .and_then(|s| s.service_arn())
         .unwrap_or_default()
         .to_string();
-    Ok((arn, ServiceChange::Created))
+    Ok(Some((arn, ServiceChange::Created)))
 }
 
 /// The task definition an active service runs and the image of its app

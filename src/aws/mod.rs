@@ -10,6 +10,7 @@ pub mod ecs;
 pub mod error;
 pub mod iam;
 pub mod identity;
+pub mod lock_stream;
 pub mod logs;
 pub mod network;
 pub mod profiles;

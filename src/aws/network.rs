@@ -207,7 +207,7 @@ pub async fn ensure_group(session: &Session, vpc_id: &str, owner: &Owner) -> Res
     let mut tags = owner.tags();
     tags.push(("Name", name.clone()));
     let tags: Vec<(&str, &str)> = tags.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let id = session
+    let made = session
         .ec2()?
         .create_security_group(
             &name,
@@ -215,13 +215,35 @@ pub async fn ensure_group(session: &Session, vpc_id: &str, owner: &Owner) -> Res
             vpc_id,
             &tags,
         )
-        .await
-        .map_err(|e| query_sentence("create the security group", &e))?;
+        .await;
+    let id = match made {
+        Ok(id) => id,
+        // Made meanwhile by another run: reused, once EC2 shows it.
+        Err(e) if e.code() == Some("InvalidGroup.Duplicate") => {
+            return made_meanwhile(session, vpc_id, app).await;
+        }
+        Err(e) => return Err(query_sentence("create the security group", &e)),
+    };
     Ok(Group {
         id,
         name,
         created: true,
     })
+}
+
+/// The group another run made while this one was about to: EC2 is
+/// eventually consistent, so it may take a moment to be listed.
+async fn made_meanwhile(session: &Session, vpc_id: &str, app: &str) -> Result<Group, String> {
+    for _ in 0..10 {
+        if let Some(group) = find_group(session, vpc_id, app).await? {
+            return Ok(group);
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    }
+    Err(format!(
+        "EC2 says the security group {} exists in {vpc_id} but does not show it; retry the step in a minute.",
+        group_name(app)
+    ))
 }
 
 /// Opens TCP 8050 from `cidr`; false when the rule was there already.

@@ -9,9 +9,12 @@ use serde_json::json;
 use tokio::signal::unix::{SignalKind, signal};
 
 use crate::pipeline::push_progress::{human_bytes, human_rate};
+use crate::pipeline::run_lock::{self, RunLock};
 use crate::pipeline::runner::spawn_step;
 use crate::pipeline::steps::local_test;
-use crate::pipeline::{Answers, CheckState, Choices, EventKind, LayerState, LogLevel, StepId};
+use crate::pipeline::{
+    Answers, CheckState, Choices, EventKind, LayerState, LogLevel, Spec, StepId,
+};
 
 pub async fn run(choices: Choices, until: Option<StepId>, json: bool) -> ExitCode {
     let until = until.unwrap_or(StepId::Monitor);
@@ -30,9 +33,31 @@ pub async fn run(choices: Choices, until: Option<StepId>, json: bool) -> ExitCod
             return ExitCode::FAILURE;
         }
     };
+    // The steps that change the app in AWS run under its run lock, held
+    // from the first to the last of them so another run cannot interleave.
+    let mut lock = None;
     for step in StepId::ALL {
         if step > until {
             break;
+        }
+        if step.changes_aws() && lock.is_none() {
+            let say = |text: String| eprintln!("{}: {text}", step.id());
+            match hold_lock(&choices, &say).await {
+                Ok(held) => lock = held,
+                Err(failure) => {
+                    eprintln!("{}: FAILED: {}", step.id(), failure.message);
+                    results.push(
+                        json!({"id": step.id(), "status": "failed", "error": failure.message}),
+                    );
+                    ok = false;
+                    break;
+                }
+            }
+        } else if step > StepId::Deploy
+            && let Some(held) = lock.take()
+        {
+            // Watching changes nothing: another run may go on meanwhile.
+            held.release().await;
         }
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let handle = spawn_step(step, 1, choices.clone(), tx, Answers::AcceptAll);
@@ -112,6 +137,9 @@ pub async fn run(choices: Choices, until: Option<StepId>, json: bool) -> ExitCod
                 "{}: stopped by {by}. Nothing finished so far is lost: run the same command again to go on from here.",
                 step.id()
             );
+            if let Some(held) = lock.take() {
+                held.release().await;
+            }
             results.push(json!({"id": step.id(), "status": "interrupted"}));
             if json {
                 stdout_line(&json!({"ok": false, "steps": results}).to_string());
@@ -139,6 +167,9 @@ pub async fn run(choices: Choices, until: Option<StepId>, json: bool) -> ExitCod
             }
         }
     }
+    if let Some(held) = lock.take() {
+        held.release().await;
+    }
     if json {
         stdout_line(&json!({"ok": ok, "steps": results}).to_string());
     }
@@ -151,6 +182,15 @@ pub async fn run(choices: Choices, until: Option<StepId>, json: bool) -> ExitCod
 
 /// A line on stdout; a reader that went away (`| head`) is not an error
 /// worth a panic: the deploy goes on and its log says what happened.
+/// The app's run lock for a headless deploy.
+async fn hold_lock(
+    choices: &Choices,
+    say: &(dyn Fn(String) + Sync),
+) -> Result<Option<RunLock>, crate::pipeline::StepFailure> {
+    let spec = Spec::load(choices).map_err(crate::pipeline::StepFailure::new)?;
+    run_lock::hold(&spec, "deploy", say).await
+}
+
 fn stdout_line(line: &str) {
     use std::io::Write;
     let mut out = std::io::stdout().lock();

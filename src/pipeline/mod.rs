@@ -15,6 +15,7 @@ pub mod push_progress;
 pub mod record_rebuild;
 pub mod registry_target;
 pub mod resume;
+pub mod run_lock;
 pub mod runner;
 pub mod spec;
 pub mod step;

@@ -92,6 +92,26 @@ pub async fn run_step(
 ) -> Result<String, StepFailure> {
     let spec = Spec::load(choices).map_err(StepFailure::new)?;
     let spec = &spec;
+    // The steps that change the app in AWS run one run at a time.
+    let lock = if step.changes_aws() {
+        let say = |text: String| reporter.log(LogLevel::Info, text);
+        super::run_lock::hold(spec, step.id(), &say).await?
+    } else {
+        None
+    };
+    let outcome = run_one(step, spec, reporter, answers).await;
+    if let Some(lock) = lock {
+        lock.release().await;
+    }
+    outcome
+}
+
+async fn run_one(
+    step: StepId,
+    spec: &Spec,
+    reporter: &Reporter,
+    answers: &mut Answers,
+) -> Result<String, StepFailure> {
     match step {
         StepId::Prereqs => steps::prereqs::run(spec, reporter, answers).await,
         StepId::App => steps::app::run(spec, reporter, answers).await,

@@ -53,6 +53,15 @@ impl StepId {
         self.index().checked_sub(1).and_then(StepId::from_index)
     }
 
+    /// The step makes or changes something of the app's in AWS (and so
+    /// holds the app's run lock while it runs).
+    pub fn changes_aws(self) -> bool {
+        matches!(
+            self,
+            StepId::Registry | StepId::Push | StepId::Network | StepId::Deploy
+        )
+    }
+
     /// The id used on the command line (`--until local-test`).
     pub fn id(self) -> &'static str {
         match self {

@@ -30,6 +30,7 @@ mod push_faults;
 mod real_aws;
 mod secrets;
 mod signals;
+mod two_runs;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
