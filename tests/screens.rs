@@ -534,6 +534,8 @@ fn task_facts(id: &str, status: &str, revision: u32) -> TaskFacts {
         exit_code: None,
         container_reason: None,
         task_definition: format!("sales-dashboard:{revision}"),
+        cpu: Some(512),
+        memory: Some(1024),
     }
 }
 
@@ -662,7 +664,7 @@ fn crashed() -> Snapshot {
         taken_at: "2025-06-03T12:01:02Z".into(),
         api_calls: 5,
     };
-    snapshot.explanations = dashdeploy::monitor::explain::explain(&snapshot);
+    snapshot.explanations = dashdeploy::monitor::explain::explain(&snapshot, "us-east-1");
     snapshot
 }
 
@@ -713,7 +715,7 @@ fn monitor_before_the_first_snapshot_says_it_runs() {
 #[test]
 fn monitor_rolling_out() {
     let snapshot = rolling_out();
-    assert!(dashdeploy::monitor::explain::explain(&snapshot).is_empty());
+    assert!(dashdeploy::monitor::explain::explain(&snapshot, "us-east-1").is_empty());
     let screen = render(&watching(&[snapshot]), 100, 30);
     assert!(screen.contains("PROVISIONING"), "{screen}");
     assert!(screen.contains("rollout IN_PROGRESS"), "{screen}");
@@ -803,7 +805,7 @@ fn monitor_health_dot_is_coloured_by_the_answer() {
         h.latency_ms = None;
         h.error = Some("connection refused".into());
     }
-    refused.explanations = dashdeploy::monitor::explain::explain(&refused);
+    refused.explanations = dashdeploy::monitor::explain::explain(&refused, "us-east-1");
     assert_eq!(dot(refused.clone()), Some(Color::Red));
     let screen = render(&watching(&[refused]), 100, 30);
     assert!(screen.contains("no answer: connection refused"), "{screen}");
@@ -881,7 +883,10 @@ fn monitor_a_crash_loop_explains_a_few_and_counts_the_rest() {
         })
         .collect();
     // The same crash ten times is said once...
-    assert_eq!(dashdeploy::monitor::explain::explain(&snapshot).len(), 1);
+    assert_eq!(
+        dashdeploy::monitor::explain::explain(&snapshot, "us-east-1").len(),
+        1
+    );
     // ...and many different sentences are capped on the panel.
     snapshot.explanations = (0..10)
         .map(|i| format!("Task {i}: the app exited with code 3 for a reason of its own."))

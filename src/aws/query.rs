@@ -108,9 +108,27 @@ impl QueryClient {
                 }
             }
         };
-        tokio::time::timeout(OPERATION_TIMEOUT, call)
+        match tokio::time::timeout(OPERATION_TIMEOUT, call)
             .await
             .map_err(|_| QueryError::Timeout)?
+        {
+            // EC2 names no action in its refusal ("You are not authorized
+            // to perform this operation"): the action refused is this one.
+            Err(QueryError::Service { code, message })
+                if super::error::is_access_denied(&code)
+                    && super::error::refused_action(&message).is_none() =>
+            {
+                Err(QueryError::Service {
+                    message: format!(
+                        "{} (refused: {}:{action})",
+                        message.trim_end_matches('.'),
+                        self.signing_name
+                    ),
+                    code,
+                })
+            }
+            other => other,
+        }
     }
 
     async fn attempt(&self, body: &str) -> Result<Element, QueryError> {

@@ -46,6 +46,9 @@ pub struct TaskFacts {
     pub container_reason: Option<String>,
     /// `family:revision`.
     pub task_definition: String,
+    /// The task's size: CPU units and memory in MiB.
+    pub cpu: Option<u32>,
+    pub memory: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -92,9 +95,13 @@ fn exit_code_in(reason: &str) -> Option<i32> {
     digits.parse().ok()
 }
 
-/// The log stream of a task's container (the awslogs prefix is `dashdeploy`).
+/// What the tasks' log streams start with (the awslogs prefix is
+/// `dashdeploy`); the run lock's stream does not.
+pub const STREAM_PREFIX: &str = "dashdeploy/";
+
+/// The log stream of a task's container.
 pub fn log_stream(task_id: &str) -> String {
-    format!("dashdeploy/{CONTAINER}/{task_id}")
+    format!("{STREAM_PREFIX}{CONTAINER}/{task_id}")
 }
 
 /// The service `service` in `cluster` and its tasks.
@@ -229,6 +236,8 @@ pub async fn read(session: &Session, cluster: &str, service: &str) -> Result<Ser
                     .filter(|r| !r.is_empty())
                     .map(str::to_string),
                 task_definition: short_td(t.task_definition_arn().unwrap_or_default()),
+                cpu: t.cpu().and_then(|c| c.parse().ok()),
+                memory: t.memory().and_then(|m| m.parse().ok()),
                 id,
             }
         })
@@ -344,6 +353,8 @@ pub async fn log_lines(
         let page = logs
             .filter_log_events()
             .log_group_name(group)
+            // The tasks' streams only, not the run lock's.
+            .log_stream_name_prefix(STREAM_PREFIX)
             .start_time(since_ms)
             .set_next_token(asked.clone())
             .send()

@@ -1,10 +1,63 @@
 //! The failures a Dash app on Fargate is known to hit, recognised in what
 //! ECS, the health check and the log say, and put in words with what to do.
 
-use super::snapshot::Snapshot;
+use super::snapshot::{Snapshot, TaskFacts};
+use crate::fargate::{self, Arch};
+use crate::pricing;
+
+/// The next size up in memory from `cpu`/`memory`: the next memory size
+/// Fargate runs with the same CPU, else the smallest pair with more CPU and
+/// more memory.
+pub fn next_memory(cpu: u32, memory: u32) -> Option<(u32, u32)> {
+    fargate::CPU_CHOICES
+        .iter()
+        .filter(|c| **c >= cpu)
+        .find_map(|c| {
+            fargate::memory_choices(*c)?
+                .into_iter()
+                .find(|m| *m > memory)
+                .map(|m| (*c, m))
+        })
+}
+
+/// What an OOM-killed task should be given instead, with its cost.
+fn out_of_memory(task: &TaskFacts, region: &str) -> String {
+    let id = crate::monitor::short_id(&task.id);
+    let (Some(cpu), Some(memory)) = (task.cpu, task.memory) else {
+        return format!(
+            "Task {id} was killed for using more memory than its size allows (OutOfMemoryError, exit code 137). \
+             Rerun Sizing with more memory, then Deploy again."
+        );
+    };
+    let Some((new_cpu, new_memory)) = next_memory(cpu, memory) else {
+        return format!(
+            "Task {id} was killed for using more than its {} of memory (OutOfMemoryError, exit code 137), the most \
+             Fargate gives a task: the app must use less memory.",
+            fargate::memory_label(memory)
+        );
+    };
+    let more = match (
+        pricing::cost(region, cpu, memory, Arch::X86_64, 1),
+        pricing::cost(region, new_cpu, new_memory, Arch::X86_64, 1),
+    ) {
+        (Ok(now), Ok(then)) => format!(
+            ", about ${:.2} a 30-day month more per task",
+            then.per_month() - now.per_month()
+        ),
+        _ => String::new(),
+    };
+    format!(
+        "Task {id} was killed for using more than its {} of memory (OutOfMemoryError, exit code 137). Give it {} with \
+         {}{more}: rerun Sizing with that size, then Deploy again.",
+        fargate::memory_label(memory),
+        fargate::memory_label(new_memory),
+        fargate::vcpu_label(new_cpu)
+    )
+}
 
 /// Sentences for what is wrong, most useful first; none when all is well.
-pub fn explain(snapshot: &Snapshot) -> Vec<String> {
+/// `region` prices the sizes suggested.
+pub fn explain(snapshot: &Snapshot, region: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut push = |text: String| {
         if !out.contains(&text) {
@@ -42,6 +95,10 @@ pub fn explain(snapshot: &Snapshot) -> Vec<String> {
                 crate::monitor::short_id(&task.id),
                 reasons.trim()
             ));
+        } else if reasons.contains("OutOfMemoryError")
+            || task.exit_code == Some(137) && reasons.contains("memory")
+        {
+            push(out_of_memory(task, region));
         } else if let Some(code) = task.exit_code.filter(|c| *c != 0) {
             let missing = log
                 .lines()
@@ -58,6 +115,13 @@ pub fn explain(snapshot: &Snapshot) -> Vec<String> {
                 )),
             }
         }
+    }
+    // ECS could not place a task: the account's Fargate vCPU quota.
+    if snapshot.events.iter().take(5).any(|e| {
+        e.message
+            .contains("reached the limit on the number of vCPUs you can run concurrently")
+    }) {
+        push("Fargate would not start a task: the account has reached its quota of vCPUs running at once in this region. Stop tasks you do not need, choose a smaller size in Sizing, or ask AWS for more (Service Quotas → AWS Fargate → Fargate On-Demand vCPU resource count), then Deploy again.".into());
     }
     if let Some(service) = &snapshot.service {
         let rolled_back = service.rollout == "FAILED"
@@ -102,6 +166,8 @@ mod tests {
             exit_code: None,
             container_reason: None,
             task_definition: "app:1".into(),
+            cpu: Some(512),
+            memory: Some(1024),
         }
     }
 
@@ -127,7 +193,7 @@ mod tests {
             tasks: vec![task("RUNNING")],
             ..Default::default()
         };
-        assert!(explain(&s).is_empty());
+        assert!(explain(&s, "us-east-1").is_empty());
     }
 
     #[test]
@@ -143,28 +209,32 @@ mod tests {
             tasks: vec![t],
             ..Default::default()
         };
-        assert!(explain(&s)[0].contains("public IP"), "{:?}", explain(&s));
+        assert!(
+            explain(&s, "us-east-1")[0].contains("public IP"),
+            "{:?}",
+            explain(&s, "us-east-1")
+        );
         let s = Snapshot {
             tasks: vec![arch],
             logs: vec!["exec /usr/local/bin/gunicorn: exec format error".into()],
             ..Default::default()
         };
-        assert!(explain(&s)[0].contains("architecture"));
+        assert!(explain(&s, "us-east-1")[0].contains("architecture"));
         let s = Snapshot {
             tasks: vec![crash.clone()],
             logs: vec!["ModuleNotFoundError: No module named 'pandas'".into()],
             ..Default::default()
         };
         assert!(
-            explain(&s)[0].contains("cannot import pandas"),
+            explain(&s, "us-east-1")[0].contains("cannot import pandas"),
             "{:?}",
-            explain(&s)
+            explain(&s, "us-east-1")
         );
         let s = Snapshot {
             tasks: vec![crash],
             ..Default::default()
         };
-        assert!(explain(&s)[0].contains("exited with code 3"));
+        assert!(explain(&s, "us-east-1")[0].contains("exited with code 3"));
     }
 
     #[test]
@@ -177,7 +247,11 @@ mod tests {
             tasks: vec![drained],
             ..Default::default()
         };
-        assert!(explain(&s).is_empty(), "{:?}", explain(&s));
+        assert!(
+            explain(&s, "us-east-1").is_empty(),
+            "{:?}",
+            explain(&s, "us-east-1")
+        );
         let mut crash = task("STOPPED");
         crash.exit_code = Some(3);
         let mut again = crash.clone();
@@ -186,7 +260,12 @@ mod tests {
             tasks: vec![crash, again],
             ..Default::default()
         };
-        assert_eq!(explain(&s).len(), 1, "{:?}", explain(&s));
+        assert_eq!(
+            explain(&s, "us-east-1").len(),
+            1,
+            "{:?}",
+            explain(&s, "us-east-1")
+        );
     }
 
     #[test]
@@ -199,7 +278,7 @@ mod tests {
             }],
             ..Default::default()
         };
-        assert!(explain(&s)[0].contains("circuit breaker"));
+        assert!(explain(&s, "us-east-1")[0].contains("circuit breaker"));
         let s = Snapshot {
             tasks: vec![task("RUNNING")],
             health: Some(Health {
@@ -213,6 +292,39 @@ mod tests {
             logs: vec!["Dash is running on http://127.0.0.1:8050/".into()],
             ..Default::default()
         };
-        assert!(explain(&s)[0].contains("listens on 127.0.0.1"));
+        assert!(explain(&s, "us-east-1")[0].contains("listens on 127.0.0.1"));
+    }
+
+    #[test]
+    fn an_oom_kill_suggests_the_next_size_and_its_cost_and_a_quota_is_named() {
+        assert_eq!(next_memory(512, 1024), Some((512, 2048)));
+        assert_eq!(next_memory(512, 4096), Some((1024, 5120)));
+        assert_eq!(next_memory(256, 2048), Some((512, 3072)));
+        assert_eq!(next_memory(16384, 122880), None);
+        let mut oom = task("STOPPED");
+        oom.exit_code = Some(137);
+        oom.stopped_reason = Some("Essential container in task exited".into());
+        oom.container_reason =
+            Some("OutOfMemoryError: Container killed due to memory usage".into());
+        let s = Snapshot {
+            tasks: vec![oom],
+            ..Default::default()
+        };
+        let said = explain(&s, "us-east-1");
+        assert_eq!(said.len(), 1, "{said:?}");
+        assert!(
+            said[0].contains("more than its 1 GB of memory")
+                && said[0].contains("Give it 2 GB with 0.5 vCPU")
+                && said[0].contains("a 30-day month more per task"),
+            "{said:?}"
+        );
+        let s = Snapshot {
+            events: vec![ServiceEvent {
+                at: String::new(),
+                message: "(service app) was unable to place a task. Reason: You've reached the limit on the number of vCPUs you can run concurrently.".into(),
+            }],
+            ..Default::default()
+        };
+        assert!(explain(&s, "us-east-1")[0].contains("quota of vCPUs"));
     }
 }

@@ -88,6 +88,6 @@ pub async fn take(session: &Session, target: &Target) -> Result<Snapshot, String
             },
         );
     }
-    snapshot.explanations = explain(&snapshot);
+    snapshot.explanations = explain(&snapshot, &session.region);
     Ok(snapshot)
 }

@@ -201,7 +201,8 @@ pub async fn shown(spec: &Spec, cloud: &Cloud, service: bool) -> Result<(), Stri
     match claim(pairs, name, spec.config.id.as_deref()) {
         Claim::Ours | Claim::Earlier => Ok(()),
         Claim::Other { folder, deployed } => Err(format!(
-            "{what} in {} belongs to another app (the folder {folder}, deployed {deployed}), not to this folder's:              this folder's app is not deployed there under the name {name}.",
+            "{what} in {} belongs to another app (the folder {folder}, deployed {deployed}), not to this folder's: \
+             this folder's app is not deployed there under the name {name}.",
             cloud.region
         )),
         Claim::Untagged => Err(format!(

@@ -264,3 +264,39 @@ async fn an_explicit_profile_wins_over_keys_in_the_environment() {
         "the repository is in the profile's account: {said}"
     );
 }
+
+#[test]
+fn a_region_not_enabled_is_named_as_such_not_as_a_bad_key() {
+    // af-south-1 is an opt-in region; the stack's account has not enabled
+    // it, so STS refuses the key there as AWS does (InvalidClientTokenId).
+    let stack = stack::require();
+    let work = tempfile::tempdir().unwrap();
+    let name = stack::unique("optin");
+    let app = crate::sample_app(work.path(), &name);
+    let out = crate::dashdeploy(
+        &stack,
+        &work.path().join("state"),
+        &["deploy", app.to_str().unwrap()],
+    )
+    .args([
+        "--yes",
+        "--until",
+        "registry",
+        "--region",
+        "af-south-1",
+        "--name",
+        &name,
+    ])
+    .output()
+    .unwrap();
+    let said = text(&out);
+    assert!(!out.status.success(), "{said}");
+    assert!(
+        said.contains("The region af-south-1 is not enabled for account 123456789012"),
+        "{said}"
+    );
+    assert!(
+        !said.contains("security token included in the request is invalid"),
+        "{said}"
+    );
+}
