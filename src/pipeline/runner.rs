@@ -99,6 +99,12 @@ pub async fn run_step(
     } else {
         None
     };
+    // Read again: taking the lock may have given the folder its id.
+    let spec = if lock.is_some() {
+        &Spec::load(choices).map_err(StepFailure::new)?
+    } else {
+        spec
+    };
     let outcome = run_one(step, spec, reporter, answers).await;
     if let Some(lock) = lock {
         lock.release().await;

@@ -100,12 +100,14 @@ async fn iam_down_at_the_deploy_step() {
     row("iamdown", "AWS_ENDPOINT_URL_IAM", "deploy", "the IAM role").await;
 }
 
+/// CloudWatch Logs holds the app's run lock (in its log group), taken
+/// before the first step that changes the app in AWS.
 #[tokio::test]
-async fn logs_down_at_the_deploy_step() {
+async fn logs_down_at_the_registry_step() {
     row(
         "logsdown",
         "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS",
-        "deploy",
+        "registry",
         "the log group",
     )
     .await;

@@ -106,7 +106,11 @@ async fn the_emulator_stopping_mid_deploy_fails_the_step_and_a_retry_finishes_on
         .await
         .expect("the step ends within 3 minutes")
         .unwrap();
-    assert!(frozen.is_some(), "the deploy step reported its progress");
+    assert!(
+        frozen.is_some(),
+        "the deploy step reported its progress: {:?}",
+        result.as_ref().map_err(|e| &e.message)
+    );
     let message = result
         .expect_err("the step fails while the emulator is frozen")
         .message;
