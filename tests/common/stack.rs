@@ -212,3 +212,22 @@ pub fn wait_for_dash_page(host: &str, port: u16, limit: Duration) -> Result<Stri
         limit.as_secs()
     ))
 }
+
+/// Keys of another account (111111111111) than the stack's, as the
+/// emulator hands them out for an assumed role: what a shell may hold in
+/// its environment while the user means another account.
+pub async fn other_account_keys() -> aws_sdk_sts::types::Credentials {
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .load()
+        .await;
+    aws_sdk_sts::Client::new(&config)
+        .assume_role()
+        .role_arn("arn:aws:iam::111111111111:role/other")
+        .role_session_name("dashdeploy-tests")
+        .send()
+        .await
+        .unwrap()
+        .credentials()
+        .unwrap()
+        .clone()
+}

@@ -259,17 +259,7 @@ async fn a_command_with_another_accounts_credentials_says_so() {
     )
     .unwrap();
     // Credentials of another account, as the emulator hands them out.
-    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .load()
-        .await;
-    let assumed = aws_sdk_sts::Client::new(&config)
-        .assume_role()
-        .role_arn("arn:aws:iam::111111111111:role/other")
-        .role_session_name("dashdeploy-tests")
-        .send()
-        .await
-        .unwrap();
-    let keys = assumed.credentials().unwrap();
+    let keys = stack::other_account_keys().await;
     let state = work.path().join("state");
     let dir = app.to_str().unwrap();
     for args in [

@@ -206,17 +206,7 @@ async fn an_explicit_profile_wins_over_keys_in_the_environment() {
     let stack = stack::require();
     let work = tempfile::tempdir().unwrap();
     // Keys of another account in the environment, as a shell often has.
-    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .load()
-        .await;
-    let assumed = aws_sdk_sts::Client::new(&config)
-        .assume_role()
-        .role_arn("arn:aws:iam::111111111111:role/other")
-        .role_session_name("dashdeploy-tests")
-        .send()
-        .await
-        .unwrap();
-    let keys = assumed.credentials().unwrap();
+    let keys = stack::other_account_keys().await;
     // The profile the user names: the stack's account.
     let credentials = work.path().join("credentials");
     std::fs::write(
