@@ -26,6 +26,27 @@ default-vpc-routes   A region's default VPC has an internet gateway, and its mai
 region-not-enabled   STS in an opt-in region the account has not enabled
                      (af-south-1 here) refuses the key with InvalidClientTokenId,
                      as AWS does.
+iam-enforced         A request signed with an access key of an IAM user (made in
+                     the emulator) is allowed only as the user's policies allow
+                     it, as IAM evaluates them: the user's inline and attached
+                     managed policies, `<service>:<Action>` and the request's
+                     resource ARN matched with wildcards, the condition keys
+                     dashdeploy's policy uses (aws:RequestTag/..., ec2 and aws
+                     ResourceTag/... read from the emulator, ecs:cluster,
+                     ecs:CreateAction, ec2:CreateAction, iam:PassedToService,
+                     iam:AWSServiceName, iam:PolicyARN, aws:RequestedRegion;
+                     any other key is not met), an explicit Deny first. It also
+                     checks what AWS checks beside the action: iam:PassRole for a
+                     role a task definition or service names, and the tagging
+                     action of a create that carries tags (ecs:TagResource,
+                     ecr:TagResource, ec2:CreateTags, iam:TagRole,
+                     logs:TagResource or logs:TagLogGroup). A refusal is AWS's
+                     AccessDenied(Exception) / UnauthorizedOperation naming the
+                     action and the resource. sts:GetCallerIdentity is always
+                     allowed. Keys that are not a user's (the stack's fixed test
+                     key) are not checked. GET /_fidelity/allowed?user=NAME lists
+                     the actions the user was allowed, /_fidelity/refused?user=NAME
+                     what was refused.
 
 The Fargate stand-in adds one more, switched the same way:
 stopped-task-enis    a stopped task's network interface is deleted.
@@ -42,6 +63,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import re
 import sys
 import threading
 import time
@@ -61,6 +83,7 @@ BEHAVIOURS = [
     "cluster-drain",
     "region-not-enabled",
     "default-vpc-routes",
+    "iam-enforced",
     "stopped-task-enis",
 ]
 PROPAGATION_SECONDS = 6.0
@@ -75,6 +98,12 @@ SERVICES_DELETED: dict[str, float] = {}  # cluster -> when its service was delet
 EMPTY_PAGES: dict[str, bytes] = {}       # our nextToken -> the original request body
 ROUTED: set[str] = set()                 # default VPCs given their internet route
 LOOKED: dict[str, float] = {}            # region -> when its default VPC was last looked at
+KEYS: dict[str, tuple[float, str]] = {}  # access key id -> (when looked up, its user's name or "")
+POLICIES: dict[str, tuple[float, list]] = {}  # user -> (when read, the statements of its policies)
+ALLOWED: dict[str, set[str]] = {}        # user -> the actions it was allowed
+REFUSED: dict[str, list[str]] = {}       # user -> "action on resource" refused
+KEY_TTL = 30.0
+POLICY_TTL = 5.0
 
 
 def log(msg: str) -> None:
@@ -210,6 +239,420 @@ def scope(headers) -> tuple[str, str]:
         return "", ""
 
 
+def fidelity_page(path: str):
+    """What GET /_fidelity[/allowed|/refused][?user=NAME] answers."""
+    parsed = urllib.parse.urlparse(path)
+    user = urllib.parse.parse_qs(parsed.query).get("user", [""])[0]
+    with LOCK:
+        if parsed.path.rstrip("/") == "/_fidelity/allowed":
+            return sorted(ALLOWED.get(user, set()))
+        if parsed.path.rstrip("/") == "/_fidelity/refused":
+            return list(REFUSED.get(user, []))
+    return {name: on(name) for name in BEHAVIOURS}
+
+
+# -- iam-enforced: an IAM user's request allowed only as its policies say ----
+def access_key(headers) -> str:
+    auth = headers.get("Authorization", "")
+    try:
+        return auth.split("Credential=", 1)[1].split("/", 1)[0].strip()
+    except IndexError:
+        return ""
+
+
+def iam_call(params: dict[str, str]) -> tuple[int, bytes]:
+    return moto_query("iam", {"Version": "2010-05-08", **params})
+
+
+def user_of(key: str) -> str:
+    """The name of the IAM user whose access key `key` is; "" for none."""
+    if not key:
+        return ""
+    now = time.monotonic()
+    with LOCK:
+        known = KEYS.get(key)
+    if known is not None and now - known[0] < KEY_TTL:
+        return known[1]
+    status, data = iam_call({"Action": "GetAccessKeyLastUsed", "AccessKeyId": key})
+    names = xml_values(data, "UserName") if status == 200 else []
+    user = names[0] if names else ""
+    with LOCK:
+        KEYS[key] = (now, user)
+    return user
+
+
+def document(text: str) -> dict:
+    """A policy document as IAM returns it (URL-encoded JSON) or as given."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return json.loads(urllib.parse.unquote(text))
+
+
+def statements_of(user: str) -> list:
+    """Every statement of the user's inline and attached managed policies."""
+    now = time.monotonic()
+    with LOCK:
+        known = POLICIES.get(user)
+    if known is not None and now - known[0] < POLICY_TTL:
+        return known[1]
+    docs = []
+    _, data = iam_call({"Action": "ListUserPolicies", "UserName": user})
+    for name in xml_values(data, "member"):
+        _, got = iam_call({"Action": "GetUserPolicy", "UserName": user, "PolicyName": name})
+        docs += [document(d) for d in xml_values(got, "PolicyDocument")]
+    _, data = iam_call({"Action": "ListAttachedUserPolicies", "UserName": user})
+    for arn in xml_values(data, "PolicyArn"):
+        _, got = iam_call({"Action": "GetPolicy", "PolicyArn": arn})
+        for version in xml_values(got, "DefaultVersionId")[:1]:
+            _, got = iam_call({"Action": "GetPolicyVersion", "PolicyArn": arn, "VersionId": version})
+            docs += [document(d) for d in xml_values(got, "Document")]
+    statements = []
+    for doc in docs:
+        listed = doc.get("Statement", [])
+        statements += listed if isinstance(listed, list) else [listed]
+    with LOCK:
+        POLICIES[user] = (now, statements)
+    return statements
+
+
+def wildcard(pattern: str, text: str, fold: bool) -> bool:
+    """IAM's matching: `*` any run of characters, `?` any one."""
+    rx = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.fullmatch(rx, text, re.IGNORECASE | re.DOTALL if fold else re.DOTALL) is not None
+
+
+def listed(value) -> list[str]:
+    """A policy element's value(s) as strings (JSON's true as IAM's "true")."""
+    if value is None:
+        return []
+    text = lambda v: str(v).lower() if isinstance(v, bool) else str(v)  # noqa: E731
+    return [text(v) for v in value] if isinstance(value, list) else [text(value)]
+
+
+# The condition keys the proxy can say anything about; any other is not met.
+KNOWN_KEYS = ("aws:requesttag/", "aws:resourcetag/", "ec2:resourcetag/", "aws:tagkeys", "aws:requestedregion",
+              "ecs:cluster", "ecs:createaction", "ec2:createaction", "iam:passedtoservice",
+              "iam:awsservicename", "iam:policyarn")
+
+
+def condition_met(op: str, key: str, wanted, context: dict[str, list[str]]) -> bool:
+    key = key.lower()
+    if not any(key == k or (k.endswith("/") and key.startswith(k)) for k in KNOWN_KEYS):
+        return False
+    wanted = listed(wanted)
+    have = context.get(key)
+    quantifier = ""
+    if ":" in op:
+        quantifier, op = op.split(":", 1)
+    if_exists = op.endswith("IfExists")
+    op = op[: -len("IfExists")] if if_exists else op
+    if op == "Null":
+        return (have is None) == ([w.lower() for w in wanted[:1]] == ["true"])
+    negated = "Not" in op
+    if have is None:
+        return if_exists or negated
+    base = op.replace("Not", "")
+    if base == "StringEquals":
+        same = lambda h, w: h == w  # noqa: E731
+    elif base == "StringEqualsIgnoreCase":
+        same = lambda h, w: h.lower() == w.lower()  # noqa: E731
+    elif base in ("StringLike", "ArnEquals", "ArnLike"):
+        same = lambda h, w: wildcard(w, h, False)  # noqa: E731
+    elif base == "Bool":
+        same = lambda h, w: h.lower() == w.lower()  # noqa: E731
+    else:
+        return False  # an operator the proxy does not know is not met
+    hits = [any(same(h, w) for w in wanted) for h in have]
+    if quantifier == "ForAllValues":
+        matched = all(hits)
+    else:
+        matched = any(hits)
+    return not matched if negated else matched
+
+
+def applies(statement: dict, action: str, resource, context) -> bool:
+    if "Action" in statement:
+        if not any(wildcard(p, action, True) for p in listed(statement["Action"])):
+            return False
+    elif not statement.get("NotAction") or any(wildcard(p, action, True) for p in listed(statement["NotAction"])):
+        return False
+    if resource is not None:
+        if "Resource" in statement:
+            if not any(wildcard(p, resource, False) for p in listed(statement["Resource"])):
+                return False
+        elif not statement.get("NotResource") or any(wildcard(p, resource, False) for p in listed(statement["NotResource"])):
+            return False
+    for op, block in (statement.get("Condition") or {}).items():
+        for key, wanted in block.items():
+            if not condition_met(op, key, wanted, context):
+                return False
+    return True
+
+
+def decide(statements: list, action: str, resource, context) -> str:
+    """"allow", "deny" (an explicit Deny) or "implicit" (nothing allows it)."""
+    relevant = [s for s in statements if applies(s, action, resource, context)]
+    if any(s.get("Effect") == "Deny" for s in relevant):
+        return "deny"
+    return "allow" if any(s.get("Effect") == "Allow" for s in relevant) else "implicit"
+
+
+class Check:
+    """One authorization AWS makes for a request: `actions` (any one of them
+    suffices) on `resource` (None: not known, any Resource matches; "*": an
+    action AWS does not scope) with the request's condition keys."""
+
+    def __init__(self, actions, resource, context: dict[str, list[str]]):
+        self.actions = actions if isinstance(actions, list) else [actions]
+        self.resource = resource
+        self.context = context
+
+
+def arn(service: str, region: str, rest: str) -> str:
+    return f"arn:aws:{service}:{region}:{ACCOUNT}:{rest}"
+
+
+def tag_context(tags: dict[str, str]) -> dict[str, list[str]]:
+    context = {f"aws:requesttag/{k.lower()}": [v] for k, v in tags.items()}
+    if tags:
+        context["aws:tagkeys"] = list(tags)
+    return context
+
+
+def numbered(form: dict[str, str], prefix: str, key: str = "Key", value: str = "Value") -> dict[str, str]:
+    """Tags as the Query protocol numbers them: PREFIX.N.Key / PREFIX.N.Value."""
+    out = {}
+    for name, k in form.items():
+        if name.startswith(prefix) and name.endswith("." + key):
+            middle = name[len(prefix): -len(key)]
+            out[k] = form.get(prefix + middle + value, "")
+    return out
+
+
+def group_tags(group_id: str, region: str) -> dict[str, str]:
+    """A security group's tags, as the emulator has them."""
+    import xml.etree.ElementTree as ET
+    status, data = moto_query("ec2", {"Action": "DescribeSecurityGroups", "Version": "2016-11-15",
+                                      "GroupId.1": group_id}, region)
+    if status != 200:
+        return {}
+    tags = {}
+    for element in ET.fromstring(data).iter():
+        if element.tag.rsplit("}", 1)[-1] != "tagSet":
+            continue
+        for item in element:
+            fields = {c.tag.rsplit("}", 1)[-1]: c.text or "" for c in item}
+            tags[fields.get("key", "")] = fields.get("value", "")
+        break
+    return tags
+
+
+def ecs_checks(action: str, region: str, req: dict) -> list[Check]:
+    tail = lambda x: str(x).rsplit("/", 1)[-1]  # noqa: E731
+    cluster = tail(req.get("cluster") or "default")
+    cluster_arn = arn("ecs", region, f"cluster/{cluster}")
+    in_cluster = {"ecs:cluster": [cluster_arn]}
+    tags = {t.get("key", ""): t.get("value", "") for t in req.get("tags") or []}
+    ctx = {**tag_context(tags), **in_cluster}
+    checks: list[Check] = []
+    made = None  # the ARN a create makes, for the tagging it implies
+    if action == "DescribeClusters":
+        checks = [Check(f"ecs:{action}", arn("ecs", region, f"cluster/{tail(c)}"), ctx)
+                  for c in req.get("clusters") or ["default"]]
+    elif action == "CreateCluster":
+        made = arn("ecs", region, f"cluster/{req.get('clusterName') or 'default'}")
+        checks = [Check(f"ecs:{action}", "*", tag_context(tags))]
+    elif action == "DeleteCluster":
+        checks = [Check(f"ecs:{action}", cluster_arn, ctx)]
+    elif action == "DescribeServices":
+        checks = [Check(f"ecs:{action}", arn("ecs", region, f"service/{cluster}/{tail(s)}"), ctx)
+                  for s in req.get("services") or []]
+    elif action in ("CreateService", "UpdateService", "DeleteService"):
+        service = arn("ecs", region, f"service/{cluster}/{tail(req.get('serviceName') or req.get('service') or '')}")
+        made = service if action == "CreateService" else None
+        checks = [Check(f"ecs:{action}", service, ctx)]
+        if req.get("role"):
+            checks.append(pass_role(req["role"], "ecs.amazonaws.com"))
+    elif action == "RegisterTaskDefinition":
+        made = arn("ecs", region, f"task-definition/{req.get('family', '')}:*")
+        checks = [Check(f"ecs:{action}", "*", tag_context(tags))]
+        for field in ("executionRoleArn", "taskRoleArn"):
+            if req.get(field):
+                checks.append(pass_role(req[field], "ecs-tasks.amazonaws.com"))
+    elif action in ("DescribeTaskDefinition", "ListTaskDefinitions", "DeregisterTaskDefinition",
+                    "ListTaskDefinitionFamilies", "ListClusters"):
+        checks = [Check(f"ecs:{action}", "*", ctx)]
+    elif action == "ListTasks":
+        checks = [Check(f"ecs:{action}", None, ctx)]
+    elif action == "DescribeTasks":
+        checks = [Check(f"ecs:{action}", arn("ecs", region, f"task/{cluster}/{tail(t)}"), ctx)
+                  for t in req.get("tasks") or []]
+    elif action in ("TagResource", "UntagResource", "ListTagsForResource"):
+        checks = [Check(f"ecs:{action}", req.get("resourceArn"), ctx)]
+    else:
+        checks = [Check(f"ecs:{action}", None, ctx)]
+    if made and tags:
+        checks.append(Check("ecs:TagResource", made, {**tag_context(tags), "ecs:createaction": [action]}))
+    return checks
+
+
+def pass_role(role_arn: str, to: str) -> Check:
+    return Check("iam:PassRole", role_arn, {"iam:passedtoservice": [to]})
+
+
+def ecr_checks(action: str, region: str, req: dict) -> list[Check]:
+    repo = lambda name: arn("ecr", region, f"repository/{name}")  # noqa: E731
+    tags = {t.get("Key", ""): t.get("Value", "") for t in req.get("tags") or []}
+    ctx = tag_context(tags)
+    if action == "GetAuthorizationToken":
+        return [Check(f"ecr:{action}", "*", ctx)]
+    if action in ("TagResource", "UntagResource", "ListTagsForResource"):
+        return [Check(f"ecr:{action}", req.get("resourceArn"), ctx)]
+    if action == "DescribeRepositories":
+        return [Check(f"ecr:{action}", repo(n), ctx) for n in req.get("repositoryNames") or ["*"]]
+    if req.get("repositoryName"):
+        checks = [Check(f"ecr:{action}", repo(req["repositoryName"]), ctx)]
+        if action == "CreateRepository" and tags:
+            checks.append(Check("ecr:TagResource", repo(req["repositoryName"]), ctx))
+        return checks
+    return [Check(f"ecr:{action}", None, ctx)]
+
+
+def logs_checks(action: str, region: str, req: dict) -> list[Check]:
+    tags = req.get("tags") or {}
+    ctx = tag_context(tags if isinstance(tags, dict) else {})
+    if action == "DescribeLogGroups":
+        # Whatever the prefix, AWS checks the account's every group.
+        return [Check(f"logs:{action}", arn("logs", region, "log-group::log-stream:"), ctx)]
+    group = req.get("logGroupName") or ""
+    if not group and req.get("logGroupIdentifier"):
+        group = str(req["logGroupIdentifier"]).split(":log-group:", 1)[-1].removesuffix(":*")
+    if not group:
+        return [Check(f"logs:{action}", None, ctx)]
+    group_arn = arn("logs", region, f"log-group:{group}")
+    if action in ("GetLogEvents", "PutLogEvents", "DeleteLogStream") and req.get("logStreamName"):
+        return [Check(f"logs:{action}", f"{group_arn}:log-stream:{req['logStreamName']}", ctx)]
+    checks = [Check(f"logs:{action}", group_arn, ctx)]
+    if action == "CreateLogGroup" and tags:
+        checks.append(Check(["logs:TagResource", "logs:TagLogGroup"], group_arn, ctx))
+    return checks
+
+
+def iam_checks(action: str, form: dict[str, str]) -> list[Check]:
+    role = lambda name: f"arn:aws:iam::{ACCOUNT}:role/{name}"  # noqa: E731
+    tags = numbered(form, "Tags.member.")
+    ctx = tag_context(tags)
+    if action == "CreateServiceLinkedRole":
+        service = form.get("AWSServiceName", "")
+        name = SLR_NAME if service == "ecs.amazonaws.com" else "*"
+        return [Check(f"iam:{action}", role(f"aws-service-role/{service}/{name}"),
+                      {**ctx, "iam:awsservicename": [service]})]
+    if form.get("RoleName"):
+        if form.get("PolicyArn"):
+            ctx = {**ctx, "iam:policyarn": [form["PolicyArn"]]}
+        checks = [Check(f"iam:{action}", role(form["RoleName"]), ctx)]
+        if action == "CreateRole" and tags:
+            checks.append(Check("iam:TagRole", role(form["RoleName"]), ctx))
+        return checks
+    if form.get("UserName"):
+        return [Check(f"iam:{action}", f"arn:aws:iam::{ACCOUNT}:user/{form['UserName']}", ctx)]
+    return [Check(f"iam:{action}", None, ctx)]
+
+
+def ec2_checks(action: str, region: str, form: dict[str, str]) -> list[Check]:
+    group = lambda gid: arn("ec2", region, f"security-group/{gid}")  # noqa: E731
+    if action.startswith("Describe"):
+        return [Check(f"ec2:{action}", "*", {})]
+    if action == "CreateSecurityGroup":
+        tags = numbered(form, "TagSpecification.1.Tag.")
+        ctx = tag_context(tags)
+        checks = [Check(f"ec2:{action}", arn("ec2", region, f"vpc/{form.get('VpcId') or '*'}"), ctx),
+                  Check(f"ec2:{action}", group("*"), ctx)]
+        if tags:
+            checks.append(Check("ec2:CreateTags", group("*"), {**ctx, "ec2:createaction": [action]}))
+        return checks
+    if action in ("AuthorizeSecurityGroupIngress", "RevokeSecurityGroupIngress", "DeleteSecurityGroup") \
+            and form.get("GroupId"):
+        return [Check(f"ec2:{action}", group(form["GroupId"]), resource_tags(form["GroupId"], region))]
+    if action == "CreateTags":
+        ctx = tag_context(numbered(form, "Tag."))
+        checks = []
+        for name, rid in form.items():
+            if name.startswith("ResourceId."):
+                if rid.startswith("sg-"):
+                    checks.append(Check(f"ec2:{action}", group(rid), {**ctx, **resource_tags(rid, region)}))
+                else:
+                    checks.append(Check(f"ec2:{action}", None, ctx))
+        return checks or [Check(f"ec2:{action}", None, ctx)]
+    return [Check(f"ec2:{action}", None, {})]
+
+
+def resource_tags(group_id: str, region: str) -> dict[str, list[str]]:
+    context = {}
+    for k, v in group_tags(group_id, region).items():
+        context[f"ec2:resourcetag/{k.lower()}"] = [v]
+        context[f"aws:resourcetag/{k.lower()}"] = [v]
+    return context
+
+
+def checks_for(service: str, region: str, action: str, body: bytes, form: dict[str, str]) -> list[Check]:
+    if service in ("ecs", "ecr", "logs"):
+        req = json.loads(body or b"{}")
+        return {"ecs": ecs_checks, "ecr": ecr_checks, "logs": logs_checks}[service](action, region, req)
+    if service == "iam":
+        return iam_checks(action, form)
+    if service == "ec2":
+        return ec2_checks(action, region, form)
+    return [Check(f"{service}:{action}", None, {})]
+
+
+def enforce(headers, service: str, region: str, action: str, body: bytes, form: dict[str, str], json_protocol: bool):
+    """None when the request may go on; else AWS's refusal."""
+    user = user_of(access_key(headers))
+    if not user or not action:
+        return None
+    if service == "sts" and action == "GetCallerIdentity":
+        with LOCK:
+            ALLOWED.setdefault(user, set()).add("sts:GetCallerIdentity")
+        return None
+    statements = statements_of(user)
+    requested = region or "us-east-1"
+    for check in checks_for(service, requested, action, body, form):
+        check.context.setdefault("aws:requestedregion", [requested])
+        verdicts = [(a, decide(statements, a, check.resource, check.context)) for a in check.actions]
+        allowed = [a for a, v in verdicts if v == "allow"]
+        if allowed and not any(v == "deny" for _, v in verdicts):
+            with LOCK:
+                ALLOWED.setdefault(user, set()).add(allowed[0])
+            continue
+        refused, verdict = next(((a, v) for a, v in verdicts if v == "deny"), verdicts[0])
+        shown = check.resource if check.resource is not None else "*"
+        why = "with an explicit deny in an identity-based policy" if verdict == "deny" \
+            else f"because no identity-based policy allows the {refused} action"
+        message = (f"User: arn:aws:iam::{ACCOUNT}:user/{user} is not authorized to perform: {refused} "
+                   f"on resource: {shown} {why}")
+        with LOCK:
+            REFUSED.setdefault(user, []).append(f"{refused} on {shown}")
+        log(f"iam-enforced: {user}'s {service}:{action} refused: {refused} on {shown}")
+        if json_protocol:
+            return json_error("AccessDeniedException", message)
+        if service == "ec2":
+            body = (
+                "<Response><Errors><Error><Code>UnauthorizedOperation</Code>"
+                f"<Message>You are not authorized to perform this operation. {escape(message)}</Message>"
+                f"</Error></Errors><RequestID>{uuid.uuid4()}</RequestID></Response>"
+            ).encode()
+            return 403, [("Content-Type", "text/xml")], body
+        return query_error("AccessDenied", escape(message), 403)
+    return None
+
+
+def escape(text: str) -> str:
+    from xml.sax.saxutils import escape as xml_escape
+    return xml_escape(text)
+
+
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
@@ -236,8 +679,7 @@ class Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         if self.path.startswith("/_fidelity"):
-            state = {name: on(name) for name in BEHAVIOURS}
-            return self.reply(200, [("Content-Type", "application/json")], json.dumps(state).encode())
+            return self.reply(200, [("Content-Type", "application/json")], json.dumps(fidelity_page(self.path)).encode())
         target = self.headers.get("X-Amz-Target", "")
         region, service = scope(self.headers)
         action = target.rsplit(".", 1)[-1] if target else ""
@@ -245,6 +687,16 @@ class Handler(BaseHTTPRequestHandler):
         if not action and body and "x-www-form-urlencoded" in self.headers.get("Content-Type", ""):
             form = dict(urllib.parse.parse_qsl(body.decode("utf-8", "replace")))
             action = form.get("Action", "")
+        refusal = None
+        if on("iam-enforced"):
+            try:
+                refusal = enforce(self.headers, service, region, action, body, form, bool(target))
+            except Exception as e:  # fail closed: a check that broke must not let the call through
+                log(f"iam-enforced: could not evaluate {service}:{action} ({e!r}); refusing it")
+                refusal = json_error("InternalFailure", f"fidelity proxy: {e!r}", 500) if target \
+                    else query_error("InternalFailure", f"fidelity proxy: {e!r}", 500, "Receiver")
+        if refusal is not None:
+            return self.reply(*refusal)
         try:
             answer = self.rule(service, region, action, body, form)
         except Exception as e:  # a rule must never take the emulator down with it
