@@ -46,6 +46,11 @@ pub fn role_name(app: &str) -> String {
     format!("dashdeploy-{app}-execution")
 }
 
+/// The AWS managed policy every execution role of the app's own gets.
+pub fn execution_policy_arn(region: &str) -> String {
+    format!("arn:{}:iam::aws:{POLICY}", partition(region))
+}
+
 /// The AWS partition of a region: `aws`, `aws-cn`, `aws-us-gov`.
 pub fn partition(region: &str) -> &'static str {
     if region.starts_with("cn-") {
@@ -193,7 +198,7 @@ pub async fn ensure_execution_role(session: &Session, owner: &Owner) -> Result<R
         .role()
         .map(|r| r.arn().to_string())
         .unwrap_or_default();
-    let policy = format!("arn:{}:iam::aws:{POLICY}", partition(region));
+    let policy = execution_policy_arn(region);
     client
         .attach_role_policy()
         .role_name(&name)

@@ -51,6 +51,15 @@ pub enum Commands {
         #[arg(long)]
         json: bool,
     },
+    /// Print the least-privilege IAM policy for deploy, status, logs and destroy of the app; calls no AWS
+    Policy {
+        /// The Dash app's folder (default: the current folder)
+        #[arg(value_name = "APP_DIR", value_parser = parse_app_dir)]
+        app_dir: Option<PathBuf>,
+        /// Print only the policy document (JSON), for `aws iam create-policy`
+        #[arg(long)]
+        json: bool,
+    },
     /// Run the steps without the wizard, accepting every proposal
     Deploy {
         /// The Dash app's folder (default: the current folder)

@@ -8,6 +8,7 @@ pub mod deploy;
 pub mod destroy;
 pub mod logs;
 pub mod plan;
+pub mod policy;
 pub mod status;
 pub mod wizard;
 
@@ -33,6 +34,10 @@ pub fn run(cli: Cli, started: Instant) -> ExitCode {
     match cli.command {
         Some(Commands::Plan { app_dir, json }) => match folder(app_dir) {
             Ok(dir) => plan::run(&shared.choices(Some(dir)), json),
+            Err(message) => failed(&message),
+        },
+        Some(Commands::Policy { app_dir, json }) => match folder(app_dir) {
+            Ok(dir) => policy::run(&shared.choices(Some(dir)), json),
             Err(message) => failed(&message),
         },
         Some(Commands::Deploy {

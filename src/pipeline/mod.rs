@@ -11,6 +11,7 @@ pub mod cloud;
 pub mod event;
 pub mod ownership;
 pub mod plan;
+pub mod policy;
 pub mod push_progress;
 pub mod record_rebuild;
 pub mod registry_target;

@@ -24,6 +24,7 @@ mod engine_down;
 mod monitor;
 mod ownership;
 mod pipeline;
+mod policy;
 mod prereqs;
 mod push;
 mod push_faults;
