@@ -188,7 +188,7 @@ async fn hold_lock(
     say: &(dyn Fn(String) + Sync),
 ) -> Result<Option<RunLock>, crate::pipeline::StepFailure> {
     let spec = Spec::load(choices).map_err(crate::pipeline::StepFailure::new)?;
-    run_lock::hold(&spec, "deploy", say).await
+    run_lock::hold(&spec, "deploy", run_lock::NoGroup::Make, say).await
 }
 
 fn stdout_line(line: &str) {

@@ -34,7 +34,8 @@ pub async fn run(choices: Choices, yes: bool, keep_repository: bool) -> ExitCode
     if !yes && !confirmed(list.remove.len()) {
         return failed("Nothing was removed. Run again with --yes to remove them, or answer y.");
     }
-    let result = tear_down::remove(&spec, keep_repository, |removal| {
+    let say = |text: String| eprintln!("{text}");
+    let result = tear_down::remove(&spec, keep_repository, &say, |removal| {
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "  {}", removal.line());
     })

@@ -110,13 +110,24 @@ fn who(what: &str) -> String {
     )
 }
 
+/// Where the lock goes when the app has no log group yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoGroup {
+    /// Make it (a deploy makes it anyway).
+    Make,
+    /// Go on without a lock (a tear-down has nothing to hold).
+    Skip,
+}
+
 /// Takes the app's run lock for `what` (`deploy`, the step's name),
 /// waiting while another run holds it and saying so through `say`. None
-/// when this process holds it already, or when the app's log group is not
-/// this folder's (the step then refuses with whose it is).
+/// when this process holds it already, when the app's log group is not
+/// this folder's (the step then refuses with whose it is), or when there
+/// is none and `no_group` says to skip.
 pub async fn hold(
     spec: &Spec,
     what: &str,
+    no_group: NoGroup,
     say: &(dyn Fn(String) + Sync),
 ) -> Result<Option<RunLock>, StepFailure> {
     let cloud = Arc::new(Cloud::new(spec).await?);
@@ -141,6 +152,7 @@ pub async fn hold(
             .map_err(StepFailure::new)?
         {
             Made::Made => break,
+            Made::NoGroup if no_group == NoGroup::Skip => return Ok(None),
             Made::NoGroup => {
                 let created = logs::ensure_log_group(session, &owner)
                     .await

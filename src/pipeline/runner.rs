@@ -95,7 +95,7 @@ pub async fn run_step(
     // The steps that change the app in AWS run one run at a time.
     let lock = if step.changes_aws() {
         let say = |text: String| reporter.log(LogLevel::Info, text);
-        super::run_lock::hold(spec, step.id(), &say).await?
+        super::run_lock::hold(spec, step.id(), super::run_lock::NoGroup::Make, &say).await?
     } else {
         None
     };

@@ -11,6 +11,7 @@ use crate::aws::tear_down::{self, Mine, Outcome};
 use crate::store::record::{self, Record, Resource, ResourceKind};
 
 use super::cloud::Cloud;
+use super::run_lock::{self, NoGroup};
 use super::spec::Spec;
 
 /// The order resources are removed in.
@@ -20,9 +21,11 @@ const ORDER: [ResourceKind; 8] = [
     ResourceKind::Cluster,
     ResourceKind::IngressRule,
     ResourceKind::SecurityGroup,
-    ResourceKind::LogGroup,
     ResourceKind::Repository,
     ResourceKind::ExecutionRole,
+    // Last: the app's run lock lives in it, so a run waiting for this
+    // tear-down goes on only once everything else is gone.
+    ResourceKind::LogGroup,
 ];
 
 /// What a tear-down would remove, in order.
@@ -134,9 +137,26 @@ pub async fn list(spec: &Spec, keep_repository: bool) -> Result<TearDown, String
     })
 }
 
-/// Removes what `list` shows, reporting each resource to `progress`;
-/// the summary, or how many could not be removed.
+/// Removes what `list` shows, under the app's run lock (waiting, saying
+/// so through `say`, while another run changes the app), reporting each
+/// resource to `progress`; the summary, or how many could not be removed.
 pub async fn remove(
+    spec: &Spec,
+    keep_repository: bool,
+    say: &(dyn Fn(String) + Sync),
+    progress: impl FnMut(Removal),
+) -> Result<String, String> {
+    let lock = run_lock::hold(spec, "destroy", NoGroup::Skip, say)
+        .await
+        .map_err(|e| e.message)?;
+    let result = remove_held(spec, keep_repository, progress).await;
+    if let Some(lock) = lock {
+        lock.release().await;
+    }
+    result
+}
+
+async fn remove_held(
     spec: &Spec,
     keep_repository: bool,
     mut progress: impl FnMut(Removal),
@@ -159,12 +179,19 @@ pub async fn remove(
     };
     let mut failed = Vec::new();
     let mut removed = 0;
+    let mut service_failed = false;
     for item in items {
         let outcome = match item.kind {
             ResourceKind::Service => tear_down::service(session, &app, &item.id, &mine).await,
             ResourceKind::TaskDefinition => {
                 tear_down::task_definition(session, &item.id, &mine).await
             }
+            // Its service is still there: the cluster waits for the next
+            // destroy, and stays in the record.
+            ResourceKind::Cluster if service_failed => Err(
+                "not removed while its service is still there; run destroy again once the service is gone"
+                    .to_string(),
+            ),
             ResourceKind::Cluster => tear_down::cluster(session, &item.id, &mine).await,
             ResourceKind::IngressRule => tear_down::ingress_rule(session, &item.id).await,
             ResourceKind::SecurityGroup => {
@@ -192,6 +219,7 @@ pub async fn remove(
                 RemovalOutcome::Kept(why)
             }
             Err(e) => {
+                service_failed |= item.kind == ResourceKind::Service;
                 failed.push(format!("{} {}", item.kind.word(), item.id));
                 RemovalOutcome::Failed(e)
             }

@@ -253,8 +253,12 @@ impl Jobs {
                         let progress = move |removal| {
                             let _ = removals.send(Input::Removal(removal));
                         };
+                        let notices = tx.clone();
+                        let say = move |text: String| {
+                            let _ = notices.send(Input::Notice(LogLevel::Info, text));
+                        };
                         let result = match Spec::load(&choices) {
-                            Ok(spec) => tear_down::remove(&spec, false, progress).await,
+                            Ok(spec) => tear_down::remove(&spec, false, &say, progress).await,
                             Err(e) => Err(e),
                         };
                         let _ = tx.send(Input::TornDown(result));

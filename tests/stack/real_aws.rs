@@ -290,3 +290,84 @@ fn a_region_not_enabled_is_named_as_such_not_as_a_bad_key() {
         "{said}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_execution_role_of_the_users_is_checked_used_as_it_is_and_kept() {
+    let stack = stack::require();
+    let work = tempfile::tempdir().unwrap();
+    let state = work.path().join("state");
+    let name = stack::unique("ownrole");
+    let app = crate::sample_app(work.path(), &name);
+    let role = format!("{name}-tasks");
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .load()
+        .await;
+    let iam = aws_sdk_iam::Client::new(&config);
+    let trust = |service: &str| {
+        format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"Service":"{service}"}},"Action":"sts:AssumeRole"}}]}}"#
+        )
+    };
+    iam.create_role()
+        .role_name(&role)
+        .assume_role_policy_document(trust("ec2.amazonaws.com"))
+        .send()
+        .await
+        .unwrap();
+    std::fs::write(
+        app.join("dashdeploy.toml"),
+        format!("execution_role = \"{role}\"\n"),
+    )
+    .unwrap();
+    let deploy = || {
+        crate::dashdeploy(&stack, &state, &["deploy", app.to_str().unwrap()])
+            .args(["--yes", "--until", "deploy", "--name", &name])
+            .args(["--allow-from", "203.0.113.7"])
+            .output()
+            .unwrap()
+    };
+
+    // A role that ECS tasks cannot assume is refused with why.
+    let out = deploy();
+    let said = text(&out);
+    assert!(!out.status.success(), "{said}");
+    assert!(
+        said.contains(&format!(
+            "The execution role {role} named in dashdeploy.toml does not let ECS tasks assume it"
+        )),
+        "{said}"
+    );
+
+    // Trusting ECS tasks, it is used as it is, and destroy keeps it.
+    iam.update_assume_role_policy()
+        .role_name(&role)
+        .policy_document(trust("ecs-tasks.amazonaws.com"))
+        .send()
+        .await
+        .unwrap();
+    let out = deploy();
+    assert!(out.status.success(), "{}", text(&out));
+    let ecs = aws_sdk_ecs::Client::new(&config);
+    let td = ecs
+        .describe_task_definition()
+        .task_definition(&name)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        td.task_definition()
+            .and_then(|t| t.execution_role_arn())
+            .is_some_and(|arn| arn.ends_with(&format!("role/{role}"))),
+        "{td:?}"
+    );
+    let out = crate::dashdeploy(&stack, &state, &["destroy", app.to_str().unwrap()])
+        .arg("--yes")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        iam.get_role().role_name(&role).send().await.is_ok(),
+        "the user's role is never removed"
+    );
+    iam.delete_role().role_name(&role).send().await.unwrap();
+}
