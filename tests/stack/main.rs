@@ -53,6 +53,16 @@ pub fn dashdeploy(stack: &Stack, state: &Path, args: &[&str]) -> Command {
     command
 }
 
+/// What a command printed, stdout then stderr, for assertions to search
+/// and show.
+pub fn said(out: &std::process::Output) -> String {
+    format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
 /// A copy of the bundled sample in `dir/app` with a file of its own
 /// (`marker`), so its image and digest are this test's.
 pub fn sample_app(dir: &Path, marker: &str) -> PathBuf {

@@ -8,6 +8,7 @@ use std::path::Path;
 use std::process::Output;
 
 use crate::common::stack::{self, Stack};
+use crate::said as text;
 
 fn run(stack: &Stack, state: &Path, args: &[&str]) -> Output {
     crate::dashdeploy(stack, state, args)
@@ -23,14 +24,6 @@ fn bare(stack: &Stack, state: &Path, args: &[&str]) -> Output {
         .env("AWS_DEFAULT_REGION", "eu-west-1")
         .output()
         .expect("run dashdeploy")
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
 }
 
 /// `status` after a destroy: no service, or one ECS still lists as

@@ -19,6 +19,7 @@ use std::process::Output;
 use serde_json::Value;
 
 use crate::common::stack::{self, Stack};
+use crate::said;
 
 /// In the policy, but not seen by the proxy: the Docker engine pushes the
 /// image to the registry, which on the stack is a registry of its own with
@@ -114,14 +115,6 @@ fn run_as(stack: &Stack, state: &Path, user: &User, args: &[&str]) -> Output {
         .env_remove("AWS_SESSION_TOKEN")
         .output()
         .expect("run dashdeploy")
-}
-
-fn said(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
 }
 
 /// `dashdeploy policy APP --json` (no AWS call, so any credentials).

@@ -6,20 +6,12 @@
 //! environment, and credentials problems are one sentence, never a dump.
 
 use std::path::Path;
-use std::process::Output;
 
 use crate::common::ec2::call;
 use crate::common::stack;
+use crate::said as text;
 use dashdeploy::pipeline::runner::{Reporter, run_step};
 use dashdeploy::pipeline::{Answers, EventKind, StepId};
-
-fn text(out: &Output) -> String {
-    format!(
-        "{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
 
 /// The first `<tag>` text of an EC2 answer.
 fn id(answer: &dashdeploy::aws::query::Element, tag: &str) -> String {

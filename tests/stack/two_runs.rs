@@ -2,17 +2,10 @@
 //! second waits for the first under the app's run lock and says who holds
 //! it, nothing is made twice, and the lock is given back.
 
-use std::process::{Output, Stdio};
+use std::process::Stdio;
 
 use crate::common::stack;
-
-fn text(out: &Output) -> String {
-    format!(
-        "{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
+use crate::said as text;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_deploys_at_once_take_turns_and_make_one_of_each() {
