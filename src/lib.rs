@@ -19,6 +19,7 @@ pub mod http_probe;
 pub mod logging;
 pub mod monitor;
 pub mod pipeline;
+pub mod plain_text;
 pub mod pricing;
 pub mod sample;
 pub mod store;

@@ -316,7 +316,10 @@ pub async fn tail(
         Ok(events) => events
             .events()
             .iter()
-            .filter_map(|e| e.message().map(|m| m.trim_end().to_string()))
+            .filter_map(|e| {
+                e.message()
+                    .map(|m| crate::plain_text::plain(m).trim_end().to_string())
+            })
             .collect(),
         Err(_) => Vec::new(),
     };
@@ -371,7 +374,7 @@ pub async fn log_lines(
                 events.push(LogEvent {
                     id: e.event_id().unwrap_or_default().to_string(),
                     at,
-                    message: message.trim_end().to_string(),
+                    message: crate::plain_text::plain(message).trim_end().to_string(),
                 });
             }
         }

@@ -96,6 +96,8 @@ pub async fn build(
                     built_id = Some(id.clone());
                 }
                 for line in info.stream.as_deref().unwrap_or_default().lines() {
+                    // pip's colours and progress bars, made plain.
+                    let line = crate::plain_text::plain(line);
                     let line = line.trim_end();
                     if line.is_empty() || line.starts_with(" ---> ") {
                         continue;

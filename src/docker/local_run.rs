@@ -138,7 +138,7 @@ pub fn follow_logs(engine: &Engine, id: &str) -> impl Stream<Item = String> + Se
             let text = String::from_utf8_lossy(&output.into_bytes()).into_owned();
             futures_util::stream::iter(
                 text.lines()
-                    .map(str::to_string)
+                    .map(crate::plain_text::plain)
                     .filter(|l| !l.trim().is_empty())
                     .collect::<Vec<_>>(),
             )

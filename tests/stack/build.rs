@@ -144,6 +144,57 @@ async fn a_failing_instruction_is_named_and_a_retry_after_the_fix_builds() {
     assert!(summary.contains(":latest"), "{summary}");
 }
 
+/// pip colours its errors; the failure's sentence and the build output on
+/// screen carry the words, never the escape sequences (`[91m` … `[0m`).
+#[tokio::test]
+async fn build_output_reaches_the_screen_without_escape_sequences() {
+    let stack = stack::require();
+    let (_work, app, settings) = prepared_sample(&stack).await;
+    let good = std::fs::read_to_string(app.join("Dockerfile")).unwrap();
+    let bad = good.replace(
+        "RUN useradd",
+        r"RUN printf '\033[91mERROR: No matching distribution found for dash==99\033[0m\n' && exit 1 && useradd",
+    );
+    std::fs::write(app.join("Dockerfile"), &bad).unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let handle = spawn_step(StepId::Build, 1, Arc::new(settings), tx, Answers::AcceptAll);
+    let mut shown = Vec::new();
+    let mut failure = None;
+    while let Some(event) = rx.recv().await {
+        match event.kind {
+            EventKind::Log { text, .. } => shown.push(text),
+            EventKind::Finished(outcome) => failure = outcome.err().map(|f| f.message),
+            _ => {}
+        }
+    }
+    handle.await.unwrap();
+    let failure = failure.expect("the build fails");
+    let line = shown
+        .iter()
+        .find(|l| l.starts_with("  ") && l.contains("No matching distribution"))
+        .unwrap_or_else(|| panic!("the output line is shown: {shown:?}"));
+    assert_eq!(line, "  ERROR: No matching distribution found for dash==99");
+    assert!(
+        failure.contains("Last output:\n  ERROR: No matching distribution found for dash==99\n")
+            || failure
+                .ends_with("Last output:\n  ERROR: No matching distribution found for dash==99"),
+        "{failure}"
+    );
+    // The output lines and the failure's last output (the instruction
+    // itself is shown as written, `\033[91m` and all).
+    let last_output = failure.split("Last output:").nth(1).unwrap_or_default();
+    let output = shown
+        .iter()
+        .filter(|l| l.starts_with("  "))
+        .map(String::as_str);
+    for text in output.chain([last_output]) {
+        assert!(
+            !text.contains('\u{1b}') && !text.contains("[91m") && !text.contains("[0m"),
+            "an escape sequence in: {text:?}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn an_unparsable_dockerfile_is_refused_with_what_the_engine_said() {
     let stack = stack::require();
