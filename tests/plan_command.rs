@@ -155,3 +155,61 @@ fn the_plan_lists_the_aws_resources_and_the_cost() {
     assert!(text.contains("Task size: Fargate does not run"), "{text}");
     assert!(text.contains("dashdeploy.toml"), "{text}");
 }
+
+#[test]
+fn the_base_image_follows_the_apps_python_version_and_says_from_where() {
+    let work = tempfile::tempdir().unwrap();
+    let app = work.path().join("sales");
+    dashdeploy::sample::copy_to(&app).unwrap();
+    let base = |app: &std::path::Path| {
+        let out = plan(&[app.to_str().unwrap(), "--json"]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let from_line = json["dockerfile"]
+            .as_str()
+            .unwrap()
+            .lines()
+            .find(|l| l.starts_with("FROM "))
+            .unwrap()
+            .to_string();
+        (json["base_image"].clone(), from_line)
+    };
+    let (image, from) = base(&app);
+    assert_eq!(image["image"], "python:3.12-slim");
+    assert_eq!(image["from"], "the default");
+    assert!(from.starts_with("FROM python:3.12-slim"), "{from}");
+
+    // Heroku's runtime.txt, as many Dash apps carry it.
+    std::fs::write(app.join("runtime.txt"), "python-3.9.16\n").unwrap();
+    let (image, from) = base(&app);
+    assert_eq!(image["image"], "python:3.9-slim");
+    assert_eq!(image["from"], "runtime.txt");
+    assert!(from.starts_with("FROM python:3.9-slim"), "{from}");
+
+    // .python-version outranks it; --base-image outranks both.
+    std::fs::write(app.join(".python-version"), "3.11.6\n").unwrap();
+    assert_eq!(base(&app).0["image"], "python:3.11-slim");
+    let out = plan(&[
+        app.to_str().unwrap(),
+        "--json",
+        "--base-image",
+        "python:3.10-slim",
+    ]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["base_image"]["image"], "python:3.10-slim");
+    assert_eq!(json["base_image"]["from"], "--base-image");
+
+    // A version with no image is refused with what to do.
+    std::fs::write(app.join(".python-version"), "2.7.18\n").unwrap();
+    let out = plan(&[app.to_str().unwrap(), "--json"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(".python-version asks for Python '2.7.18'") && err.contains("--base-image"),
+        "{err}"
+    );
+}

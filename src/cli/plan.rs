@@ -10,17 +10,23 @@ use crate::pipeline::{Choices, DockerfileProposal, Spec};
 
 pub fn run(choices: &Choices, json: bool) -> ExitCode {
     let result = Spec::load(choices).and_then(|spec| {
+        let from = spec.base_image_from.clone()?;
         let (analysis, proposal) = plan::make(&spec)?;
-        Ok((analysis, proposal, plan::aws(&spec)?))
+        let base = (spec.base_image.clone(), from);
+        Ok((analysis, proposal, base, plan::aws(&spec)?))
     });
     match result {
-        Ok((analysis, proposal, aws)) => {
+        Ok((analysis, proposal, (image, from), aws)) => {
             if json {
                 let mut plan = to_json(&analysis, &proposal);
+                plan["base_image"] = json!({"image": image, "from": from});
                 plan["aws"] = aws_json(&aws);
                 println!("{plan:#}");
             } else {
                 print!("{}", to_text(&analysis, &proposal));
+                if !proposal.existing {
+                    println!("  base image {image} (from {from})");
+                }
                 print!("{}", aws_text(&aws));
                 println!(
                     "\nNothing was written and AWS was not called. `dashdeploy deploy --yes` does this."

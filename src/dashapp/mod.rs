@@ -8,6 +8,7 @@ pub mod dockerfile;
 pub mod facts;
 pub mod fixes;
 pub mod python;
+pub mod python_version;
 pub mod requirements;
 pub mod scan;
 pub mod write;

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use crate::aws::AwsTarget;
 use crate::dashapp::dockerfile::DEFAULT_BASE_IMAGE;
+use crate::dashapp::python_version;
 use crate::docker::DockerTarget;
 use crate::fargate::{self, Arch};
 use crate::store::config::{self, AppConfig};
@@ -83,6 +84,10 @@ pub struct Spec {
     /// The entry file chosen earlier, relative to the app folder.
     pub entry: Option<String>,
     pub base_image: String,
+    /// Where the base image came from (`--base-image`, `dashdeploy.toml`,
+    /// `.python-version`, …, `the default`), or why the app's own Python
+    /// version has no image (the Dockerfile step then stops with it).
+    pub base_image_from: Result<String, String>,
     pub size: Result<Size, String>,
     /// The task architecture asked for, and by what; None follows the image.
     pub arch: Result<Option<(Arch, &'static str)>, String>,
@@ -120,11 +125,24 @@ impl Spec {
             profile: choices.aws.profile.clone(),
             region: choices.aws.region.clone().or_else(|| config.region.clone()),
         };
-        let base_image = choices
-            .base_image
-            .clone()
-            .or_else(|| config.base_image.clone())
-            .unwrap_or_else(|| DEFAULT_BASE_IMAGE.to_string());
+        let (base_image, base_image_from) = match (&choices.base_image, &config.base_image) {
+            (Some(image), _) => (image.clone(), Ok("--base-image".to_string())),
+            (None, Some(image)) => (image.clone(), Ok("dashdeploy.toml".to_string())),
+            (None, None) => match choices
+                .app_dir
+                .as_deref()
+                .map(python_version::detect)
+                .transpose()
+                .map(Option::flatten)
+            {
+                Ok(Some(wanted)) => (wanted.image(), Ok(wanted.from)),
+                Ok(None) => (
+                    DEFAULT_BASE_IMAGE.to_string(),
+                    Ok("the default".to_string()),
+                ),
+                Err(e) => (DEFAULT_BASE_IMAGE.to_string(), Err(e)),
+            },
+        };
         let arch = match (choices.arch, &config.arch) {
             (Some(arch), _) => Ok(Some((arch, "--arch"))),
             (None, Some(text)) => Arch::parse(text)
@@ -153,6 +171,7 @@ impl Spec {
             docker: choices.docker.clone(),
             entry: config.entry.clone(),
             base_image,
+            base_image_from,
             size: resolve_size(choices, &config),
             arch,
             allow_from,

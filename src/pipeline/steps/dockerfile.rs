@@ -15,7 +15,9 @@ pub async fn run(
 ) -> Result<String, StepFailure> {
     let dir = spec.app_dir()?;
     let analysis = analyze_blocking(&dir, spec.entry.clone()).await?;
+    let from = spec.base_image_from.clone().map_err(StepFailure::new)?;
     let base = spec.base_image.clone();
+    reporter.log(LogLevel::Info, format!("base image {base} (from {from})"));
     let mut proposal = propose(&dir, &analysis, &base);
     loop {
         for warning in &proposal.warnings {
@@ -62,7 +64,13 @@ pub async fn run(
     for file in &written {
         reporter.log(LogLevel::Info, format!("wrote {file}"));
     }
-    if !proposal.existing && spec.config.base_image.as_deref() != Some(base.as_str()) {
+    // A base image given with --base-image is kept; one that follows the
+    // app's Python version (or the default) is worked out again each time,
+    // so a changed .python-version takes effect.
+    if !proposal.existing
+        && from == "--base-image"
+        && spec.config.base_image.as_deref() != Some(base.as_str())
+    {
         spec.keep(|config| config.base_image = Some(base.clone()))?;
     }
     let origin = if proposal.existing {
