@@ -27,6 +27,9 @@ struct Expect {
     requirements_added: Option<Vec<String>>,
     #[serde(default)]
     warnings_contain: Vec<String>,
+    /// Texts no warning may contain.
+    #[serde(default)]
+    warnings_absent: Vec<String>,
     candidates: Option<Vec<String>>,
     error_contains: Option<Vec<String>>,
     #[serde(default)]
@@ -146,6 +149,11 @@ fn check(dir: &Path) -> Vec<String> {
             "requirements added {:?}, expected {added:?}",
             a.requirements_added
         ));
+    }
+    for needle in &expect.warnings_absent {
+        if let Some(w) = a.warnings.iter().find(|w| w.contains(needle.as_str())) {
+            fail(format!("a warning contains '{needle}': {w}"));
+        }
     }
     for needle in &expect.warnings_contain {
         if !a.warnings.iter().any(|w| w.contains(needle.as_str())) {

@@ -202,6 +202,23 @@ pub fn analyze(dir: &Path, chosen_entry: Option<&str>) -> Result<Analysis, Analy
         });
     }
 
+    for m in &modules {
+        for p in &m.facts.local_paths {
+            warnings.push(format!(
+                "{}:{} reads {} by an absolute path of this machine: the image will not have it, and the app \
+                 would fail in the cloud. Copy the file into the app folder and read it by a relative path \
+                 (for example datasets/{}).",
+                m.source.rel,
+                p.line,
+                p.path,
+                p.path
+                    .rsplit(['/', '\\'])
+                    .next()
+                    .filter(|n| !n.is_empty())
+                    .unwrap_or("data.csv")
+            ));
+        }
+    }
     let relative_paths = modules
         .iter()
         .flat_map(|m| {

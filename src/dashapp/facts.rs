@@ -61,6 +61,10 @@ pub struct ModuleFacts {
     /// Top-level names of every import.
     pub imports: BTreeSet<String>,
     pub relative_paths: Vec<RelativePath>,
+    /// Files it reads by an absolute path of this machine
+    /// (`/home/ana/Downloads/sales.csv`, `~/data.csv`, `C:\\data.csv`),
+    /// which the image will not have.
+    pub local_paths: Vec<RelativePath>,
 }
 
 /// Reads the facts of one module. `app_vars` are names that hold a Dash app
@@ -190,13 +194,34 @@ fn call(source: &Source, node: Node, app_vars: &[String], facts: &mut ModuleFact
         .find(|c| c.kind() != "comment");
     if let Some(first) = first
         && let Some(path) = source.string_value(first)
-        && is_relative_path(&path)
     {
-        facts.relative_paths.push(RelativePath {
-            path,
+        let found = RelativePath {
             line: node.start_position().row + 1,
-        });
+            path,
+        };
+        if is_relative_path(&found.path) {
+            facts.relative_paths.push(found);
+        } else if is_local_path(&found.path) {
+            facts.local_paths.push(found);
+        }
     }
+}
+
+/// Folders every image has (or the app's own, `/app`): an absolute path
+/// there may well exist in the container.
+const IMAGE_FOLDERS: &[&str] = &[
+    "/app/", "/tmp/", "/dev/", "/proc/", "/sys/", "/etc/", "/usr/",
+];
+
+/// An absolute path of the machine the app was written on, which the
+/// image will not have.
+fn is_local_path(path: &str) -> bool {
+    let windows_drive = path.len() > 2
+        && path.as_bytes()[0].is_ascii_alphabetic()
+        && path.as_bytes()[1] == b':'
+        && matches!(path.as_bytes()[2], b'\\' | b'/');
+    let unix = path.starts_with('/') && !IMAGE_FOLDERS.iter().any(|f| path.starts_with(f));
+    windows_drive || unix || path.starts_with('~') || path.starts_with("\\\\")
 }
 
 fn is_relative_path(path: &str) -> bool {
