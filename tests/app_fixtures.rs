@@ -25,6 +25,9 @@ struct Expect {
     missing_paths: Option<Vec<String>>,
     secrets: Option<Vec<String>>,
     requirements_added: Option<Vec<String>>,
+    /// `NAME required|optional secret|plain dotenv|- file:line …`, in
+    /// order of first read.
+    env: Option<Vec<String>>,
     #[serde(default)]
     warnings_contain: Vec<String>,
     /// Texts no warning may contain.
@@ -136,6 +139,25 @@ fn check(dir: &Path) -> Vec<String> {
         && set(&missing) != set(expected)
     {
         fail(format!("missing paths {missing:?}, expected {expected:?}"));
+    }
+    let env: Vec<String> = a
+        .env
+        .iter()
+        .map(|v| {
+            format!(
+                "{} {} {} {} {}",
+                v.name,
+                if v.required { "required" } else { "optional" },
+                if v.secret { "secret" } else { "plain" },
+                if v.in_dotenv { "dotenv" } else { "-" },
+                v.read_at.join(" ")
+            )
+        })
+        .collect();
+    if let Some(expected) = &expect.env
+        && &env != expected
+    {
+        fail(format!("env {env:?}, expected {expected:?}"));
     }
     if let Some(secrets) = &expect.secrets
         && set(&a.secrets) != set(secrets)

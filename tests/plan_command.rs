@@ -213,3 +213,50 @@ fn the_base_image_follows_the_apps_python_version_and_says_from_where() {
         "{err}"
     );
 }
+
+#[test]
+fn the_plan_lists_what_the_app_reads_from_its_environment_and_no_value() {
+    let fixture =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/apps/env-reads");
+    let out = plan(&[fixture.to_str().unwrap(), "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let env = json["app"]["env"].as_array().unwrap();
+    let db = env.iter().find(|v| v["name"] == "DATABASE_URL").unwrap();
+    assert_eq!(db["required"], true);
+    assert_eq!(db["in_dotenv"], true);
+    assert_eq!(db["secret"], true);
+    let region = env.iter().find(|v| v["name"] == "REGION").unwrap();
+    assert_eq!(region["required"], false);
+    assert_eq!(region["in_dotenv"], false);
+    assert_eq!(region["secret"], false);
+    for args in [
+        &[fixture.to_str().unwrap(), "--json"][..],
+        &[fixture.to_str().unwrap()][..],
+    ] {
+        let out = plan(args);
+        let said = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            !said.contains("hunter2") && !said.contains("pk.fixture-not-a-real-token"),
+            "a value from .env was printed: {said}"
+        );
+    }
+    let text = plan(&[fixture.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains("app.py:12, settings.py:4 needs DATABASE_URL (a secret; set in .env)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("app.py:15 needs API_KEY (a secret; set nowhere here)"),
+        "{text}"
+    );
+}

@@ -47,6 +47,7 @@ pub fn to_json(analysis: &Analysis, proposal: &DockerfileProposal) -> serde_json
             "pythonpath": analysis.pythonpath,
             "fixes": analysis.fixes,
             "relative_paths": analysis.relative_paths,
+            "env": analysis.env,
             "secrets": analysis.secrets,
             "requirements_added": analysis.requirements_added,
             "warnings": analysis.warnings,
@@ -79,6 +80,24 @@ pub fn to_text(analysis: &Analysis, proposal: &DockerfileProposal) -> String {
         out.push_str(&format!(
             "  i {}:{} reads {} by a relative path: {state}\n",
             path.file, path.line, path.path
+        ));
+    }
+    for var in &analysis.env {
+        let needs = if var.required { "needs" } else { "reads" };
+        let kind = if var.secret {
+            "a secret"
+        } else {
+            "a plain value"
+        };
+        let value = match (var.in_dotenv, var.in_environment) {
+            (true, _) => "set in .env",
+            (false, true) => "set in this shell",
+            (false, false) => "set nowhere here",
+        };
+        out.push_str(&format!(
+            "  i {} {needs} {} ({kind}; {value})\n",
+            var.read_at.join(", "),
+            var.name
         ));
     }
     for secret in &analysis.secrets {

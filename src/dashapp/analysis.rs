@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use super::env_reads;
 use super::facts::{self, ModuleFacts};
 use super::fixes::{self, Edit, Fix};
 use super::python::Source;
@@ -23,6 +24,24 @@ pub struct PathFinding {
     pub exists: bool,
 }
 
+/// A variable the app reads from its environment: where, whether it
+/// fails without it, and where a value is now (never the value).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EnvVar {
+    pub name: String,
+    /// The app fails without it (a subscript, decouple's `config()` with
+    /// no default).
+    pub required: bool,
+    /// A `.env` file of the folder (or a variant, `.env.local`, …) sets it.
+    pub in_dotenv: bool,
+    /// The shell dashdeploy runs in has it set.
+    pub in_environment: bool,
+    /// Its name looks like a secret's: kept in Parameter Store by default.
+    pub secret: bool,
+    /// `file:line` of each read.
+    pub read_at: Vec<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Analysis {
     #[serde(skip)]
@@ -37,6 +56,8 @@ pub struct Analysis {
     pub app_var: String,
     pub fixes: Vec<Fix>,
     pub relative_paths: Vec<PathFinding>,
+    /// What it reads from the environment, by name.
+    pub env: Vec<EnvVar>,
     pub secrets: Vec<String>,
     /// Packages added to (or, when generated, making up) requirements.txt.
     pub requirements_added: Vec<String>,
@@ -219,6 +240,7 @@ pub fn analyze(dir: &Path, chosen_entry: Option<&str>) -> Result<Analysis, Analy
             ));
         }
     }
+    let env = env_vars(dir, &modules, &scan.secrets);
     let relative_paths = modules
         .iter()
         .flat_map(|m| {
@@ -239,6 +261,7 @@ pub fn analyze(dir: &Path, chosen_entry: Option<&str>) -> Result<Analysis, Analy
         app_var,
         fixes: fixes_out,
         relative_paths,
+        env,
         secrets: scan.secrets.clone(),
         requirements_added: plan.added,
         requirements_generated: plan.generated,
@@ -284,6 +307,46 @@ fn local_names(scan: &Scan) -> BTreeSet<String> {
         }
     }
     names
+}
+
+/// The variables the modules read, by name in order of first read, with
+/// whether a `.env` file of the folder (`secrets` lists them) or the
+/// shell has each.
+fn env_vars(dir: &Path, modules: &[Module], secrets: &[String]) -> Vec<EnvVar> {
+    let in_files: BTreeSet<String> = secrets
+        .iter()
+        .filter(|f| {
+            let name = f.rsplit('/').next().unwrap_or(f);
+            // An example file holds placeholders, not values.
+            let example = [".example", ".sample", ".template", ".dist"]
+                .iter()
+                .any(|e| name.ends_with(e));
+            (name == ".env" || name.starts_with(".env.")) && !example
+        })
+        .filter_map(|f| std::fs::read_to_string(dir.join(f)).ok())
+        .flat_map(|text| env_reads::names_in_dotenv(&text))
+        .collect();
+    let mut vars: Vec<EnvVar> = Vec::new();
+    for m in modules {
+        for read in env_reads::read(&m.source).reads {
+            let at = format!("{}:{}", m.source.rel, read.line);
+            match vars.iter_mut().find(|v| v.name == read.name) {
+                Some(var) => {
+                    var.required |= read.required;
+                    var.read_at.push(at);
+                }
+                None => vars.push(EnvVar {
+                    in_dotenv: in_files.contains(&read.name),
+                    in_environment: std::env::var_os(&read.name).is_some(),
+                    secret: env_reads::looks_secret(&read.name),
+                    required: read.required,
+                    read_at: vec![at],
+                    name: read.name,
+                }),
+            }
+        }
+    }
+    vars
 }
 
 fn read_modules(sources: Vec<Source>, local: &BTreeSet<String>) -> Vec<Module> {

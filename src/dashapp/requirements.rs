@@ -70,6 +70,7 @@ const PACKAGES: &[(&str, &str)] = &[
     ("dash_mantine_components", "dash-mantine-components"),
     ("dash_table", "dash"),
     ("dateutil", "python-dateutil"),
+    ("decouple", "python-decouple"),
     ("distutils", "setuptools"),
     ("docx", "python-docx"),
     ("dotenv", "python-dotenv"),
