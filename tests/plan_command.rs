@@ -17,6 +17,17 @@ fn plan(args: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
+/// The JSON plan, which must succeed.
+fn plan_json(args: &[&str]) -> serde_json::Value {
+    let out = plan(args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 fn listing(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::new();
     for (path, _) in dashdeploy::sample::FILES {
@@ -38,13 +49,7 @@ fn the_json_plan_has_every_field_and_writes_nothing() {
     dashdeploy::sample::copy_to(&app).unwrap();
     std::fs::write(app.join(".env"), "TOKEN=abc\n").unwrap();
     let before = listing(&app);
-    let out = plan(&[app.to_str().unwrap(), "--json"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let json = plan_json(&[app.to_str().unwrap(), "--json"]);
     assert_eq!(json["app"]["entry"], "dashapp.py");
     let fixes = json["app"]["fixes"].as_array().unwrap();
     let kinds: Vec<&str> = fixes.iter().map(|f| f["kind"].as_str().unwrap()).collect();
@@ -106,7 +111,7 @@ fn the_plan_lists_the_aws_resources_and_the_cost() {
     let work = tempfile::tempdir().unwrap();
     let app = work.path().join("sales");
     dashdeploy::sample::copy_to(&app).unwrap();
-    let out = plan(&[
+    let json = plan_json(&[
         app.to_str().unwrap(),
         "--json",
         "--region",
@@ -116,12 +121,6 @@ fn the_plan_lists_the_aws_resources_and_the_cost() {
         "--allow-from",
         "203.0.113.7",
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let aws = &json["aws"];
     assert_eq!(
         (aws["cpu"].as_u64(), aws["memory"].as_u64()),
@@ -162,13 +161,7 @@ fn the_base_image_follows_the_apps_python_version_and_says_from_where() {
     let app = work.path().join("sales");
     dashdeploy::sample::copy_to(&app).unwrap();
     let base = |app: &std::path::Path| {
-        let out = plan(&[app.to_str().unwrap(), "--json"]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let json = plan_json(&[app.to_str().unwrap(), "--json"]);
         let from_line = json["dockerfile"]
             .as_str()
             .unwrap()
@@ -193,13 +186,12 @@ fn the_base_image_follows_the_apps_python_version_and_says_from_where() {
     // .python-version outranks it; --base-image outranks both.
     std::fs::write(app.join(".python-version"), "3.11.6\n").unwrap();
     assert_eq!(base(&app).0["image"], "python:3.11-slim");
-    let out = plan(&[
+    let json = plan_json(&[
         app.to_str().unwrap(),
         "--json",
         "--base-image",
         "python:3.10-slim",
     ]);
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["base_image"]["image"], "python:3.10-slim");
     assert_eq!(json["base_image"]["from"], "--base-image");
 
@@ -218,13 +210,7 @@ fn the_base_image_follows_the_apps_python_version_and_says_from_where() {
 fn the_plan_lists_what_the_app_reads_from_its_environment_and_no_value() {
     let fixture =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/apps/env-reads");
-    let out = plan(&[fixture.to_str().unwrap(), "--json"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let json = plan_json(&[fixture.to_str().unwrap(), "--json"]);
     let env = json["app"]["env"].as_array().unwrap();
     let db = env.iter().find(|v| v["name"] == "DATABASE_URL").unwrap();
     assert_eq!(db["required"], true);

@@ -7,19 +7,25 @@ use crate::fargate::Arch;
 use super::event::StepFailure;
 use super::spec::Spec;
 
-/// The architecture the built image `<name>:latest` is for.
-pub async fn arch(spec: &Spec) -> Result<Arch, StepFailure> {
+/// The built image `<name>:latest` as the local engine knows it.
+async fn latest(spec: &Spec) -> Result<image::ImageFacts, StepFailure> {
     let name = &spec.name;
     let (engine, _) = engine::connect(&spec.docker)
         .await
         .map_err(|e| StepFailure::new(e.to_string()))?;
-    let facts = image::inspect(&engine, &format!("{name}:latest"))
+    image::inspect(&engine, &format!("{name}:latest"))
         .await
         .map_err(|e| {
             StepFailure::new(format!(
                 "There is no image {name}:latest ({e}): run the Build step first."
             ))
-        })?;
+        })
+}
+
+/// The architecture the built image `<name>:latest` is for.
+pub async fn arch(spec: &Spec) -> Result<Arch, StepFailure> {
+    let name = &spec.name;
+    let facts = latest(spec).await?;
     Arch::parse(&facts.arch).map_err(|_| {
         StepFailure::new(format!(
             "The image {name}:latest is built for {}, which Fargate does not run (it runs amd64 and arm64).",
@@ -33,16 +39,7 @@ pub async fn arch(spec: &Spec) -> Result<Arch, StepFailure> {
 /// build that was not pushed yet is never deployed in its place.
 pub async fn pushed(spec: &Spec, repository_uri: &str) -> Result<String, StepFailure> {
     let name = &spec.name;
-    let (engine, _) = engine::connect(&spec.docker)
-        .await
-        .map_err(|e| StepFailure::new(e.to_string()))?;
-    let facts = image::inspect(&engine, &format!("{name}:latest"))
-        .await
-        .map_err(|e| {
-            StepFailure::new(format!(
-                "There is no image {name}:latest ({e}): run the Build step first."
-            ))
-        })?;
+    let facts = latest(spec).await?;
     facts
         .repo_digests
         .into_iter()
