@@ -10,6 +10,7 @@ use serde::Serialize;
 use super::env_reads;
 use super::facts::{self, ModuleFacts};
 use super::fixes::{self, Edit, Fix};
+use super::procfile;
 use super::python::Source;
 use super::requirements;
 use super::scan::{self, Scan};
@@ -58,6 +59,8 @@ pub struct Analysis {
     pub relative_paths: Vec<PathFinding>,
     /// What it reads from the environment, by name.
     pub env: Vec<EnvVar>,
+    /// The gunicorn command of its Procfile's `web` process, kept.
+    pub procfile: Option<procfile::Gunicorn>,
     pub secrets: Vec<String>,
     /// Packages added to (or, when generated, making up) requirements.txt.
     pub requirements_added: Vec<String>,
@@ -262,6 +265,7 @@ pub fn analyze(dir: &Path, chosen_entry: Option<&str>) -> Result<Analysis, Analy
         fixes: fixes_out,
         relative_paths,
         env,
+        procfile: procfile::read(dir),
         secrets: scan.secrets.clone(),
         requirements_added: plan.added,
         requirements_generated: plan.generated,

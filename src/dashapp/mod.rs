@@ -8,6 +8,7 @@ pub mod dockerfile;
 pub mod env_reads;
 pub mod facts;
 pub mod fixes;
+pub mod procfile;
 pub mod python;
 pub mod python_version;
 pub mod requirements;

@@ -87,7 +87,7 @@ fn copy_fixture(name: &str, to: &Path) {
 }
 
 #[tokio::test]
-async fn the_sample_and_two_fixtures_build_and_answer_locally() {
+async fn the_sample_and_three_fixtures_build_and_answer_locally() {
     let stack = stack::require();
     let work = tempfile::tempdir().unwrap();
     let sample = work.path().join("sample");
@@ -103,7 +103,7 @@ async fn the_sample_and_two_fixtures_build_and_answer_locally() {
         "",
         "no local test container is left"
     );
-    for fixture in ["index-imports-app", "src-layout"] {
+    for fixture in ["index-imports-app", "src-layout", "procfile"] {
         let app = work.path().join(fixture);
         copy_fixture(fixture, &app);
         let settings = settings(&stack, &app);
@@ -111,6 +111,15 @@ async fn the_sample_and_two_fixtures_build_and_answer_locally() {
             .await
             .unwrap_or_else(|e| panic!("{fixture}: {e}"));
         assert!(summary.contains("Dash page"), "{fixture}: {summary}");
+        if fixture == "procfile" {
+            let dockerfile = std::fs::read_to_string(app.join("Dockerfile")).unwrap();
+            assert!(
+                dockerfile.contains(
+                    r#"CMD ["gunicorn", "--bind", "0.0.0.0:8050", "--workers", "3", "--threads", "2", "--preload", "--timeout", "120", "app:server"]"#
+                ),
+                "the Procfile's command is kept: {dockerfile}"
+            );
+        }
         assert_eq!(
             local_test_containers(&stack, &settings),
             "",
