@@ -21,17 +21,10 @@ use serde_json::Value;
 use crate::common::stack::{self, Stack};
 use crate::said;
 
-/// In the policy, but not seen by the proxy: the Docker engine pushes the
-/// image to the registry, which on the stack is a registry of its own with
-/// a password (AWS checks these on ECR's registry endpoint).
-const PUSH_ACTIONS: [&str; 6] = [
-    "ecr:BatchCheckLayerAvailability",
-    "ecr:InitiateLayerUpload",
-    "ecr:UploadLayerPart",
-    "ecr:CompleteLayerUpload",
-    "ecr:PutImage",
-    "ecr:BatchGetImage",
-];
+// In the policy, but not seen by the proxy: the Docker engine pushes the
+// image to the registry, which on the stack is a registry of its own with
+// a password (AWS checks these on ECR's registry endpoint).
+use dashdeploy::pipeline::policy::PUSH_ACTIONS;
 
 /// In the policy, and called by dashdeploy, but not on this run's path.
 const NOT_ON_THIS_PATH: [(&str, &str); 1] = [(
