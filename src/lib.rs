@@ -22,6 +22,7 @@ pub mod pipeline;
 pub mod plain_text;
 pub mod pricing;
 pub mod sample;
+pub mod secret;
 pub mod store;
 pub mod tui;
 pub mod ui;

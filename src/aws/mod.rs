@@ -1,6 +1,6 @@
 //! The AWS adapters, the only place an SDK type appears: the session
 //! (configuration, region, clients), who the credentials belong to, and
-//! ECR, ECS, EC2, IAM and CloudWatch Logs for the steps, the monitor and the
+//! ECR, ECS, EC2, IAM, CloudWatch Logs and SSM Parameter Store for the steps, the monitor and the
 //! tear-down. They return plain facts, and errors as sentences that say what
 //! happened and what to do.
 
@@ -10,12 +10,15 @@ pub mod ecs;
 pub mod error;
 pub mod iam;
 pub mod identity;
+pub(crate) mod json_rpc;
 pub mod lock_stream;
 pub mod logs;
 pub mod network;
 pub mod profiles;
 pub mod query;
 pub mod session;
+pub(crate) mod signed;
+pub mod ssm;
 pub mod status;
 pub mod tags;
 pub mod tear_down;

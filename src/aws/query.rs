@@ -1,71 +1,29 @@
 //! A small client for AWS's Query protocol, the one EC2 speaks: a form-encoded
-//! POST signed with SigV4 (the SDK's own signer, `aws-sigv4`), the answer an
-//! XML document. dashdeploy makes a dozen EC2 calls; the generated EC2 SDK
-//! crate is most of a clean build (measured in docs/benchmarks.md), so EC2
-//! goes through here instead, with the credentials, region and endpoint the
-//! SDK configuration settled on, the same timeouts, and retries of what AWS
-//! asks to be retried.
+//! POST signed with SigV4 ([`super::signed`]), the answer an XML document.
+//! dashdeploy makes a dozen EC2 calls; the generated EC2 SDK crate is most of
+//! a clean build (measured in docs/benchmarks.md), so EC2 goes through here
+//! instead, with the credentials, region and endpoint the SDK configuration
+//! settled on, the same timeouts, and retries of what AWS asks to be retried.
 
 use std::borrow::Cow;
-use std::time::{Duration, SystemTime};
 
 use aws_config::SdkConfig;
-use aws_credential_types::Credentials;
-use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
-use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
-use aws_sigv4::sign::v4;
-use aws_smithy_runtime_api::client::identity::Identity;
-use aws_types::service_config::ServiceConfigKey;
-use tokio::sync::Mutex;
 
-use super::session::{CALL_TIMEOUT, CONNECT_TIMEOUT, OPERATION_TIMEOUT};
-
-/// Attempts of one call when AWS answers "try again" (throttling, a 5xx)
-/// or the connection breaks.
-const ATTEMPTS: u32 = 3;
-/// Credentials are fetched again this long before they expire.
-const REFRESH_BEFORE: Duration = Duration::from_secs(300);
+pub(crate) use super::signed::QueryError;
+use super::signed::SignedClient;
 
 /// One service spoken to over the Query protocol.
 #[derive(Debug)]
 pub(crate) struct QueryClient {
-    http: reqwest::Client,
-    endpoint: String,
-    /// The name requests are signed for (`ec2`).
-    signing_name: &'static str,
+    signed: SignedClient,
     /// The API version every request names.
     version: &'static str,
-    region: String,
-    provider: Option<SharedCredentialsProvider>,
-    cached: Mutex<Option<Credentials>>,
-}
-
-/// Why a call failed: AWS's code and message, or the network's word.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum QueryError {
-    /// The service answered with an error.
-    Service { code: String, message: String },
-    /// No answer in time.
-    Timeout,
-    /// The request did not get through (refused, reset, no route, TLS).
-    Network(String),
-    /// No credentials to sign with, or they could not be loaded.
-    Credentials(String),
-}
-
-impl QueryError {
-    pub(crate) fn code(&self) -> Option<&str> {
-        match self {
-            QueryError::Service { code, .. } => Some(code),
-            _ => None,
-        }
-    }
 }
 
 impl QueryClient {
     /// The client for the service `service_id` (as in `AWS_ENDPOINT_URL_<ID>`)
     /// signed as `signing_name`, whose default endpoint is
-    /// `https://<endpoint_prefix>.<region>.<partition's domain>`.
+    /// `https://<signing_name>.<region>.<partition's domain>`.
     pub(crate) fn new(
         config: &SdkConfig,
         region: &str,
@@ -73,19 +31,9 @@ impl QueryClient {
         signing_name: &'static str,
         version: &'static str,
     ) -> Result<QueryClient, String> {
-        let http = reqwest::Client::builder()
-            .connect_timeout(CONNECT_TIMEOUT)
-            .timeout(CALL_TIMEOUT)
-            .build()
-            .map_err(|e| format!("could not set up HTTPS for {service_id}: {e}"))?;
         Ok(QueryClient {
-            http,
-            endpoint: endpoint(config, region, service_id, signing_name),
-            signing_name,
+            signed: SignedClient::new(config, region, service_id, signing_name)?,
             version,
-            region: region.to_string(),
-            provider: config.credentials_provider(),
-            cached: Mutex::new(None),
         })
     }
 
@@ -96,144 +44,32 @@ impl QueryClient {
         params: &[(String, String)],
     ) -> Result<Element, QueryError> {
         let body = form(action, self.version, params);
-        let call = async {
-            let mut attempt = 0;
-            loop {
-                attempt += 1;
-                match self.attempt(&body).await {
-                    Err(e) if attempt < ATTEMPTS && retryable(&e) => {
-                        tokio::time::sleep(Duration::from_millis(200 << attempt)).await;
-                    }
-                    other => return other,
-                }
-            }
-        };
-        match tokio::time::timeout(OPERATION_TIMEOUT, call)
-            .await
-            .map_err(|_| QueryError::Timeout)?
-        {
-            // EC2 names no action in its refusal ("You are not authorized
-            // to perform this operation"): the action refused is this one.
-            Err(QueryError::Service { code, message })
-                if super::error::is_access_denied(&code)
-                    && super::error::refused_action(&message).is_none() =>
-            {
-                Err(QueryError::Service {
-                    message: format!(
-                        "{} (refused: {}:{action})",
-                        message.trim_end_matches('.'),
-                        self.signing_name
-                    ),
-                    code,
-                })
-            }
-            other => other,
-        }
-    }
-
-    async fn attempt(&self, body: &str) -> Result<Element, QueryError> {
-        let credentials = self.credentials().await?;
-        let identity: Identity = credentials.into();
-        let params = v4::SigningParams::builder()
-            .identity(&identity)
-            .region(&self.region)
-            .name(self.signing_name)
-            .time(SystemTime::now())
-            .settings(SigningSettings::default())
-            .build()
-            .map_err(|e| QueryError::Credentials(e.to_string()))?
-            .into();
         let content_type = "application/x-www-form-urlencoded; charset=utf-8";
-        let signable = SignableRequest::new(
-            "POST",
-            &self.endpoint,
-            [("content-type", content_type)].into_iter(),
-            SignableBody::Bytes(body.as_bytes()),
-        )
-        .map_err(|e| QueryError::Network(format!("the request could not be signed: {e}")))?;
-        let (instructions, _) = sign(signable, &params)
-            .map_err(|e| QueryError::Network(format!("the request could not be signed: {e}")))?
-            .into_parts();
-        let mut request = self
-            .http
-            .post(&self.endpoint)
-            .header("content-type", content_type)
-            .body(body.to_string());
-        for (name, value) in instructions.headers() {
-            request = request.header(name, value);
-        }
-        let response = request.send().await.map_err(network)?;
-        let status = response.status();
-        let text = response.text().await.map_err(network)?;
-        if status.is_success() {
-            return parse(&text)
-                .map_err(|e| QueryError::Network(format!("AWS's answer is not XML: {e}")));
-        }
-        let doc = parse(&text).ok();
-        let field = |name: &str| {
-            doc.as_ref()
-                .and_then(|d| d.find(name))
-                .map(|e| e.text.clone())
-        };
-        Err(QueryError::Service {
-            code: field("Code").unwrap_or_else(|| format!("HTTP {}", status.as_u16())),
-            message: field("Message").unwrap_or_default(),
-        })
-    }
-
-    /// The credentials, fetched once and again shortly before they expire.
-    async fn credentials(&self) -> Result<Credentials, QueryError> {
-        let mut cached = self.cached.lock().await;
-        if let Some(credentials) = cached.as_ref() {
-            let fresh = credentials.expiry().is_none_or(|at| {
-                at.duration_since(SystemTime::now())
-                    .is_ok_and(|left| left > REFRESH_BEFORE)
-            });
-            if fresh {
-                return Ok(credentials.clone());
-            }
-        }
-        let provider = self
-            .provider
-            .as_ref()
-            .ok_or_else(|| QueryError::Credentials("no AWS credentials are configured".into()))?;
-        let credentials = provider
-            .provide_credentials()
+        self.signed
+            .call(
+                action,
+                &[("content-type", content_type)],
+                &body,
+                |status, text| {
+                    if (200..300).contains(&status) {
+                        return parse(text).map_err(|e| {
+                            QueryError::Network(format!("AWS's answer is not XML: {e}"))
+                        });
+                    }
+                    let doc = parse(text).ok();
+                    let field = |name: &str| {
+                        doc.as_ref()
+                            .and_then(|d| d.find(name))
+                            .map(|e| e.text.clone())
+                    };
+                    Err(QueryError::Service {
+                        code: field("Code").unwrap_or_else(|| format!("HTTP {status}")),
+                        message: field("Message").unwrap_or_default(),
+                    })
+                },
+            )
             .await
-            .map_err(|e| QueryError::Credentials(e.to_string()))?;
-        *cached = Some(credentials.clone());
-        Ok(credentials)
     }
-}
-
-/// `AWS_ENDPOINT_URL_<ID>` (or the profile's `endpoint_url` for the
-/// service), else `AWS_ENDPOINT_URL`, else AWS's own endpoint in the region.
-fn endpoint(config: &SdkConfig, region: &str, service_id: &str, prefix: &str) -> String {
-    let env = format!(
-        "AWS_ENDPOINT_URL_{}",
-        service_id.to_ascii_uppercase().replace(' ', "_")
-    );
-    let service = config.service_config().and_then(|s| {
-        s.load_config(
-            ServiceConfigKey::builder()
-                .service_id(service_id)
-                .profile("endpoint_url")
-                .env(&env)
-                .build()
-                .ok()?,
-        )
-    });
-    let url = service
-        .or_else(|| config.endpoint_url().map(str::to_string))
-        .unwrap_or_else(|| {
-            let domain = if region.starts_with("cn-") {
-                "amazonaws.com.cn"
-            } else {
-                "amazonaws.com"
-            };
-            format!("https://{prefix}.{region}.{domain}")
-        });
-    format!("{}/", url.trim_end_matches('/'))
 }
 
 /// The form body: `Action`, `Version`, then each parameter, URL-encoded.
@@ -245,36 +81,6 @@ fn form(action: &str, version: &str, params: &[(String, String)]) -> String {
         out.append_pair(key, value);
     }
     out.finish()
-}
-
-fn network(err: reqwest::Error) -> QueryError {
-    if err.is_timeout() {
-        return QueryError::Timeout;
-    }
-    QueryError::Network(super::identity::network_reason(&err))
-}
-
-/// What AWS asks to be tried again: throttling, its own errors, a broken
-/// connection.
-fn retryable(err: &QueryError) -> bool {
-    match err {
-        QueryError::Service { code, .. } => matches!(
-            code.as_str(),
-            "RequestLimitExceeded"
-                | "Throttling"
-                | "ThrottlingException"
-                | "InternalError"
-                | "InternalFailure"
-                | "ServiceUnavailable"
-                | "Unavailable"
-                | "HTTP 500"
-                | "HTTP 502"
-                | "HTTP 503"
-                | "HTTP 504"
-        ),
-        QueryError::Network(_) => true,
-        QueryError::Timeout | QueryError::Credentials(_) => false,
-    }
 }
 
 /// One element of an XML answer: its local name, its text (for a leaf)
@@ -503,40 +309,6 @@ mod tests {
             "Action=DescribeSecurityGroups&Version=2016-11-15&GroupName=dashdeploy-app\
              &GroupId.1=sg-1&GroupId.2=sg-2&Filter.1.Name=vpc-id&Filter.1.Value.1=vpc-1\
              &Filter.2.Name=tag%3Adashdeploy%3Aapp&Filter.2.Value.1=a+b&Filter.2.Value.2=c"
-        );
-    }
-
-    #[test]
-    fn throttling_and_broken_connections_are_retried_refusals_are_not() {
-        let service = |code: &str| QueryError::Service {
-            code: code.into(),
-            message: String::new(),
-        };
-        assert!(retryable(&service("RequestLimitExceeded")));
-        assert!(retryable(&service("HTTP 503")));
-        assert!(retryable(&QueryError::Network("connection reset".into())));
-        assert!(!retryable(&service("InvalidGroup.Duplicate")));
-        assert!(!retryable(&service("UnauthorizedOperation")));
-        assert!(!retryable(&QueryError::Timeout));
-    }
-
-    #[test]
-    fn the_endpoint_follows_the_partition_unless_set() {
-        let config = SdkConfig::builder().build();
-        assert_eq!(
-            endpoint(&config, "eu-west-1", "EC2", "ec2"),
-            "https://ec2.eu-west-1.amazonaws.com/"
-        );
-        assert_eq!(
-            endpoint(&config, "cn-north-1", "EC2", "ec2"),
-            "https://ec2.cn-north-1.amazonaws.com.cn/"
-        );
-        let config = SdkConfig::builder()
-            .endpoint_url("http://127.0.0.1:5055")
-            .build();
-        assert_eq!(
-            endpoint(&config, "us-east-1", "EC2", "ec2"),
-            "http://127.0.0.1:5055/"
         );
     }
 }

@@ -11,6 +11,7 @@ use aws_types::region::Region;
 
 use super::ec2::Ec2;
 use super::identity::AwsTarget;
+use super::json_rpc::JsonClient;
 
 pub(crate) const CALL_TIMEOUT: Duration = Duration::from_secs(20);
 pub(crate) const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -27,6 +28,7 @@ pub struct Session {
     ec2: OnceLock<Result<Ec2, String>>,
     iam: OnceLock<aws_sdk_iam::Client>,
     logs: OnceLock<aws_sdk_cloudwatchlogs::Client>,
+    ssm: OnceLock<Result<JsonClient, String>>,
     sts: OnceLock<aws_sdk_sts::Client>,
 }
 
@@ -79,6 +81,7 @@ impl Session {
             ec2: OnceLock::new(),
             iam: OnceLock::new(),
             logs: OnceLock::new(),
+            ssm: OnceLock::new(),
             sts: OnceLock::new(),
         })
     }
@@ -110,6 +113,15 @@ impl Session {
     pub(crate) fn logs(&self) -> &aws_sdk_cloudwatchlogs::Client {
         self.logs
             .get_or_init(|| aws_sdk_cloudwatchlogs::Client::new(&self.config))
+    }
+
+    /// SSM Parameter Store, spoken to over the JSON protocol
+    /// ([`super::ssm`]); fails only when HTTPS cannot be set up here.
+    pub(crate) fn ssm(&self) -> Result<&JsonClient, String> {
+        self.ssm
+            .get_or_init(|| super::ssm::client_for(&self.config, &self.region))
+            .as_ref()
+            .map_err(Clone::clone)
     }
 
     pub(crate) fn sts(&self) -> &aws_sdk_sts::Client {

@@ -38,7 +38,7 @@ pub struct Mine<'a> {
 impl Mine<'_> {
     /// None when the resource with `tags` is this app's to remove; else
     /// why it is kept.
-    fn keeps<'t>(
+    pub(crate) fn keeps<'t>(
         &self,
         what: &str,
         tags: impl IntoIterator<Item = (&'t str, &'t str)>,
