@@ -82,6 +82,11 @@ impl App {
                 self.choices.name = Some(name.clone());
                 self.app_name = Some(name.clone());
             }
+            (StepId::App, Answer::Environment { typed, .. }) => {
+                self.choices
+                    .secret_values
+                    .extend(typed.iter().map(|(k, v)| (k.clone(), v.clone())));
+            }
             (StepId::Network, Answer::Choose(text)) => {
                 if let Ok(cidr) = parse_cidr(text) {
                     self.choices.allow_from = Some(cidr);

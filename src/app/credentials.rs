@@ -179,13 +179,16 @@ impl App {
     pub fn wants_text(&self) -> bool {
         match self.overlay {
             Overlay::Credentials(_) => true,
-            Overlay::None => self.typing_address(),
+            Overlay::None => self.typing_address() || self.typing_env_value(),
             _ => false,
         }
     }
 
     pub fn form_key(&mut self, key: FormKey, now: &str) -> Vec<Command> {
         let Overlay::Credentials(form) = &mut self.overlay else {
+            if self.typing_env_value() {
+                return self.env_value_key(key);
+            }
             return self.address_key(key, now);
         };
         form.error = None;

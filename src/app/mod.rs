@@ -5,12 +5,14 @@
 
 mod choices;
 mod credentials;
+mod environment;
 mod input;
 mod state;
 mod tear_down;
 mod update;
 
 pub use credentials::{CredentialsForm, Field, FormKey, REGIONS};
+pub use environment::EnvScreen;
 pub use input::{Action, Command, Input};
 pub use state::{
     App, AppInit, LOG_CAPACITY, LogLine, Overlay, Progress, StepState, TearDownPhase, Typing,

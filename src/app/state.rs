@@ -126,6 +126,9 @@ pub struct App {
     /// The source address being typed for the waiting network proposal;
     /// while it is Some, keys arrive as text.
     pub typing: Option<Typing>,
+    /// The environment screen's selection, typed values and value being
+    /// typed, while the App step waits on its environment proposal.
+    pub env_screen: super::environment::EnvScreen,
     /// Lines the middle panel is scrolled down by.
     pub scroll: u16,
     /// The latest progress of the running step.
@@ -176,6 +179,7 @@ impl App {
             overlay,
             waiting: None,
             typing: None,
+            env_screen: Default::default(),
             scroll: 0,
             progress: None,
             push: None,

@@ -118,6 +118,11 @@ impl App {
     }
 
     fn on_main_action(&mut self, action: Action, now: &str) -> Vec<Command> {
+        if self.waits_on_environment()
+            && let Some(commands) = self.env_action(action, now)
+        {
+            return commands;
+        }
         match action {
             Action::Up => {
                 if let Some(prev) = self.selected.previous() {
@@ -539,6 +544,7 @@ impl App {
             EventKind::Monitor(snapshot) => self.monitor = Some(snapshot),
             EventKind::Proposal(proposal) => {
                 self.typing = None;
+                self.env_screen = Default::default();
                 self.waiting = Some(Waiting {
                     step: event.step,
                     run_id: event.run_id,

@@ -4,9 +4,9 @@
 
 use aws_sdk_ecs::types::{
     AssignPublicIp, AwsVpcConfiguration, Compatibility, ContainerDefinition, CpuArchitecture,
-    DeploymentCircuitBreaker, DeploymentConfiguration, LaunchType, LogConfiguration, LogDriver,
-    NetworkConfiguration, NetworkMode, OsFamily, PortMapping, PropagateTags, RuntimePlatform, Tag,
-    TaskDefinition, TransportProtocol,
+    DeploymentCircuitBreaker, DeploymentConfiguration, KeyValuePair, LaunchType, LogConfiguration,
+    LogDriver, NetworkConfiguration, NetworkMode, OsFamily, PortMapping, PropagateTags,
+    RuntimePlatform, Tag, TaskDefinition, TransportProtocol,
 };
 
 use super::error;
@@ -131,6 +131,11 @@ pub struct TaskSpec {
     pub execution_role_arn: String,
     pub log_group: String,
     pub region: String,
+    /// Plain environment values, (name, value), sorted by name.
+    pub environment: Vec<(String, String)>,
+    /// Secrets ECS hands the container at start, (name, the SSM
+    /// parameter's ARN), sorted by name.
+    pub secrets: Vec<(String, String)>,
 }
 
 impl TaskSpec {
@@ -158,6 +163,26 @@ impl TaskSpec {
                 .is_some_and(|p| p.iter().any(|m| m.container_port() == Some(APP_PORT)))
             && option("awslogs-group") == Some(self.log_group.as_str())
             && option("awslogs-region") == Some(self.region.as_str())
+            && container.is_some_and(|c| {
+                let mut environment: Vec<(String, String)> = c
+                    .environment()
+                    .iter()
+                    .map(|kv| {
+                        (
+                            kv.name().unwrap_or_default().to_string(),
+                            kv.value().unwrap_or_default().to_string(),
+                        )
+                    })
+                    .collect();
+                environment.sort();
+                let mut secrets: Vec<(String, String)> = c
+                    .secrets()
+                    .iter()
+                    .map(|s| (s.name().to_string(), s.value_from().to_string()))
+                    .collect();
+                secrets.sort();
+                environment == self.environment && secrets == self.secrets
+            })
     }
 }
 
@@ -196,10 +221,28 @@ pub async fn ensure_task_definition(
         .options("awslogs-stream-prefix", "dashdeploy")
         .build()
         .map_err(|e| EcsError::from(format!("could not make the log configuration: {e}")))?;
+    let secrets = spec
+        .secrets
+        .iter()
+        .map(|(name, arn)| {
+            aws_sdk_ecs::types::Secret::builder()
+                .name(name)
+                .value_from(arn)
+                .build()
+                .map_err(|e| EcsError::from(format!("could not name the secret {name}: {e}")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let environment = spec
+        .environment
+        .iter()
+        .map(|(name, value)| KeyValuePair::builder().name(name).value(value).build())
+        .collect::<Vec<_>>();
     let container = ContainerDefinition::builder()
         .name(CONTAINER)
         .image(&spec.image)
         .essential(true)
+        .set_environment((!environment.is_empty()).then_some(environment))
+        .set_secrets((!secrets.is_empty()).then_some(secrets))
         .port_mappings(
             PortMapping::builder()
                 .container_port(APP_PORT)
@@ -257,6 +300,9 @@ pub struct ServiceSpec {
     pub desired: u32,
     pub subnets: Vec<String>,
     pub security_group: String,
+    /// Start new tasks even when the revision and count stay (a secret's
+    /// value changed, and ECS reads secrets only when a task starts).
+    pub force_new_deployment: bool,
 }
 
 /// The service: created (Fargate, public IP, circuit breaker with
@@ -311,6 +357,7 @@ async fn ensure_service_once(
         let arn = service.service_arn().unwrap_or_default().to_string();
         if service.task_definition() == Some(spec.task_definition.as_str())
             && service.desired_count() == desired
+            && !spec.force_new_deployment
         {
             return Ok(Some((arn, ServiceChange::Unchanged)));
         }
@@ -320,6 +367,7 @@ async fn ensure_service_once(
             .service(&spec.name)
             .task_definition(&spec.task_definition)
             .desired_count(desired)
+            .force_new_deployment(spec.force_new_deployment)
             .send()
             .await
             .map_err(|e| ecs_error("update the ECS service", &e))?;

@@ -255,6 +255,104 @@ pub async fn ensure_ecs_service_linked_role(session: &Session) -> Result<bool, S
     }
 }
 
+/// The inline policy of the app's own execution role that lets ECS read
+/// the app's secrets at task start.
+pub const SECRETS_POLICY: &str = "dashdeploy-secrets";
+
+/// The document of [`SECRETS_POLICY`]: `ssm:GetParameters` on exactly the
+/// app's parameters, and `kms:Decrypt` on the key only when a customer
+/// managed key encrypts them (AWS's own `aws/ssm` key needs no grant).
+pub fn secrets_policy(parameter_arns: &[String], kms_key: Option<&str>) -> String {
+    let mut statements = vec![serde_json::json!({
+        "Sid": "ReadTheAppsSecrets",
+        "Effect": "Allow",
+        "Action": "ssm:GetParameters",
+        "Resource": parameter_arns,
+    })];
+    if let Some(key) = kms_key {
+        statements.push(serde_json::json!({
+            "Sid": "DecryptTheAppsSecrets",
+            "Effect": "Allow",
+            "Action": "kms:Decrypt",
+            "Resource": key,
+        }));
+    }
+    serde_json::json!({"Version": "2012-10-17", "Statement": statements}).to_string()
+}
+
+/// What [`ensure_secrets_policy`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PolicyChange {
+    Put,
+    Removed,
+    Unchanged,
+}
+
+/// The role's [`SECRETS_POLICY`] as `document` says (removed when the app
+/// has no secrets), written only when it differs from the one there.
+pub async fn ensure_secrets_policy(
+    session: &Session,
+    role: &str,
+    document: Option<&str>,
+) -> Result<PolicyChange, String> {
+    let iam = session.iam();
+    let current = match iam
+        .get_role_policy()
+        .role_name(role)
+        .policy_name(SECRETS_POLICY)
+        .send()
+        .await
+    {
+        Ok(found) => Some(found.policy_document().to_string()),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_no_such_entity_exception()) =>
+        {
+            None
+        }
+        Err(e) => {
+            return Err(error::sentence(
+                &format!("read the policy {SECRETS_POLICY} of the role {role}"),
+                &e,
+            ));
+        }
+    };
+    let same = |a: &str, b: &str| {
+        let parse = |d: &str| {
+            let decoded = percent_encoding::percent_decode_str(d).decode_utf8_lossy();
+            serde_json::from_str::<serde_json::Value>(&decoded).ok()
+        };
+        parse(a).is_some() && parse(a) == parse(b)
+    };
+    match (document, current) {
+        (Some(wanted), Some(current)) if same(wanted, &current) => Ok(PolicyChange::Unchanged),
+        (Some(wanted), _) => {
+            iam.put_role_policy()
+                .role_name(role)
+                .policy_name(SECRETS_POLICY)
+                .policy_document(wanted)
+                .send()
+                .await
+                .map_err(|e| {
+                    error::sentence(&format!("let the role {role} read the app's secrets"), &e)
+                })?;
+            Ok(PolicyChange::Put)
+        }
+        (None, Some(_)) => {
+            iam.delete_role_policy()
+                .role_name(role)
+                .policy_name(SECRETS_POLICY)
+                .send()
+                .await
+                .map_err(|e| {
+                    error::sentence(&format!("remove {SECRETS_POLICY} from the role {role}"), &e)
+                })?;
+            Ok(PolicyChange::Removed)
+        }
+        (None, None) => Ok(PolicyChange::Unchanged),
+    }
+}
+
 /// The role `name`'s tags, when it exists.
 pub async fn role_tags(
     session: &Session,
@@ -284,6 +382,23 @@ pub async fn role_tags(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_secrets_policy_names_exactly_the_apps_parameters() {
+        let arns = vec![
+            "arn:aws:ssm:us-east-1:1:parameter/dashdeploy/app/API_KEY".to_string(),
+            "arn:aws:ssm:us-east-1:1:parameter/dashdeploy/app/DB_URL".to_string(),
+        ];
+        let doc: serde_json::Value = serde_json::from_str(&secrets_policy(&arns, None)).unwrap();
+        assert_eq!(doc["Statement"].as_array().unwrap().len(), 1);
+        assert_eq!(doc["Statement"][0]["Action"], "ssm:GetParameters");
+        assert_eq!(doc["Statement"][0]["Resource"], serde_json::json!(arns));
+        let key = "arn:aws:kms:us-east-1:1:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+        let doc: serde_json::Value =
+            serde_json::from_str(&secrets_policy(&arns, Some(key))).unwrap();
+        assert_eq!(doc["Statement"][1]["Action"], "kms:Decrypt");
+        assert_eq!(doc["Statement"][1]["Resource"], key);
+    }
 
     #[test]
     fn partitions_follow_the_region() {

@@ -212,6 +212,7 @@ impl SharedOptions {
             vpc: self.vpc.clone(),
             subnets: self.subnets.clone(),
             needs_aws: true,
+            secret_values: Default::default(),
         }
     }
 }

@@ -243,7 +243,8 @@ pub fn analyze(dir: &Path, chosen_entry: Option<&str>) -> Result<Analysis, Analy
             ));
         }
     }
-    let env = env_vars(dir, &modules, &scan.secrets);
+    let (env, env_warnings) = env_vars(dir, &modules, &scan.secrets);
+    warnings.extend(env_warnings);
     let relative_paths = modules
         .iter()
         .flat_map(|m| {
@@ -315,8 +316,8 @@ fn local_names(scan: &Scan) -> BTreeSet<String> {
 
 /// The variables the modules read, by name in order of first read, with
 /// whether a `.env` file of the folder (`secrets` lists them) or the
-/// shell has each.
-fn env_vars(dir: &Path, modules: &[Module], secrets: &[String]) -> Vec<EnvVar> {
+/// shell has each; and a warning for each read of a `.env` file alone.
+fn env_vars(dir: &Path, modules: &[Module], secrets: &[String]) -> (Vec<EnvVar>, Vec<String>) {
     let in_files: BTreeSet<String> = secrets
         .iter()
         .filter(|f| {
@@ -328,11 +329,21 @@ fn env_vars(dir: &Path, modules: &[Module], secrets: &[String]) -> Vec<EnvVar> {
             (name == ".env" || name.starts_with(".env.")) && !example
         })
         .filter_map(|f| std::fs::read_to_string(dir.join(f)).ok())
-        .flat_map(|text| env_reads::names_in_dotenv(&text))
+        .flat_map(|text| super::dotenv::names(&text))
         .collect();
     let mut vars: Vec<EnvVar> = Vec::new();
+    let mut warnings = Vec::new();
     for m in modules {
-        for read in env_reads::read(&m.source).reads {
+        let facts = env_reads::read(&m.source);
+        for line in &facts.file_only_reads {
+            warnings.push(format!(
+                "{}:{line} reads its setting from dotenv_values(), which reads the .env file itself: the image has no \
+                 .env (it stays out, as secrets must), so in the cloud this read gets nothing. Read os.environ instead \
+                 (load_dotenv() fills it from .env on your machine); dashdeploy gives the container its variables.",
+                m.source.rel
+            ));
+        }
+        for read in facts.reads {
             let at = format!("{}:{}", m.source.rel, read.line);
             match vars.iter_mut().find(|v| v.name == read.name) {
                 Some(var) => {
@@ -350,7 +361,7 @@ fn env_vars(dir: &Path, modules: &[Module], secrets: &[String]) -> Vec<EnvVar> {
             }
         }
     }
-    vars
+    (vars, warnings)
 }
 
 fn read_modules(sources: Vec<Source>, local: &BTreeSet<String>) -> Vec<Module> {

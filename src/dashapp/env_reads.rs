@@ -25,27 +25,61 @@ pub struct EnvFacts {
     pub reads: Vec<EnvRead>,
     /// It calls `load_dotenv()` or `dotenv_values()`.
     pub loads_dotenv: bool,
+    /// Lines where a `.env` file is read into a dict with `dotenv_values()`
+    /// and that dict alone is read: the image has no `.env`, so in the
+    /// cloud such reads get nothing whatever the environment holds.
+    pub file_only_reads: Vec<usize>,
 }
 
 /// The environment reads of one module.
 pub fn read(source: &Source) -> EnvFacts {
     let mut facts = EnvFacts::default();
+    let dicts = dotenv_dicts(source);
     walk(source.root(), &mut |node| match node.kind() {
-        "subscript" => subscript(source, node, &mut facts),
-        "call" => call(source, node, &mut facts),
+        "subscript" => subscript(source, node, &dicts, &mut facts),
+        "call" => call(source, node, &dicts, &mut facts),
         _ => {}
     });
     facts
 }
 
-/// `os.environ["X"]`, `environ["X"]`.
-fn subscript(source: &Source, node: Node, facts: &mut EnvFacts) {
+/// Names assigned `dotenv_values(...)` (possibly merged with the
+/// environment: `{**dotenv_values(), **os.environ}`), each with whether
+/// the environment is merged in.
+fn dotenv_dicts(source: &Source) -> Vec<(String, bool)> {
+    let mut out = Vec::new();
+    walk(source.root(), &mut |node| {
+        if node.kind() != "assignment" {
+            return;
+        }
+        let (Some(left), Some(right)) = (
+            node.child_by_field_name("left"),
+            node.child_by_field_name("right"),
+        ) else {
+            return;
+        };
+        let text = source.text_of(right);
+        if left.kind() == "identifier" && text.contains("dotenv_values(") {
+            let merged = text.contains("os.environ") || text.contains("**environ");
+            out.push((source.text_of(left).to_string(), merged));
+        }
+    });
+    out
+}
+
+/// `os.environ["X"]`, `environ["X"]`, and `config["X"]` of a
+/// `config = dotenv_values()`.
+fn subscript(source: &Source, node: Node, dicts: &[(String, bool)], facts: &mut EnvFacts) {
     let Some(value) = node.child_by_field_name("value") else {
         return;
     };
     let target = source.text_of(value).replace(char::is_whitespace, "");
-    if target != "os.environ" && target != "environ" {
+    let dict = dicts.iter().find(|(name, _)| *name == target);
+    if target != "os.environ" && target != "environ" && dict.is_none() {
         return;
+    }
+    if let Some((_, false)) = dict {
+        facts.file_only_reads.push(node.start_position().row + 1);
     }
     let Some(key) = node.child_by_field_name("subscript") else {
         return;
@@ -65,10 +99,16 @@ fn subscript(source: &Source, node: Node, facts: &mut EnvFacts) {
     }
 }
 
-fn call(source: &Source, node: Node, facts: &mut EnvFacts) {
+fn call(source: &Source, node: Node, dicts: &[(String, bool)], facts: &mut EnvFacts) {
     let Some(callee) = callee_name(source, node) else {
         return;
     };
+    let dict = callee
+        .strip_suffix(".get")
+        .and_then(|d| dicts.iter().find(|(name, _)| name == d));
+    if let Some((_, false)) = dict {
+        facts.file_only_reads.push(node.start_position().row + 1);
+    }
     let last = callee.rsplit('.').next().unwrap_or(&callee);
     if matches!(last, "load_dotenv" | "dotenv_values" | "find_dotenv") {
         facts.loads_dotenv = true;
@@ -77,7 +117,7 @@ fn call(source: &Source, node: Node, facts: &mut EnvFacts) {
     let reads = matches!(
         callee.as_str(),
         "os.environ.get" | "environ.get" | "os.getenv" | "getenv"
-    );
+    ) || dict.is_some();
     let decouple = matches!(callee.as_str(), "config" | "decouple.config");
     if !reads && !decouple {
         return;
@@ -108,6 +148,27 @@ fn call(source: &Source, node: Node, facts: &mut EnvFacts) {
     });
 }
 
+/// The environment variable a crash at start names in the app's output:
+/// `KeyError: 'NAME'` raised by `os.environ[...]`, or decouple's
+/// `UndefinedValueError: NAME not found`.
+pub fn crash_variable(log: &str) -> Option<String> {
+    let is_name =
+        |n: &str| !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if let Some(at) = log.rfind("UndefinedValueError: ") {
+        let name = log[at + "UndefinedValueError: ".len()..]
+            .split_whitespace()
+            .next()
+            .unwrap_or_default();
+        if is_name(name) {
+            return Some(name.to_string());
+        }
+    }
+    let at = log.rfind("KeyError: '")?;
+    let name = log[at + "KeyError: '".len()..].split('\'').next()?;
+    let from_environ = log.contains("environ") || log.contains("os.py");
+    (from_environ && is_name(name)).then(|| name.to_string())
+}
+
 /// Names that look like secrets (a key, a token, a password, a database
 /// URL): they default to being kept as a secret, not a plain value.
 pub fn looks_secret(name: &str) -> bool {
@@ -124,22 +185,6 @@ pub fn looks_secret(name: &str) -> bool {
         "PRIVATE",
     ];
     WORDS.iter().any(|w| upper.contains(w))
-}
-
-/// The names a `.env`-style file sets (`NAME=value`, `export NAME=value`),
-/// never their values.
-pub fn names_in_dotenv(text: &str) -> Vec<String> {
-    text.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .filter_map(|l| {
-            let l = l.strip_prefix("export ").unwrap_or(l);
-            let (name, _) = l.split_once('=')?;
-            let name = name.trim();
-            (!name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
-                .then(|| name.to_string())
-        })
-        .collect()
 }
 
 #[cfg(test)]
@@ -188,7 +233,33 @@ mod tests {
     }
 
     #[test]
-    fn secret_looking_names_and_dotenv_names() {
+    fn a_dotenv_values_dict_is_read_like_the_environment_and_said_to_be_file_only() {
+        let facts = reads(
+            "from dotenv import dotenv_values\nimport os\n\
+             config = dotenv_values(\".env\")\n\
+             KEY = config[\"API_KEY\"]\n\
+             MODE = config.get(\"MODE\", \"dev\")\n\
+             merged = {**dotenv_values(), **os.environ}\n\
+             DB = merged[\"DATABASE_URL\"]\n",
+        );
+        let got: Vec<(&str, bool)> = facts
+            .reads
+            .iter()
+            .map(|r| (r.name.as_str(), r.required))
+            .collect();
+        assert_eq!(
+            got,
+            [("API_KEY", true), ("MODE", false), ("DATABASE_URL", true)]
+        );
+        assert_eq!(
+            facts.file_only_reads,
+            [4, 5],
+            "the merged dict sees the environment"
+        );
+    }
+
+    #[test]
+    fn secret_looking_names() {
         for name in [
             "MAPBOX_TOKEN",
             "API_KEY",
@@ -201,11 +272,5 @@ mod tests {
         for name in ["DEBUG", "REGION", "PORT", "LOG_LEVEL"] {
             assert!(!looks_secret(name), "{name}");
         }
-        assert_eq!(
-            names_in_dotenv(
-                "# comment\nTOKEN=abc\nexport DB_URL = postgres://x\n\nnot a line\nBAD NAME=1\n"
-            ),
-            ["TOKEN", "DB_URL"]
-        );
     }
 }

@@ -5,6 +5,7 @@
 pub mod analysis;
 pub mod detect;
 pub mod dockerfile;
+pub mod dotenv;
 pub mod env_reads;
 pub mod facts;
 pub mod fixes;

@@ -66,12 +66,19 @@ pub fn free_loopback_port() -> Result<u16, String> {
         .map_err(|e| format!("no free port on 127.0.0.1: {e}"))
 }
 
-/// Starts `image` with 8050 published on a free loopback port.
-pub async fn start(engine: &Engine, image: &str, app: &str) -> Result<Running, String> {
+/// Starts `image` with 8050 published on a free loopback port and `env`
+/// (`NAME=value`) in its environment, as the task would have it.
+pub async fn start(
+    engine: &Engine,
+    image: &str,
+    app: &str,
+    env: Vec<String>,
+) -> Result<Running, String> {
     let port = free_loopback_port()?;
     let binding = format!("{CONTAINER_PORT}/tcp");
     let body = ContainerCreateBody {
         image: Some(image.to_string()),
+        env: (!env.is_empty()).then_some(env),
         exposed_ports: Some(vec![binding.clone()]),
         labels: Some(HashMap::from([
             (LABEL.to_string(), "1".to_string()),
@@ -157,7 +164,13 @@ pub fn diagnose(log: &[String], exit: Option<i64>, last_answer: Option<(u16, boo
         }
     };
     if let Some(code) = exit {
-        let cause = if let Some(module) = missing_module(&text) {
+        let cause = if let Some(var) = crate::dashapp::env_reads::crash_variable(&text) {
+            format!(
+                " It needs the environment variable {var}, which the container does not have: give it a value on the \
+                 App step's environment screen (or under [env] or secrets in dashdeploy.toml, with the value in .env), \
+                 then run the step again. In the cloud it would crash the same way."
+            )
+        } else if let Some(module) = missing_module(&text) {
             format!(
                 " The module '{module}' is missing from the image: add its package to requirements.txt and build again."
             )
@@ -264,6 +277,18 @@ mod tests {
         let port = lines("[INFO] Listening at: http://0.0.0.0:8000 (1)");
         assert!(diagnose(&port, None, None).starts_with("The app listens on port 8000, not 8050"));
         assert!(diagnose(&[], None, Some((200, false))).contains("not a Dash page"));
+        let key_error = lines(
+            "Traceback (most recent call last):\n  File \"/app/app.py\", line 3, in <module>\n    DB = os.environ[\"DATABASE_URL\"]\n  File \"<frozen os>\", line 714, in __getitem__\nKeyError: 'DATABASE_URL'",
+        );
+        let text = diagnose(&key_error, Some(1), None);
+        assert!(
+            text.contains("It needs the environment variable DATABASE_URL"),
+            "{text}"
+        );
+        let decouple = lines(
+            "decouple.UndefinedValueError: API_KEY not found. Declare it as envvar or define a default value.",
+        );
+        assert!(diagnose(&decouple, Some(1), None).contains("variable API_KEY"));
         assert!(
             diagnose(&[], None, None)
                 .starts_with("Nothing answered on port 8050. It printed nothing.")

@@ -89,6 +89,8 @@ pub fn explain(snapshot: &Snapshot, region: &str) -> Vec<String> {
                 crate::monitor::short_id(&task.id),
                 reasons.trim()
             ));
+        } else if reasons.contains("unable to pull secrets") && secrets_failed(&reasons) {
+            push(unreadable_secrets(&task.id, &reasons));
         } else if reasons.contains("ResourceInitializationError") {
             push(format!(
                 "Task {} could not start its resources ({}): usually the log group is missing or the execution role may not use it. Retry Deploy, which makes both.",
@@ -99,6 +101,14 @@ pub fn explain(snapshot: &Snapshot, region: &str) -> Vec<String> {
             || task.exit_code == Some(137) && reasons.contains("memory")
         {
             push(out_of_memory(task, region));
+        } else if let Some(code) = task.exit_code.filter(|c| *c != 0)
+            && let Some(var) = crate::dashapp::env_reads::crash_variable(&log)
+        {
+            push(format!(
+                "The app crashed at start (exit code {code}): it needs the environment variable {var}, which the task \
+                 does not have. Give it a value (the App step's environment screen, or [env] / secrets in \
+                 dashdeploy.toml with the value in .env), then Deploy again."
+            ));
         } else if let Some(code) = task.exit_code.filter(|c| *c != 0) {
             let missing = log
                 .lines()
@@ -147,6 +157,37 @@ pub fn explain(snapshot: &Snapshot, region: &str) -> Vec<String> {
         }
     }
     out
+}
+
+/// The refusal is about the app's secrets in Parameter Store, not the
+/// image's registry auth.
+fn secrets_failed(reasons: &str) -> bool {
+    let lower = reasons.to_ascii_lowercase();
+    lower.contains("ssm") || lower.contains("parameter") || lower.contains("secrets from")
+}
+
+/// A task that could not read its secrets: why, in words, and what to do.
+fn unreadable_secrets(task: &str, reasons: &str) -> String {
+    let lower = reasons.to_ascii_lowercase();
+    let why = if lower.contains("accessdenied") || lower.contains("not authorized") {
+        "its execution role may not read them (ssm:GetParameters on the app's parameters, and kms:Decrypt when a \
+         customer managed key encrypts them). Deploy again: it gives the app's own role exactly that; a role named \
+         in dashdeploy.toml (execution_role) must be given it by its owner"
+    } else if lower.contains("invalid")
+        || lower.contains("not found")
+        || lower.contains("parameternotfound")
+    {
+        "a parameter the task definition names is gone from Parameter Store. Deploy again with the value in .env \
+         (or the shell): it stores the parameter again"
+    } else {
+        "Parameter Store did not hand them over. Check the task's network (a public IP, or a NAT or VPC endpoint \
+         for SSM), then Deploy again"
+    };
+    format!(
+        "Task {} could not read the app's secrets at start: {why}. ({})",
+        crate::monitor::short_id(task),
+        reasons.trim()
+    )
 }
 
 #[cfg(test)]
@@ -235,6 +276,53 @@ mod tests {
             ..Default::default()
         };
         assert!(explain(&s, "us-east-1")[0].contains("exited with code 3"));
+    }
+
+    #[test]
+    fn secrets_that_cannot_be_read_and_missing_variables_are_explained() {
+        let mut denied = task("STOPPED");
+        denied.stopped_reason = Some(
+            "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval \
+             failed: unable to retrieve secrets from ssm: service call has been retried 1 time(s): \
+             AccessDeniedException: User: arn:aws:sts::1:assumed-role/x is not authorized to perform: ssm:GetParameters"
+                .into(),
+        );
+        let s = Snapshot {
+            tasks: vec![denied],
+            ..Default::default()
+        };
+        let said = explain(&s, "us-east-1");
+        assert!(
+            said[0].contains("could not read the app's secrets")
+                && said[0].contains("ssm:GetParameters on the app's parameters"),
+            "{said:?}"
+        );
+        let mut gone = task("STOPPED");
+        gone.stopped_reason = Some(
+            "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval \
+             failed: unable to retrieve secrets from ssm: invalid ssm parameters: /dashdeploy/app/API_KEY"
+                .into(),
+        );
+        let s = Snapshot {
+            tasks: vec![gone],
+            ..Default::default()
+        };
+        assert!(explain(&s, "us-east-1")[0].contains("gone from Parameter Store"));
+        let mut crash = task("STOPPED");
+        crash.exit_code = Some(1);
+        let s = Snapshot {
+            tasks: vec![crash],
+            logs: vec![
+                "  File \"<frozen os>\", line 714, in __getitem__ environ".into(),
+                "KeyError: 'DATABASE_URL'".into(),
+            ],
+            ..Default::default()
+        };
+        assert!(
+            explain(&s, "us-east-1")[0].contains("environment variable DATABASE_URL"),
+            "{:?}",
+            explain(&s, "us-east-1")
+        );
     }
 
     #[test]

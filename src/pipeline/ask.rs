@@ -29,6 +29,17 @@ pub enum Proposal {
     /// Another app holds the app's name in this account and region: use
     /// the free name `suggested` instead?
     NameTaken { sentence: String, suggested: String },
+    /// How each variable the app reads reaches it in the cloud: plain,
+    /// secret or unset (never a secret's value).
+    Environment(Box<EnvProposal>),
+}
+
+/// The app's variables as proposed; the wizard lets the user make each
+/// plain, secret or unset and type a value, and answers
+/// [`Answer::Environment`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvProposal {
+    pub settings: Vec<super::app_env::Setting>,
 }
 
 /// The size the sizing step proposes; the wizard lets the user change it
@@ -82,6 +93,12 @@ pub enum Answer {
         cpu: u32,
         memory: u32,
         desired: u32,
+    },
+    /// The variables as chosen on the environment screen, with the secret
+    /// values typed there (kept in memory only).
+    Environment {
+        settings: Vec<super::app_env::Setting>,
+        typed: std::collections::BTreeMap<String, crate::secret::Secret>,
     },
 }
 

@@ -4,10 +4,12 @@
 //! wizard and the command line both drive it, and it reaches Docker and AWS
 //! only through `src/docker` and `src/aws`.
 
+pub mod app_env;
 pub mod app_files;
 pub mod ask;
 pub mod built_image;
 pub mod cloud;
+pub mod cloud_env;
 pub mod event;
 pub mod ownership;
 pub mod plan;
@@ -24,7 +26,9 @@ pub mod steps;
 pub mod tear_down;
 pub mod values;
 
-pub use ask::{Answer, Answers, DockerfileProposal, IngressProposal, Proposal, SizingProposal};
+pub use ask::{
+    Answer, Answers, DockerfileProposal, EnvProposal, IngressProposal, Proposal, SizingProposal,
+};
 pub use event::{CheckId, CheckState, EventKind, LogLevel, PipelineEvent, RunId, StepFailure};
 pub use push_progress::{LayerProgress, LayerState, PushProgress};
 pub use spec::{Choices, Spec};

@@ -12,6 +12,9 @@
 //!   from dashdeploy.toml, then only read and passed), passed only to ECS
 //!   tasks, and given only the AWS managed execution policy;
 //! - the service's tasks by their cluster (`ecs:cluster`);
+//! - the app's secrets, the SSM parameters `/dashdeploy/<app>/*`, by ARN,
+//!   and a customer managed KMS key that encrypts them when
+//!   dashdeploy.toml names one (`secrets_kms_key`);
 //! - the security group by its `dashdeploy:app` tag: EC2 names groups by
 //!   id, which is not known before it is made;
 //! - what AWS does not scope (`ecr:GetAuthorizationToken`, EC2's
@@ -58,6 +61,9 @@ pub struct Scope<'a> {
     /// The role named by `execution_role` in dashdeploy.toml, used as it
     /// is; None when the app has a role of its own that dashdeploy makes.
     pub execution_role: Option<&'a str>,
+    /// The customer managed KMS key of the app's secrets
+    /// (`secrets_kms_key`), when one is named.
+    pub kms_key: Option<&'a str>,
 }
 
 /// The policy for the app of `spec` in `region` and `account` (each `*`
@@ -68,6 +74,7 @@ pub fn for_spec(spec: &Spec, region: &str, account: &str) -> Value {
         region,
         account,
         execution_role: spec.config.execution_role.as_deref(),
+        kms_key: spec.config.secrets_kms_key.as_deref(),
     })
 }
 
@@ -79,6 +86,7 @@ pub fn document(scope: &Scope) -> Value {
         region,
         account,
         execution_role,
+        kms_key,
     } = *scope;
     let p = iam::partition(region);
     let arn = |service: &str, rest: &str| format!("arn:{p}:{service}:{region}:{account}:{rest}");
@@ -234,6 +242,20 @@ pub fn document(scope: &Scope) -> Value {
             "Condition": {"StringEquals": {"ec2:ResourceTag/dashdeploy:app": app}},
         }),
         json!({
+            "Sid": "Secrets",
+            "Effect": "Allow",
+            // The app's secrets in Parameter Store: read back to compare
+            // (never shown), written, tagged, removed by destroy.
+            "Action": [
+                "ssm:GetParameters",
+                "ssm:PutParameter",
+                "ssm:ListTagsForResource",
+                "ssm:AddTagsToResource",
+                "ssm:DeleteParameter",
+            ],
+            "Resource": arn("ssm", &format!("parameter/dashdeploy/{app}/*")),
+        }),
+        json!({
             "Sid": "EcsServiceLinkedRole",
             "Effect": "Allow",
             "Action": "iam:CreateServiceLinkedRole",
@@ -261,6 +283,10 @@ pub fn document(scope: &Scope) -> Value {
                 "iam:ListAttachedRolePolicies",
                 "iam:DetachRolePolicy",
                 "iam:ListRolePolicies",
+                // Its one inline policy, dashdeploy-secrets: ssm:GetParameters
+                // on the app's own parameters, for ECS at task start.
+                "iam:GetRolePolicy",
+                "iam:PutRolePolicy",
                 "iam:DeleteRolePolicy",
                 "iam:DeleteRole",
             ]),
@@ -280,6 +306,16 @@ pub fn document(scope: &Scope) -> Value {
             "Action": "iam:AttachRolePolicy",
             "Resource": role_arns,
             "Condition": {"ArnEquals": {"iam:PolicyARN": iam::execution_policy_arn(region)}},
+        }));
+    }
+    if let Some(key) = kms_key {
+        statements.push(json!({
+            "Sid": "SecretsKey",
+            "Effect": "Allow",
+            // SSM encrypts a SecureString with the key on PutParameter and
+            // decrypts it for GetParameters, as the caller.
+            "Action": ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"],
+            "Resource": key,
         }));
     }
     statements.push(json!({
@@ -334,6 +370,7 @@ mod tests {
             region: "eu-west-1",
             account: "123456789012",
             execution_role: None,
+            kms_key: None,
         })
     }
 
@@ -375,7 +412,7 @@ mod tests {
             for action in actions(&json!({"Statement": [s]})) {
                 let (service, name) = action.split_once(':').unwrap();
                 assert!(
-                    ["ecr", "ecs", "ec2", "iam", "logs", "sts"].contains(&service)
+                    ["ecr", "ecs", "ec2", "iam", "logs", "sts", "ssm", "kms"].contains(&service)
                         && name.starts_with(|c: char| c.is_ascii_uppercase())
                         && !name.contains('*'),
                     "{action}: one named action, no wildcard"
@@ -395,6 +432,9 @@ mod tests {
                 region: "ap-southeast-4",
                 account: "123456789012",
                 execution_role,
+                kms_key: Some(
+                    "arn:aws:kms:ap-southeast-4:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+                ),
             });
             assert!(size(&doc) < MAX_SIZE, "{} characters", size(&doc));
         }
@@ -456,6 +496,27 @@ mod tests {
             statement(&doc, "ExecutionRolePolicy")["Condition"]["ArnEquals"]["iam:PolicyARN"],
             "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
         );
+        assert_eq!(
+            resources(statement(&doc, "Secrets")),
+            ["arn:aws:ssm:eu-west-1:123456789012:parameter/dashdeploy/sales/*"]
+        );
+        assert!(
+            doc["Statement"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|s| s["Sid"] != "SecretsKey"),
+            "no KMS rights without a customer managed key"
+        );
+        let key = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+        let with_key = document(&Scope {
+            app: "sales",
+            region: "eu-west-1",
+            account: "123456789012",
+            execution_role: None,
+            kms_key: Some(key),
+        });
+        assert_eq!(resources(statement(&with_key, "SecretsKey")), [key]);
         let slr = statement(&doc, "EcsServiceLinkedRole");
         assert_eq!(
             resources(slr),
@@ -503,6 +564,7 @@ mod tests {
             region: "*",
             account: "*",
             execution_role: None,
+            kms_key: None,
         });
         assert_eq!(
             resources(statement(&doc, "Repository")),
@@ -517,6 +579,7 @@ mod tests {
             region: "cn-north-1",
             account: "123456789012",
             execution_role: None,
+            kms_key: None,
         });
         assert_eq!(
             resources(statement(&doc, "Repository")),
@@ -535,6 +598,7 @@ mod tests {
             region: "eu-west-1",
             account: "123456789012",
             execution_role: Some("team-ecs-tasks"),
+            kms_key: None,
         });
         let role = statement(&doc, "ExecutionRole");
         assert_eq!(
@@ -593,7 +657,9 @@ mod tests {
             // Test code calls whatever it likes.
             let code = text.split("#[cfg(test)]").next().unwrap_or_default();
             let short = file.file_name().unwrap().to_string_lossy().into_owned();
-            for (at, action) in sdk_calls(code).chain(query_calls(code)) {
+            // The hand-made clients: EC2 over Query, SSM over JSON.
+            let protocol_service = if short == "ssm.rs" { "ssm" } else { "ec2" };
+            for (at, action) in sdk_calls(code).chain(query_calls(code, protocol_service)) {
                 let line = code[..at].lines().count();
                 found
                     .entry(action)
@@ -716,22 +782,25 @@ mod tests {
         iam_name(&name)
     }
 
-    /// The EC2 Query actions named in `call("X"` and `paged("X"`.
-    fn query_calls(code: &str) -> impl Iterator<Item = (usize, String)> + '_ {
-        ["call(\"", "paged(\""]
-            .into_iter()
-            .flat_map(move |opening| {
-                code.match_indices(opening).filter_map(move |(at, _)| {
-                    let rest = &code[at + opening.len()..];
-                    let name: String = rest
-                        .chars()
-                        .take_while(|c| c.is_ascii_alphanumeric())
-                        .collect();
-                    (rest[name.len()..].starts_with('"')
-                        && name.starts_with(|c: char| c.is_ascii_uppercase()))
-                    .then(|| (at, format!("ec2:{name}")))
-                })
+    /// The actions of the hand-made clients (EC2's Query, SSM's JSON) named
+    /// in `call("X"` and `paged("X"`, a line break after the `(` allowed.
+    fn query_calls<'a>(
+        code: &'a str,
+        service: &'a str,
+    ) -> impl Iterator<Item = (usize, String)> + 'a {
+        ["call(", "paged("].into_iter().flat_map(move |opening| {
+            code.match_indices(opening).filter_map(move |(at, _)| {
+                let rest = code[at + opening.len()..].trim_start();
+                let rest = rest.strip_prefix('"')?;
+                let name: String = rest
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric())
+                    .collect();
+                (rest[name.len()..].starts_with('"')
+                    && name.starts_with(|c: char| c.is_ascii_uppercase()))
+                .then(|| (at, format!("{service}:{name}")))
             })
+        })
     }
 
     /// `create_repository` → `CreateRepository`.
@@ -767,7 +836,7 @@ mod tests {
                     fn f(ecs: &aws_sdk_ecs::Client) { ecs.list_tasks() }\n\
                     session.logs().tag_log_group();\n t.task_definition(); x.get(1); self.paged(\"DescribeVpcs\", p)";
         let mut names: Vec<String> = sdk_calls(code)
-            .chain(query_calls(code))
+            .chain(query_calls(code, "ec2"))
             .map(|(_, a)| a)
             .collect();
         names.sort();
@@ -795,6 +864,8 @@ mod tests {
             "iam:CreateServiceLinkedRole",
             "logs:FilterLogEvents",
             "sts:GetCallerIdentity",
+            "ssm:PutParameter",
+            "ssm:GetParameters",
         ] {
             assert!(
                 called.contains_key(sure),

@@ -4,7 +4,7 @@
 //! on each resource, and the record is rebuilt from that.
 
 use crate::aws::tags::{Claim, claim};
-use crate::aws::{ecr, ecs, iam, logs, network};
+use crate::aws::{ecr, ecs, iam, logs, network, ssm};
 use crate::store::record::{self, Record, ResourceKind};
 
 use super::cloud::Cloud;
@@ -90,6 +90,12 @@ async fn find(spec: &Spec, cloud: &Cloud) -> Result<Record, String> {
     }
     if let Some((arn, tags)) = ecs::service_tags(session, name, name).await? {
         note(ResourceKind::Service, &arn, &tags);
+    }
+    for var in &spec.config.secrets {
+        let parameter = ssm::parameter_name(name, var);
+        if let Some(tags) = ssm::parameter_tags(session, &parameter).await? {
+            note(ResourceKind::Parameter, &parameter, &tags);
+        }
     }
     Ok(rec)
 }

@@ -39,6 +39,9 @@ pub struct Choices {
     /// AWS is checked by the prerequisites (not when only building and
     /// testing locally).
     pub needs_aws: bool,
+    /// Secret values typed in the wizard, by variable: in memory only,
+    /// for the local test and the Deploy step.
+    pub secret_values: std::collections::BTreeMap<String, crate::secret::Secret>,
 }
 
 impl Choices {
@@ -59,6 +62,7 @@ impl Choices {
             vpc: None,
             subnets: Vec::new(),
             needs_aws: true,
+            secret_values: Default::default(),
         }
     }
 }
@@ -96,6 +100,8 @@ pub struct Spec {
     pub vpc: Option<String>,
     pub subnets: Vec<String>,
     pub needs_aws: bool,
+    /// Secret values typed in the wizard (in memory only).
+    pub secret_values: std::collections::BTreeMap<String, crate::secret::Secret>,
     /// dashdeploy.toml as it was read, for the steps that keep a choice in it.
     pub config: AppConfig,
 }
@@ -178,6 +184,7 @@ impl Spec {
             vpc: choices.vpc.clone().or_else(|| config.vpc.clone()),
             subnets,
             needs_aws: choices.needs_aws,
+            secret_values: choices.secret_values.clone(),
             config,
         }
     }

@@ -15,9 +15,11 @@ use super::run_lock::{self, NoGroup};
 use super::spec::Spec;
 
 /// The order resources are removed in.
-const ORDER: [ResourceKind; 8] = [
+const ORDER: [ResourceKind; 9] = [
     ResourceKind::Service,
     ResourceKind::TaskDefinition,
+    // No task starts any more that would read them.
+    ResourceKind::Parameter,
     ResourceKind::Cluster,
     ResourceKind::IngressRule,
     ResourceKind::SecurityGroup,
@@ -202,6 +204,7 @@ async fn remove_held(
             ResourceKind::ExecutionRole => {
                 tear_down::execution_role(session, &item.id, &mine).await
             }
+            ResourceKind::Parameter => crate::aws::ssm::delete(session, &item.id, &mine).await,
         };
         let outcome = match outcome {
             Ok(Outcome::Removed) => {

@@ -2,6 +2,7 @@
 //! and reviewable. Unknown keys and wrong types are refused with the line.
 //! Never holds a secret.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -60,6 +61,22 @@ pub struct AppConfig {
     /// Source fixes the user declined; not proposed again.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub skipped_fixes: Vec<String>,
+    /// Variables the app gets as secrets, by name: each value is read at
+    /// deploy time from the shell or the folder's `.env` and kept in SSM
+    /// Parameter Store (`/dashdeploy/<name>/<VAR>`), never here.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub secrets: Vec<String>,
+    /// Variables the app reads that are left unset in the cloud on
+    /// purpose (the app's own default applies); not proposed again.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub env_unset: Vec<String>,
+    /// The ARN of a customer managed KMS key that encrypts the secrets
+    /// (AWS's own `aws/ssm` key unless set).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secrets_kms_key: Option<String>,
+    /// Plain environment values for the app, in its task definition.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub env: BTreeMap<String, String>,
 }
 
 /// Reads `dashdeploy.toml` from `dir`; a missing file is the default.
@@ -103,6 +120,21 @@ mod tests {
         };
         save(dir.path(), &config).unwrap();
         assert_eq!(load(dir.path()).unwrap(), config);
+        let with_env = AppConfig {
+            secrets: vec!["API_KEY".into()],
+            env: BTreeMap::from([
+                ("DEBUG".into(), "false".into()),
+                ("MODE".into(), "a \"b\"".into()),
+            ]),
+            ..config.clone()
+        };
+        save(dir.path(), &with_env).unwrap();
+        let text = std::fs::read_to_string(dir.path().join(FILE)).unwrap();
+        assert!(
+            text.contains("secrets = [\"API_KEY\"]") && text.contains("[env]"),
+            "{text}"
+        );
+        assert_eq!(load(dir.path()).unwrap(), with_env);
         std::fs::write(dir.path().join(FILE), "cpu = \"lots\"\n").unwrap();
         let err = load(dir.path()).unwrap_err();
         assert!(err.contains("is not valid"), "{err}");

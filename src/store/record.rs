@@ -21,6 +21,8 @@ pub enum ResourceKind {
     IngressRule,
     TaskDefinition,
     Service,
+    /// A secret of the app in SSM Parameter Store (its name).
+    Parameter,
 }
 
 impl ResourceKind {
@@ -34,6 +36,7 @@ impl ResourceKind {
             ResourceKind::IngressRule => "ingress rule",
             ResourceKind::TaskDefinition => "task definition",
             ResourceKind::Service => "ECS service",
+            ResourceKind::Parameter => "secret parameter",
         }
     }
 }

@@ -43,7 +43,12 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
             ]
         }
         Overlay::None if waiting.is_some() => waiting
-            .map(|w| super::proposal::keys(&w.proposal, app.typing.is_some()))
+            .map(|w| {
+                super::proposal::keys(
+                    &w.proposal,
+                    app.typing.is_some() || app.env_screen.typing.is_some(),
+                )
+            })
             .unwrap_or(&[]),
         Overlay::None if app.selected == StepId::Monitor => {
             match app.step(StepId::Monitor).status {

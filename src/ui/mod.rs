@@ -2,6 +2,7 @@
 //! `&App` and never changing it, never calling Docker or AWS.
 
 mod credentials;
+mod environment;
 pub mod highlight;
 mod ingress;
 mod keys;

@@ -26,7 +26,12 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
             .typing
             .as_ref()
             .map(|t| (t.text.as_str(), t.error.as_deref()));
-        let lines = super::proposal::lines(&waiting.proposal, typing, width);
+        let lines = match &waiting.proposal {
+            crate::pipeline::Proposal::Environment(p) => {
+                super::environment::lines(p, &app.env_screen, width)
+            }
+            other => super::proposal::lines(other, typing, width),
+        };
         let text = Paragraph::new(lines)
             .block(block)
             .wrap(Wrap { trim: false });

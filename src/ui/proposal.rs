@@ -62,6 +62,9 @@ pub fn lines(
             ]));
             lines
         }
+        Proposal::Environment(p) => {
+            super::environment::lines(p, &crate::app::EnvScreen::default(), width)
+        }
         Proposal::LocalTestUp { url } => vec![
             Line::from(vec![
                 Span::styled("✓ ", theme::ok()),
@@ -90,6 +93,20 @@ pub fn keys(proposal: &Proposal, typing: bool) -> &'static [(&'static str, &'sta
             ("Ctrl-C", "quit"),
         ],
         Proposal::ChooseEntry(_) => &[("1-9", "choose"), ("↑↓", "select step"), ("q", "quit")],
+        Proposal::Environment(_) if typing => &[
+            ("⏎", "use this value"),
+            ("⌫", "delete"),
+            ("Esc", "stop typing"),
+            ("Ctrl-C", "quit"),
+        ],
+        Proposal::Environment(_) => &[
+            ("←→/1-9", "variable"),
+            ("s", "secret ⇄ plain"),
+            ("-", "unset"),
+            ("e", "type a value"),
+            ("a/⏎", "accept"),
+            ("q", "quit"),
+        ],
         Proposal::AppFixes(_) => &[
             ("a", "accept"),
             ("s", "skip"),

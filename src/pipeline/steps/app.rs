@@ -1,12 +1,14 @@
-//! The `app` step: analyse the Dash app, say what was found, and apply the
-//! source fixes once the user accepts them.
+//! The `app` step: analyse the Dash app, say what was found, apply the
+//! source fixes once the user accepts them, and settle how each variable
+//! the app reads from its environment reaches it in the cloud.
 
 use crate::dashapp::analysis::{Analysis, AnalysisError};
 use crate::dashapp::write;
 
+use crate::pipeline::app_env::{self, Kind, Setting};
 use crate::pipeline::app_files::analyze_off_thread;
 use crate::pipeline::runner::Reporter;
-use crate::pipeline::{Answer, Answers, LogLevel, Proposal, Spec, StepFailure};
+use crate::pipeline::{Answer, Answers, EnvProposal, LogLevel, Proposal, Spec, StepFailure};
 
 pub async fn run(
     spec: &Spec,
@@ -44,8 +46,20 @@ pub async fn run(
         );
     }
     let serves = format!("{} serves {}:server", analysis.entry, analysis.module);
+    let fixed = fixes(&dir, &analysis, reporter, answers).await?;
+    let settings = environment(spec, &analysis, reporter, answers).await?;
+    Ok(format!("{serves} · {fixed}{settings}"))
+}
+
+/// The source fixes, proposed and applied once accepted: what was done.
+async fn fixes(
+    dir: &std::path::Path,
+    analysis: &Analysis,
+    reporter: &Reporter,
+    answers: &mut Answers,
+) -> Result<String, StepFailure> {
     if analysis.fixes.is_empty() {
-        return Ok(format!("{serves} · nothing to fix"));
+        return Ok("nothing to fix".into());
     }
     match answers
         .ask(reporter, Proposal::AppFixes(Box::new(analysis.clone())))
@@ -53,7 +67,7 @@ pub async fn run(
     {
         Answer::Accept => {
             let fixes = analysis.fixes.clone();
-            let dir_owned = dir.clone();
+            let dir_owned = dir.to_path_buf();
             let written =
                 tokio::task::spawn_blocking(move || write::apply_fixes(&dir_owned, &fixes))
                     .await
@@ -62,17 +76,112 @@ pub async fn run(
             for fix in &analysis.fixes {
                 reporter.log(LogLevel::Info, format!("{}: {}", fix.file, fix.description));
             }
-            Ok(format!("{serves} · fixed {}", written.join(", ")))
+            Ok(format!("fixed {}", written.join(", ")))
         }
         _ => {
             reporter.log(
                 LogLevel::Warn,
                 "fixes skipped: the image may not start or answer on 8050 until they are made",
             );
-            Ok(format!("{serves} · fixes skipped"))
+            Ok("fixes skipped".into())
         }
     }
 }
+
+/// How each variable reaches the app in the cloud: asked when one is new
+/// to dashdeploy.toml or lacks a value, kept in dashdeploy.toml (names of
+/// secrets, plain values), refused when the app requires one that nothing
+/// gives. The summary's tail (` · 2 secrets, 1 plain value`).
+async fn environment(
+    spec: &Spec,
+    analysis: &Analysis,
+    reporter: &Reporter,
+    answers: &mut Answers,
+) -> Result<String, StepFailure> {
+    let proposed = app_env::of_spec(spec, &analysis.env).map_err(StepFailure::new)?;
+    if proposed.is_empty() {
+        return Ok(String::new());
+    }
+    let chosen = if proposed.iter().any(|s| !s.declared || s.missing()) {
+        match answers
+            .ask(
+                reporter,
+                Proposal::Environment(Box::new(EnvProposal {
+                    settings: proposed.clone(),
+                })),
+            )
+            .await?
+        {
+            Answer::Environment { settings, .. } => settings,
+            Answer::Accept => proposed,
+            _ => {
+                return Err(StepFailure::new(
+                    "The app's settings were not chosen: retry the step to choose how each variable reaches the app.",
+                ));
+            }
+        }
+    } else {
+        proposed
+    };
+    if let Some(sentence) = app_env::missing(&chosen) {
+        return Err(StepFailure::new(sentence));
+    }
+    let mut config = spec.config.clone();
+    app_env::keep(&mut config, &chosen);
+    if config != spec.config {
+        spec.keep(|kept| app_env::keep(kept, &chosen))?;
+        reporter.log(
+            LogLevel::Info,
+            "saved the app's settings in dashdeploy.toml (secrets by name only, never a value)",
+        );
+    }
+    for s in &chosen {
+        reporter.log(LogLevel::Info, line(s, &spec.name));
+    }
+    let count = |kind: Kind| chosen.iter().filter(|s| s.kind == kind).count();
+    let (secrets, plain) = (count(Kind::Secret), count(Kind::Plain));
+    let mut parts = Vec::new();
+    if secrets > 0 {
+        parts.push(format!(
+            "{secrets} secret{}",
+            if secrets == 1 { "" } else { "s" }
+        ));
+    }
+    if plain > 0 {
+        parts.push(format!(
+            "{plain} plain value{}",
+            if plain == 1 { "" } else { "s" }
+        ));
+    }
+    Ok(if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" · {}", parts.join(", "))
+    })
+}
+
+/// One setting as an event line: never a secret's value.
+fn line(s: &Setting, app: &str) -> String {
+    let read = s.where_read();
+    match s.kind {
+        Kind::Secret => format!(
+            "{}: secret, value from {}, kept in Parameter Store as {} ({read})",
+            s.name,
+            s.source.label(),
+            crate::aws::ssm::parameter_name(app, &s.name)
+        ),
+        Kind::Plain => format!(
+            "{}: plain value {:?} in the task definition ({read})",
+            s.name,
+            s.plain.as_deref().unwrap_or_default()
+        ),
+        Kind::Unset => format!(
+            "{}: not set in the cloud, the app's default applies ({read})",
+            s.name
+        ),
+    }
+}
+
 /// The findings, as event lines.
 fn report(analysis: &Analysis, reporter: &Reporter) {
     let pythonpath = analysis

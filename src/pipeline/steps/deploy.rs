@@ -9,13 +9,13 @@ use crate::aws::ecs::{self, EcsError, NotYet, ServiceChange, ServiceSpec, TaskSp
 use crate::aws::{ecr, iam, logs, network, status};
 use crate::pipeline::built_image;
 use crate::pipeline::cloud::Cloud;
-use crate::pipeline::ownership;
 use crate::pipeline::runner::Reporter;
 use crate::pipeline::{EventKind, LogLevel, Spec, StepFailure};
+use crate::pipeline::{cloud_env, ownership};
 use crate::store::record::ResourceKind;
 
 /// The parts of the step, for its progress bar.
-const PARTS: u64 = 6;
+const PARTS: u64 = 7;
 
 pub async fn run(spec: &Spec, reporter: &Reporter) -> Result<String, StepFailure> {
     let started = Instant::now();
@@ -99,7 +99,11 @@ pub async fn run(spec: &Spec, reporter: &Reporter) -> Result<String, StepFailure
     cloud.record(ResourceKind::Cluster, &app, created)?;
     said(ResourceKind::Cluster, &app, created);
 
-    progress(4, "task definition");
+    progress(4, "settings and secrets");
+    let env = cloud_env::ensure(spec, &cloud, &owner, reporter).await?;
+    cloud_env::grant(spec, &cloud, &role.name, &env, reporter).await?;
+
+    progress(5, "task definition");
     let task = TaskSpec {
         family: app.clone(),
         cpu: size.cpu,
@@ -109,6 +113,8 @@ pub async fn run(spec: &Spec, reporter: &Reporter) -> Result<String, StepFailure
         execution_role_arn: role.arn.clone(),
         log_group,
         region: cloud.region.clone(),
+        environment: env.environment.clone(),
+        secrets: env.secrets.clone(),
     };
     let (task_definition, registered) = until_ready(reporter, role.young, || {
         ecs::ensure_task_definition(session, &task, &owner)
@@ -123,12 +129,12 @@ pub async fn run(spec: &Spec, reporter: &Reporter) -> Result<String, StepFailure
             if registered {
                 "registered"
             } else {
-                "unchanged (same image and size)"
+                "unchanged (same image, size and settings)"
             }
         ),
     );
 
-    progress(5, "service");
+    progress(6, "service");
     let service = ServiceSpec {
         cluster: app.clone(),
         name: app.clone(),
@@ -136,7 +142,14 @@ pub async fn run(spec: &Spec, reporter: &Reporter) -> Result<String, StepFailure
         desired: size.desired,
         subnets: vpc.subnets.iter().map(|s| s.id.clone()).collect(),
         security_group: group.id.clone(),
+        force_new_deployment: env.secret_changed && !registered,
     };
+    if service.force_new_deployment {
+        reporter.log(
+            LogLevel::Info,
+            "a secret's value changed: the service starts new tasks, which read it (ECS reads secrets when a task starts)",
+        );
+    }
     if iam::ensure_ecs_service_linked_role(session)
         .await
         .map_err(StepFailure::new)?

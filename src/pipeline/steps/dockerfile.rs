@@ -41,7 +41,7 @@ pub async fn run(
                 proposal.dockerfile = text;
                 proposal.existing = false;
             }
-            Answer::Skip | Answer::Choose(_) | Answer::Size { .. } => {
+            Answer::Skip | Answer::Choose(_) | Answer::Size { .. } | Answer::Environment { .. } => {
                 return Err(StepFailure::new(
                     "No Dockerfile accepted: the image cannot be built without one. Retry the step to see the proposal again.",
                 ));

@@ -10,6 +10,7 @@ use futures_util::StreamExt;
 
 use crate::docker::{Engine, engine, image, local_run};
 use crate::http_probe;
+use crate::pipeline::app_env;
 use crate::pipeline::runner::Reporter;
 use crate::pipeline::{Answers, Choices, LogLevel, Proposal, Spec, StepFailure};
 use crate::store::local_tests;
@@ -29,14 +30,34 @@ pub async fn run(
         .map_err(|e| StepFailure::new(e.to_string()))?;
     let name = &spec.name;
     let image = format!("{name}:latest");
-    // Headless, an image that passed already (the same id: the same
-    // content) is not tried again; the wizard runs what the user asks for.
-    let id = image::inspect(&docker, &image).await.map(|i| i.id).ok();
+    // The variables the task will have: the plain values, and the secrets
+    // that have a value here (the shell, .env, typed in the wizard).
+    let dir = spec.app_dir()?;
+    let local = tokio::task::spawn_blocking(move || app_env::Local::read(&dir))
+        .await
+        .map_err(|e| StepFailure::new(format!("reading the .env files stopped: {e}")))?;
+    let values = app_env::Values::of(&spec.config, &local, &spec.secret_values);
+    for (var, _) in values.secrets.iter().filter(|(_, v)| v.is_none()) {
+        reporter.log(
+            LogLevel::Warn,
+            format!(
+                "secret {var} has no value here (not in the shell or .env): the local test runs without it; \
+                 in the cloud the value in Parameter Store is used"
+            ),
+        );
+    }
+    // Headless, an image that passed already with the same settings (the
+    // same id: the same content) is not tried again; the wizard runs what
+    // the user asks for.
+    let id = image::inspect(&docker, &image)
+        .await
+        .map(|i| format!("{} {}", i.id, settings_key(&values)))
+        .ok();
     let state_dir = crate::store::state_dir().ok();
     if let (Answers::AcceptAll, Some(id), Some(dir)) = (&*answers, &id, &state_dir)
         && local_tests::passed(dir, name).as_ref() == Some(id)
     {
-        let tag = crate::docker::build::content_tag(id);
+        let tag = crate::docker::build::content_tag(id.split(' ').next().unwrap_or(id));
         return Ok(format!(
             "{name}:{tag} passed the local test before and is unchanged: not run again"
         ));
@@ -50,7 +71,7 @@ pub async fn run(
             format!("removed {removed} container(s) left by an earlier local test"),
         );
     }
-    let running = local_run::start(&docker, &image, name)
+    let running = local_run::start(&docker, &image, name, values.container_env())
         .await
         .map_err(|e| StepFailure::new(format!("{e}. Has the Build step made {image}?")))?;
     let url = format!("http://127.0.0.1:{}/", running.port);
@@ -60,9 +81,12 @@ pub async fn run(
     let follower = {
         let log = log.clone();
         let reporter = reporter.clone();
+        let values = values.clone();
         let mut lines = Box::pin(local_run::follow_logs(&docker, &running.id));
         tokio::spawn(async move {
             while let Some(line) = lines.next().await {
+                // The app may print a secret it was given: never shown.
+                let line = values.redact(&line);
                 reporter.log(LogLevel::Info, format!("app | {line}"));
                 if let Ok(mut kept) = log.lock() {
                     if kept.len() == LOG_KEPT {
@@ -108,6 +132,18 @@ pub async fn run(
         .map_err(StepFailure::new)?;
     reporter.log(LogLevel::Info, "the local test container is removed");
     result
+}
+
+/// What of the settings a pass holds for: the plain values and the
+/// secrets' names (never a secret's value), as a short digest.
+fn settings_key(values: &app_env::Values) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    values.plain.hash(&mut hasher);
+    for (name, _) in &values.secrets {
+        name.hash(&mut hasher);
+    }
+    format!("env:{:016x}", hasher.finish())
 }
 
 /// Polls until a Dash page answers, the container dies, or time runs out.
