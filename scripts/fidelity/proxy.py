@@ -48,8 +48,16 @@ iam-enforced         A request signed with an access key of an IAM user (made in
                      the actions the user was allowed, /_fidelity/refused?user=NAME
                      what was refused.
 
-The Fargate stand-in adds one more, switched the same way:
+The Fargate stand-in adds more, switched the same way:
 stopped-task-enis    a stopped task's network interface is deleted.
+execution-role-secrets
+                     a task whose definition names `secrets` gets them only
+                     when its execution role's policies allow
+                     ssm:GetParameters on each parameter (evaluated here, at
+                     GET /_fidelity/role-allows?role=NAME&action=A&resource=ARN,
+                     with the same evaluation as iam-enforced); otherwise it
+                     stops with ECS's ResourceInitializationError, as Fargate
+                     does. moto runs no task and checks no role.
 
 Each can be switched off (scripts/test-stack fidelity off NAME) to show a test
 fail without it: the names of those switched off are lines of the file
@@ -85,6 +93,7 @@ BEHAVIOURS = [
     "default-vpc-routes",
     "iam-enforced",
     "stopped-task-enis",
+    "execution-role-secrets",
 ]
 PROPAGATION_SECONDS = 6.0
 DRAIN_SECONDS = 6.0
@@ -243,6 +252,13 @@ def fidelity_page(path: str):
     """What GET /_fidelity[/allowed|/refused][?user=NAME] answers."""
     parsed = urllib.parse.urlparse(path)
     user = urllib.parse.parse_qs(parsed.query).get("user", [""])[0]
+    if parsed.path.rstrip("/") == "/_fidelity/role-allows":
+        query = urllib.parse.parse_qs(parsed.query)
+        role = query.get("role", [""])[0].rsplit("/", 1)[-1]
+        action = query.get("action", [""])[0]
+        resource = query.get("resource", [""])[0]
+        verdict = decide(statements_of(role, "Role"), action, resource, {}) if role and action else "implicit"
+        return {"role": role, "action": action, "resource": resource, "allowed": verdict == "allow"}
     with LOCK:
         if parsed.path.rstrip("/") == "/_fidelity/allowed":
             return sorted(ALLOWED.get(user, set()))
@@ -289,19 +305,21 @@ def document(text: str) -> dict:
         return json.loads(urllib.parse.unquote(text))
 
 
-def statements_of(user: str) -> list:
-    """Every statement of the user's inline and attached managed policies."""
+def statements_of(user: str, kind: str = "User") -> list:
+    """Every statement of the user's (or, with kind "Role", the role's)
+    inline and attached managed policies."""
     now = time.monotonic()
     with LOCK:
-        known = POLICIES.get(user)
+        known = POLICIES.get(f"{kind}:{user}")
     if known is not None and now - known[0] < POLICY_TTL:
         return known[1]
     docs = []
-    _, data = iam_call({"Action": "ListUserPolicies", "UserName": user})
+    name_key = f"{kind}Name"
+    _, data = iam_call({"Action": f"List{kind}Policies", name_key: user})
     for name in xml_values(data, "member"):
-        _, got = iam_call({"Action": "GetUserPolicy", "UserName": user, "PolicyName": name})
+        _, got = iam_call({"Action": f"Get{kind}Policy", name_key: user, "PolicyName": name})
         docs += [document(d) for d in xml_values(got, "PolicyDocument")]
-    _, data = iam_call({"Action": "ListAttachedUserPolicies", "UserName": user})
+    _, data = iam_call({"Action": f"ListAttached{kind}Policies", name_key: user})
     for arn in xml_values(data, "PolicyArn"):
         _, got = iam_call({"Action": "GetPolicy", "PolicyArn": arn})
         for version in xml_values(got, "DefaultVersionId")[:1]:
@@ -312,7 +330,7 @@ def statements_of(user: str) -> list:
         listed = doc.get("Statement", [])
         statements += listed if isinstance(listed, list) else [listed]
     with LOCK:
-        POLICIES[user] = (now, statements)
+        POLICIES[f"{kind}:{user}"] = (now, statements)
     return statements
 
 
@@ -596,10 +614,28 @@ def resource_tags(group_id: str, region: str) -> dict[str, list[str]]:
     return context
 
 
+def ssm_checks(action: str, region: str, req: dict) -> list[Check]:
+    parameter = lambda name: arn("ssm", region, "parameter" + (name if name.startswith("/") else "/" + name))  # noqa: E731
+    tags = {t.get("Key", ""): t.get("Value", "") for t in req.get("Tags") or []}
+    ctx = tag_context(tags)
+    if action == "GetParameters":
+        return [Check(f"ssm:{action}", parameter(n), ctx) for n in req.get("Names") or []]
+    if action in ("ListTagsForResource", "AddTagsToResource", "RemoveTagsFromResource") \
+            and req.get("ResourceType") == "Parameter":
+        return [Check(f"ssm:{action}", parameter(req.get("ResourceId", "")), ctx)]
+    if req.get("Name"):
+        checks = [Check(f"ssm:{action}", parameter(req["Name"]), ctx)]
+        # A PutParameter with tags is also a tagging (AWS checks it).
+        if action == "PutParameter" and tags:
+            checks.append(Check("ssm:AddTagsToResource", parameter(req["Name"]), ctx))
+        return checks
+    return [Check(f"ssm:{action}", None, ctx)]
+
+
 def checks_for(service: str, region: str, action: str, body: bytes, form: dict[str, str]) -> list[Check]:
-    if service in ("ecs", "ecr", "logs"):
+    if service in ("ecs", "ecr", "logs", "ssm"):
         req = json.loads(body or b"{}")
-        return {"ecs": ecs_checks, "ecr": ecr_checks, "logs": logs_checks}[service](action, region, req)
+        return {"ecs": ecs_checks, "ecr": ecr_checks, "logs": logs_checks, "ssm": ssm_checks}[service](action, region, req)
     if service == "iam":
         return iam_checks(action, form)
     if service == "ec2":

@@ -13,6 +13,13 @@ stack's own Docker engine (DOCKER_HOST):
   from the registry posing as ECR with the emulator's ECR token, and runs it
   with ``-p 127.0.0.N:<port>:<port>`` and, when the task definition asks for
   it, the awslogs log driver pointed at the emulator;
+* a task definition's ``secrets`` are resolved as ECS does: each SSM parameter
+  is read (decrypted) and handed to the container as an environment variable,
+  once the task's execution role is seen to allow ssm:GetParameters on it
+  (the fidelity proxy evaluates the role's policies: execution-role-secrets);
+  a role that may not, or a parameter that is gone, stops the task with ECS's
+  ResourceInitializationError. Values go to ``docker run`` through its
+  environment (``-e NAME``), never on a command line or in the log;
 * a container that exited means StopTask("Essential container in task exited
   (exit code N)"); a container of an old task definition or deployment, of a
   service scaled down, no longer ACTIVE or deleted means StopTask and removal;
@@ -48,6 +55,9 @@ LOOP_SECONDS = 2.0
 MAX_SECONDS = min(int(os.environ.get("STANDIN_MAX_SECONDS", "7200")), 7200)
 REGION = os.environ.get("AWS_REGION", "us-east-1")
 ENDPOINT = os.environ.get("AWS_ENDPOINT_URL", "http://127.0.0.1:5055").rstrip("/")
+# The fidelity proxy, which evaluates an execution role's policies.
+FIDELITY = os.environ.get("STANDIN_FIDELITY_URL", "http://127.0.0.1:5056").rstrip("/")
+ACCOUNT = "123456789012"
 STACK_DIR = os.environ.get("DASHDEPLOY_STACK_DIR", "/var/lib/dashdeploy-test-stack")
 DOCKER = os.environ.get("STANDIN_DOCKER_CLI") or shutil.which("docker") or "docker"
 DOCKER_CONFIG_DIR = os.path.join(STACK_DIR, "standin", "docker-config")
@@ -102,6 +112,7 @@ def client(service: str, region: str = REGION):
 ECS = client("ecs")
 EC2 = client("ec2")
 ECR = client("ecr")
+SSM = client("ssm")
 
 
 TASK_TRANSITION = {"progression": "manual", "times": 2**31 - 1}
@@ -129,8 +140,9 @@ def freeze_task_transition() -> None:
 # ---------------------------------------------------------------------------
 # Docker CLI against the stack's engine, with a private DOCKER_CONFIG
 # ---------------------------------------------------------------------------
-def docker(*args: str, timeout: int = DOCKER_TIMEOUT) -> subprocess.CompletedProcess:
-    env = dict(os.environ, DOCKER_CONFIG=DOCKER_CONFIG_DIR)
+def docker(*args: str, timeout: int = DOCKER_TIMEOUT,
+           extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    env = dict(os.environ, DOCKER_CONFIG=DOCKER_CONFIG_DIR, **(extra_env or {}))
     return subprocess.run([DOCKER, *args], capture_output=True, text=True,
                           timeout=timeout, env=env, stdin=subprocess.DEVNULL)
 
@@ -399,6 +411,55 @@ class StartFailed(Exception):
     pass
 
 
+SECRETS_FAILED = ("ResourceInitializationError: unable to pull secrets or registry auth: execution resource "
+                  "retrieval failed: unable to retrieve secrets from ssm: service call has been retried 1 time(s): ")
+
+
+def role_allows(role_arn: str, action: str, resource: str) -> bool:
+    """Whether the role's policies allow `action` on `resource`, as the
+    fidelity proxy evaluates them."""
+    query = urllib.parse.urlencode({"role": role_arn.rsplit("/", 1)[-1], "action": action, "resource": resource})
+    with urllib.request.urlopen(f"{FIDELITY}/_fidelity/role-allows?{query}", timeout=10) as resp:
+        return bool(json.loads(resp.read() or b"{}").get("allowed"))
+
+
+def parameter_of(ref: str) -> tuple[str, str]:
+    """(name, ARN) of a secret's valueFrom: an SSM parameter's ARN or name."""
+    if ref.startswith("arn:"):
+        rest = ref.split(":parameter", 1)[1] if ":parameter" in ref else ""
+        return (rest if rest.startswith("/") else "/" + rest), ref
+    name = ref if ref.startswith("/") else "/" + ref
+    return ref, f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter{name}"
+
+
+def resolve_secrets(td: dict, container: dict, task_id: str) -> dict[str, str]:
+    """The container's secrets, by variable, as ECS resolves them at task
+    start with the execution role; raises StartFailed with ECS's reason."""
+    secrets = container.get("secrets") or []
+    if not secrets:
+        return {}
+    role = td.get("executionRoleArn", "")
+    wanted: dict[str, str] = {}
+    for s in secrets:
+        ref = s.get("valueFrom", "")
+        if ":secretsmanager:" in ref:
+            raise StartFailed(SECRETS_FAILED.replace("from ssm", "from asm") + "the stand-in reads SSM parameters only")
+        name, arn = parameter_of(ref)
+        if fidelity_on("execution-role-secrets") and not role_allows(role, "ssm:GetParameters", arn):
+            role_name = role.rsplit("/", 1)[-1] or "(no execution role)"
+            raise StartFailed(
+                SECRETS_FAILED + f"AccessDeniedException: User: arn:aws:sts::{ACCOUNT}:assumed-role/{role_name}/"
+                f"{task_id} is not authorized to perform: ssm:GetParameters on resource: {arn} because no "
+                "identity-based policy allows the ssm:GetParameters action")
+        wanted[s.get("name", "")] = name
+    got = SSM.get_parameters(Names=sorted(set(wanted.values())), WithDecryption=True)
+    if got.get("InvalidParameters"):
+        raise StartFailed(SECRETS_FAILED + "invalid ssm parameters: " + ", ".join(got["InvalidParameters"]))
+    values = {p["Name"]: p["Value"] for p in got.get("Parameters", [])}
+    log(f"ssm: task {task_id}: secrets {sorted(wanted)} read with the role {role.rsplit('/', 1)[-1]}")
+    return {var: values[name] for var, name in wanted.items()}
+
+
 def start_task(cluster: str, svc: dict, td_arn: str, deployment: str,
                taken_addresses: set[str]) -> None:
     name = svc["serviceName"]
@@ -482,8 +543,15 @@ def start_task(cluster: str, svc: dict, td_arn: str, deployment: str,
         args += ["-p", f"{address}:{p}:{p}"]
     for env in container.get("environment") or []:
         args += ["-e", f"{env['name']}={env.get('value', '')}"]
-    if container.get("secrets"):
-        log(f"service {name}: secrets {[s.get('name') for s in container['secrets']]} are not resolved by the stand-in")
+    try:
+        secret_env = resolve_secrets(td, container, task_id)
+    except (ClientError, BotoCoreError, OSError) as e:
+        secret_env = {}
+        fail(SECRETS_FAILED + short(e, 150))
+    except StartFailed as e:
+        fail(str(e))
+    for var in secret_env:
+        args += ["-e", var]  # the value comes from docker's own environment
     logcfg = container.get("logConfiguration") or {}
     if logcfg.get("logDriver") == "awslogs":
         opts = logcfg.get("options") or {}
@@ -504,7 +572,7 @@ def start_task(cluster: str, svc: dict, td_arn: str, deployment: str,
     args.append(image)
     args += list(entry[1:]) + list(command)
 
-    run = docker(*args)
+    run = docker(*args, extra_env=secret_env)
     if run.returncode != 0:
         docker("rm", "-f", cname)
         fail("CannotStartContainerError: " + short(run.stderr, 200))

@@ -259,6 +259,17 @@ pub async fn delete(
     }
 }
 
+/// Any SSM action by name with its JSON body, for what the calls above do
+/// not cover (the stack tests' own checks of what dashdeploy made); the
+/// answer's document, or the sentence for the error.
+pub async fn call(session: &Session, action: &str, body: &Value) -> Result<Value, String> {
+    session
+        .ssm()?
+        .call(action, body)
+        .await
+        .map_err(|e| error::query_sentence(&format!("call SSM {action}"), &e))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,6 +12,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod app_settings;
 mod aws_down;
 mod build;
 mod check;

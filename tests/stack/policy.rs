@@ -202,6 +202,16 @@ async fn the_printed_policy_is_enough_for_deploy_status_logs_and_destroy_and_all
     let work = tempfile::tempdir().unwrap();
     let name = stack::unique("policy");
     let app = crate::sample_app(work.path(), &name);
+    // A secret of the app's, so Parameter Store and the role's grant to
+    // read it are on the path.
+    let entry = app.join("dashapp.py");
+    let code = std::fs::read_to_string(&entry).unwrap();
+    std::fs::write(
+        &entry,
+        format!("import os\nSAMPLE_API_KEY = os.environ.get(\"SAMPLE_API_KEY\", \"\")\n{code}"),
+    )
+    .unwrap();
+    std::fs::write(app.join(".env"), "SAMPLE_API_KEY=policy-test-value\n").unwrap();
     let state = work.path().join("state");
     let dir = app.to_str().unwrap();
 
