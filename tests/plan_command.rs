@@ -216,10 +216,24 @@ fn the_plan_lists_what_the_app_reads_from_its_environment_and_no_value() {
     assert_eq!(db["required"], true);
     assert_eq!(db["in_dotenv"], true);
     assert_eq!(db["secret"], true);
+    assert_eq!(db["kind"], "secret");
+    assert_eq!(db["source"], ".env");
     let region = env.iter().find(|v| v["name"] == "REGION").unwrap();
     assert_eq!(region["required"], false);
     assert_eq!(region["in_dotenv"], false);
     assert_eq!(region["secret"], false);
+    assert_eq!(region["kind"], "unset");
+    let key = env.iter().find(|v| v["name"] == "API_KEY").unwrap();
+    assert_eq!(
+        (&key["secret"], &key["missing"]),
+        (&true.into(), &true.into())
+    );
+    assert!(
+        json["app"]["env_missing"]
+            .as_str()
+            .is_some_and(|s| s.contains("API_KEY (read at app.py:15)")),
+        "{json:#}"
+    );
     for args in [
         &[fixture.to_str().unwrap(), "--json"][..],
         &[fixture.to_str().unwrap()][..],
@@ -238,11 +252,13 @@ fn the_plan_lists_what_the_app_reads_from_its_environment_and_no_value() {
     let text = plan(&[fixture.to_str().unwrap()]);
     let text = String::from_utf8_lossy(&text.stdout);
     assert!(
-        text.contains("app.py:12, settings.py:4 needs DATABASE_URL (a secret; set in .env)"),
+        text.contains(
+            "app.py:12, settings.py:4 needs DATABASE_URL: a secret, value from .env (kept in Parameter Store)"
+        ),
         "{text}"
     );
     assert!(
-        text.contains("app.py:15 needs API_KEY (a secret; set nowhere here)"),
+        text.contains("! app.py:15 needs API_KEY: NO VALUE anywhere"),
         "{text}"
     );
 }

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use serde_json::json;
 
 use crate::dashapp::analysis::Analysis;
+use crate::pipeline::app_env::{self, Kind, Setting};
 use crate::pipeline::plan::{self, AwsPlan};
 use crate::pipeline::{Choices, DockerfileProposal, Spec};
 
@@ -12,18 +13,19 @@ pub fn run(choices: &Choices, json: bool) -> ExitCode {
     let result = Spec::load(choices).and_then(|spec| {
         let from = spec.base_image_from.clone()?;
         let (analysis, proposal) = plan::make(&spec)?;
+        let settings = app_env::of_spec(&spec, &analysis.env)?;
         let base = (spec.base_image.clone(), from);
-        Ok((analysis, proposal, base, plan::aws(&spec)?))
+        Ok((analysis, settings, proposal, base, plan::aws(&spec)?))
     });
     match result {
-        Ok((analysis, proposal, (image, from), aws)) => {
+        Ok((analysis, settings, proposal, (image, from), aws)) => {
             if json {
-                let mut plan = to_json(&analysis, &proposal);
+                let mut plan = to_json(&analysis, &settings, &proposal);
                 plan["base_image"] = json!({"image": image, "from": from});
                 plan["aws"] = aws_json(&aws);
                 println!("{plan:#}");
             } else {
-                print!("{}", to_text(&analysis, &proposal));
+                print!("{}", to_text(&analysis, &settings, &proposal));
                 if !proposal.existing {
                     println!("  base image {image} (from {from})");
                 }
@@ -38,7 +40,28 @@ pub fn run(choices: &Choices, json: bool) -> ExitCode {
     }
 }
 
-pub fn to_json(analysis: &Analysis, proposal: &DockerfileProposal) -> serde_json::Value {
+/// One variable for `plan --json`: how it reaches the app, never a value.
+fn setting_json(s: &Setting) -> serde_json::Value {
+    json!({
+        "name": s.name,
+        "required": s.required,
+        "in_dotenv": s.in_dotenv,
+        "in_environment": s.in_environment,
+        // Kept in Parameter Store (once it has a value, for one unset).
+        "secret": s.kind == Kind::Secret || (s.kind == Kind::Unset && s.looks_secret),
+        "kind": s.kind,
+        "source": s.source,
+        "declared": s.declared,
+        "missing": s.missing(),
+        "read_at": s.read_at,
+    })
+}
+
+pub fn to_json(
+    analysis: &Analysis,
+    settings: &[Setting],
+    proposal: &DockerfileProposal,
+) -> serde_json::Value {
     json!({
         "app": {
             "dir": analysis.app_dir.display().to_string(),
@@ -47,7 +70,8 @@ pub fn to_json(analysis: &Analysis, proposal: &DockerfileProposal) -> serde_json
             "pythonpath": analysis.pythonpath,
             "fixes": analysis.fixes,
             "relative_paths": analysis.relative_paths,
-            "env": analysis.env,
+            "env": settings.iter().map(setting_json).collect::<Vec<_>>(),
+            "env_missing": app_env::missing(settings),
             "secrets": analysis.secrets,
             "requirements_added": analysis.requirements_added,
             "warnings": analysis.warnings,
@@ -59,7 +83,7 @@ pub fn to_json(analysis: &Analysis, proposal: &DockerfileProposal) -> serde_json
     })
 }
 
-pub fn to_text(analysis: &Analysis, proposal: &DockerfileProposal) -> String {
+pub fn to_text(analysis: &Analysis, settings: &[Setting], proposal: &DockerfileProposal) -> String {
     let mut out = String::new();
     let pythonpath = analysis
         .pythonpath
@@ -82,23 +106,31 @@ pub fn to_text(analysis: &Analysis, proposal: &DockerfileProposal) -> String {
             path.file, path.line, path.path
         ));
     }
-    for var in &analysis.env {
-        let needs = if var.required { "needs" } else { "reads" };
-        let kind = if var.secret {
-            "a secret"
+    for s in settings {
+        let needs = if s.required { "needs" } else { "reads" };
+        let at = if s.read_at.is_empty() {
+            "dashdeploy.toml names".to_string()
         } else {
-            "a plain value"
+            format!("{} {needs}", s.read_at.join(", "))
         };
-        let value = match (var.in_dotenv, var.in_environment) {
-            (true, _) => "set in .env",
-            (false, true) => "set in this shell",
-            (false, false) => "set nowhere here",
+        let how = match s.kind {
+            Kind::Secret => format!(
+                "a secret, value from {} (kept in Parameter Store)",
+                s.source.label()
+            ),
+            Kind::Plain => format!(
+                "a plain value {:?} from {}",
+                s.plain.as_deref().unwrap_or_default(),
+                s.source.label()
+            ),
+            Kind::Unset if s.missing() => "NO VALUE anywhere".to_string(),
+            Kind::Unset => "not set in the cloud (the app's default applies)".to_string(),
         };
-        out.push_str(&format!(
-            "  i {} {needs} {} ({kind}; {value})\n",
-            var.read_at.join(", "),
-            var.name
-        ));
+        let mark = if s.missing() { "!" } else { "i" };
+        out.push_str(&format!("  {mark} {at} {}: {how}\n", s.name));
+    }
+    if let Some(sentence) = app_env::missing(settings) {
+        out.push_str(&format!("  ! {sentence}\n"));
     }
     for secret in &analysis.secrets {
         out.push_str(&format!(

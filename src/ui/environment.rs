@@ -15,27 +15,22 @@ use super::wrap::wrap;
 
 /// What a secret's value looks like on screen.
 const MASK: &str = "••••••••";
-/// The widest value column.
-const VALUE: usize = 18;
+/// The value column's width bounds.
+const VALUE_MIN: usize = 8;
+const VALUE_MAX: usize = 24;
 
 pub fn lines(p: &EnvProposal, screen: &EnvScreen, width: usize) -> Vec<Line<'static>> {
     let mut lines = vec![
         Line::from(Span::styled(
             format!(
-                "The app reads {} variable{} from its environment. In the cloud each is:",
+                "The app reads {} variable{} from its environment:",
                 p.settings.len(),
                 if p.settings.len() == 1 { "" } else { "s" }
             ),
             theme::strong(),
         )),
-        legend(
-            "plain ",
-            "in the task definition, and under [env] in dashdeploy.toml",
-        ),
-        legend(
-            "secret",
-            "a SecureString in SSM Parameter Store (/dashdeploy/<app>/<NAME>), handed over by ECS at start",
-        ),
+        legend("plain ", "in the task definition (and dashdeploy.toml)"),
+        legend("secret", "in SSM Parameter Store, given by ECS at start"),
         legend("unset ", "not given: the app's own default applies"),
         Line::default(),
     ];
@@ -47,8 +42,11 @@ pub fn lines(p: &EnvProposal, screen: &EnvScreen, width: usize) -> Vec<Line<'sta
         .unwrap_or(4)
         .clamp(4, 28);
     let selected = screen.selected.min(p.settings.len().saturating_sub(1));
+    // mark, number, name, kind, value, source ("shell", "no value"…), "required"
+    let fixed = 2 + 2 + name_width + 2 + 6 + 2 + 2 + 8 + 1 + 8;
+    let value_width = width.saturating_sub(fixed).clamp(VALUE_MIN, VALUE_MAX);
     for (i, s) in p.settings.iter().enumerate() {
-        lines.push(row(i, s, i == selected, name_width, screen));
+        lines.push(row(i, s, i == selected, (name_width, value_width), screen));
     }
     lines.push(Line::default());
     if let Some(s) = p.settings.get(selected) {
@@ -58,7 +56,12 @@ pub fn lines(p: &EnvProposal, screen: &EnvScreen, width: usize) -> Vec<Line<'sta
         } else {
             "the app has a default"
         };
-        for part in wrap(&format!("{}: {required}; {read}.", s.name), width) {
+        let how = match s.kind {
+            Kind::Secret => format!("a secret, value from {}", s.source.label()),
+            Kind::Plain => format!("a plain value from {}", s.source.label()),
+            Kind::Unset => "not set in the cloud".to_string(),
+        };
+        for part in wrap(&format!("{}: {how}; {required}; {read}.", s.name), width) {
             lines.push(Line::from(Span::styled(part, theme::dim())));
         }
         if let Some(typing) = &screen.typing {
@@ -89,11 +92,24 @@ fn legend(kind: &'static str, text: &'static str) -> Line<'static> {
     ])
 }
 
+/// Where a value comes from, in a word for the table.
+fn short_source(s: &Setting) -> &'static str {
+    match (s.kind, &s.source) {
+        (Kind::Unset, _) => "",
+        (_, Source::Nowhere) => "no value",
+        (_, Source::Toml) => "toml",
+        (_, Source::Typed) => "typed",
+        (_, Source::Shell) => "shell",
+        (_, Source::File(_)) => ".env",
+        (_, Source::Stored) => "stored",
+    }
+}
+
 fn row(
     i: usize,
     s: &Setting,
     selected: bool,
-    name_width: usize,
+    (name_width, value_width): (usize, usize),
     screen: &EnvScreen,
 ) -> Line<'static> {
     let mark = if s.missing() {
@@ -125,24 +141,20 @@ fn row(
         Kind::Plain => s
             .plain
             .as_deref()
-            .map(|v| clip(&format!("{v:?}"), VALUE))
+            .map(|v| clip(&format!("{v:?}"), value_width))
             .unwrap_or_else(|| "—".into()),
         Kind::Secret if has_secret => MASK.into(),
         Kind::Secret | Kind::Unset => "—".into(),
     };
-    let source = match (s.kind, &s.source) {
-        (Kind::Unset, _) => String::new(),
-        (Kind::Secret, Source::Nowhere) | (Kind::Plain, Source::Nowhere) => "no value".into(),
-        (_, source) => format!("from {}", source.label()),
-    };
+    let source = short_source(s);
     let required = if s.required { "required" } else { "" };
     Line::from(vec![
         mark,
         Span::styled(number, theme::key()),
         Span::styled(format!("{name:<name_width$}  "), name_style),
         Span::styled(format!("{kind}  "), kind_style),
-        Span::raw(format!("{value:<VALUE$}  ")),
-        Span::styled(format!("{source:<24} "), theme::dim()),
+        Span::raw(format!("{value:<value_width$}  ")),
+        Span::styled(format!("{source:<8} "), theme::dim()),
         Span::styled(
             required,
             if s.missing() {
