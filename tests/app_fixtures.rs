@@ -34,6 +34,13 @@ struct Expect {
     #[serde(default)]
     warnings_absent: Vec<String>,
     candidates: Option<Vec<String>>,
+    /// The file the dependencies come from (`uv.lock`, `pyproject.toml`…).
+    dependencies_from: Option<String>,
+    /// Each declared dependency as `requirement file:line`.
+    dependencies: Option<Vec<String>>,
+    /// What the built image has installed (checked on the stack).
+    #[serde(default)]
+    installs: Vec<String>,
     error_contains: Option<Vec<String>>,
     #[serde(default)]
     builds: bool,
@@ -172,6 +179,25 @@ fn check(dir: &Path) -> Vec<String> {
             a.requirements_added
         ));
     }
+    if let Some(from) = &expect.dependencies_from
+        && a.dependencies.as_ref().map(|d| &d.file) != Some(from)
+    {
+        fail(format!(
+            "dependencies from {:?}, expected {from}",
+            a.dependencies.as_ref().map(|d| &d.file)
+        ));
+    }
+    if let Some(expected) = &expect.dependencies {
+        let got: Vec<String> = a
+            .dependencies
+            .iter()
+            .flat_map(|d| &d.dependencies)
+            .map(|d| format!("{} {}", d.requirement, d.at))
+            .collect();
+        if &got != expected {
+            fail(format!("dependencies {got:?}, expected {expected:?}"));
+        }
+    }
     for needle in &expect.warnings_absent {
         if let Some(w) = a.warnings.iter().find(|w| w.contains(needle.as_str())) {
             fail(format!("a warning contains '{needle}': {w}"));
@@ -199,7 +225,7 @@ fn check(dir: &Path) -> Vec<String> {
             }
         }
     }
-    let _ = expect.builds;
+    let _ = (expect.builds, &expect.installs);
     problems
 }
 

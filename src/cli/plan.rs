@@ -57,6 +57,33 @@ fn setting_json(s: &Setting) -> serde_json::Value {
     })
 }
 
+/// Where the image's packages come from: the file, how many it names and
+/// from which file the image installs them.
+fn dependencies_json(analysis: &Analysis) -> serde_json::Value {
+    match &analysis.dependencies {
+        Some(d) => json!({
+            "source": d.file,
+            "what": d.what,
+            "count": d.dependencies.len(),
+            "installed_from": if d.is_requirements_txt() {
+                "requirements.txt"
+            } else {
+                crate::dashapp::dependencies::GENERATED
+            },
+            "added_for_imports": analysis.requirements_added,
+            "declared": d.dependencies,
+        }),
+        None => json!({
+            "source": "the app's imports",
+            "what": "requirements.txt made from the app's imports",
+            "count": analysis.requirements_added.len(),
+            "installed_from": "requirements.txt",
+            "added_for_imports": analysis.requirements_added,
+            "declared": [],
+        }),
+    }
+}
+
 pub fn to_json(
     analysis: &Analysis,
     settings: &[Setting],
@@ -74,6 +101,7 @@ pub fn to_json(
             "env_missing": app_env::missing(settings),
             "secrets": analysis.secrets,
             "requirements_added": analysis.requirements_added,
+            "dependencies": dependencies_json(analysis),
             "warnings": analysis.warnings,
         },
         "dockerfile": proposal.dockerfile,
@@ -98,6 +126,24 @@ pub fn to_text(analysis: &Analysis, settings: &[Setting], proposal: &DockerfileP
     ));
     for warning in &analysis.warnings {
         out.push_str(&format!("  ! {warning}\n"));
+    }
+    let added = if analysis.requirements_added.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "; for the imports: {}",
+            analysis.requirements_added.join(", ")
+        )
+    };
+    match &analysis.dependencies {
+        Some(d) => out.push_str(&format!(
+            "  i dependencies from {}: {} package(s){added}\n",
+            d.what,
+            d.dependencies.len()
+        )),
+        None => out.push_str(&format!(
+            "  i dependencies: no file of the app names any; requirements.txt is made from its imports{added}\n"
+        )),
     }
     for path in &analysis.relative_paths {
         let state = if path.exists { "found" } else { "NOT FOUND" };

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use super::dependencies::{self, Declared};
 use super::env_reads;
 use super::facts::{self, ModuleFacts};
 use super::fixes::{self, Edit, Fix};
@@ -62,7 +63,12 @@ pub struct Analysis {
     /// The gunicorn command of its Procfile's `web` process, kept.
     pub procfile: Option<procfile::Gunicorn>,
     pub secrets: Vec<String>,
-    /// Packages added to (or, when generated, making up) requirements.txt.
+    /// What the app's own files declare it depends on, and which file
+    /// (None: no file does; requirements.txt is made from the imports).
+    pub dependencies: Option<Declared>,
+    /// Packages the imports need that no file names: added to
+    /// requirements.txt (or, when generated, making it up), or to the list
+    /// the image installs from a lock file or pyproject.toml.
     pub requirements_added: Vec<String>,
     pub requirements_generated: bool,
     pub warnings: Vec<String>,
@@ -105,6 +111,9 @@ pub enum AnalysisError {
     NotUtf8 { file: String },
     #[error("the entry '{0}' from dashdeploy.toml is not a module of this app that uses Dash")]
     UnknownEntry(String),
+    /// A file that declares the app's dependencies does not parse.
+    #[error("{0}")]
+    Dependencies(String),
 }
 
 /// One module as read: its source and what it says.
@@ -203,8 +212,32 @@ pub fn analyze(dir: &Path, chosen_entry: Option<&str>) -> Result<Analysis, Analy
         .flat_map(|m| m.facts.imports.iter().cloned())
         .filter(|name| !local.contains(name))
         .collect();
+    let declared = dependencies::read(dir).map_err(AnalysisError::Dependencies)?;
+    if let Some(d) = &declared {
+        warnings.extend(d.warnings.iter().cloned());
+    }
+    if let Some(conda) = dependencies::conda_warning(dir) {
+        warnings.push(conda);
+    }
+    let own_requirements = declared.as_ref().is_none_or(Declared::is_requirements_txt);
     let existing = std::fs::read_to_string(dir.join("requirements.txt")).ok();
-    let plan = requirements::plan_requirements(existing.as_deref(), &imports);
+    let plan = if own_requirements {
+        requirements::plan_requirements(existing.as_deref(), &imports)
+    } else {
+        // A lock file or pyproject.toml is the source: requirements.txt is
+        // not touched; what the imports need and no file names is added to
+        // the list the image installs.
+        let added = requirements::needed_packages(&imports)
+            .into_iter()
+            .filter(|p| declared.as_ref().is_some_and(|d| d.find(p).is_none()))
+            .collect();
+        requirements::RequirementsPlan {
+            new_text: None,
+            generated: false,
+            added,
+            warnings: Vec::new(),
+        }
+    };
     warnings.extend(plan.warnings.iter().cloned());
     if let Some(new_text) = &plan.new_text {
         let old = existing.clone().unwrap_or_default();
@@ -268,6 +301,7 @@ pub fn analyze(dir: &Path, chosen_entry: Option<&str>) -> Result<Analysis, Analy
         env,
         procfile: procfile::read(dir),
         secrets: scan.secrets.clone(),
+        dependencies: declared,
         requirements_added: plan.added,
         requirements_generated: plan.generated,
         warnings,

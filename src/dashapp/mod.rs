@@ -3,12 +3,14 @@
 //! and the Dockerfile and .dockerignore that package it.
 
 pub mod analysis;
+pub mod dependencies;
 pub mod detect;
 pub mod dockerfile;
 pub mod dotenv;
 pub mod env_reads;
 pub mod facts;
 pub mod fixes;
+pub mod pip_failure;
 pub mod procfile;
 pub mod python;
 pub mod python_version;

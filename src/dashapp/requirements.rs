@@ -308,7 +308,7 @@ pub fn plan_requirements(existing: Option<&str>, imports: &BTreeSet<String>) -> 
 
 /// `dash`, `gunicorn`, then the packages for `imports` sorted case-insensitively,
 /// one per normalized name.
-fn needed_packages(imports: &BTreeSet<String>) -> Vec<String> {
+pub fn needed_packages(imports: &BTreeSet<String>) -> Vec<String> {
     let mut others: Vec<String> = imports
         .iter()
         .filter_map(|module| package_for_import(module))

@@ -14,6 +14,8 @@ use super::engine::Engine;
 
 /// Output lines kept to show with a failure.
 const TAIL: usize = 12;
+/// Output lines of the failing instruction kept to read for its cause.
+const KEPT: usize = 400;
 
 /// What the build reports as it goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,6 +52,8 @@ pub enum BuildError {
         instruction: String,
         message: String,
         tail: Vec<String>,
+        /// Its last output lines (up to 400), for a cause further up.
+        output: Vec<String>,
     },
     #[error(
         "the Docker engine stopped the build: {0}. Check that Docker is running (the prerequisites step tells), then retry the step."
@@ -86,6 +90,7 @@ pub async fn build(
     let docker = &engine.client;
     let mut stream = docker.build_image(options, None, Some(bollard::body_try_stream(chunks)));
     let mut tail: VecDeque<String> = VecDeque::new();
+    let mut output: VecDeque<String> = VecDeque::new();
     let mut instruction = String::from("the build");
     let mut built_id = None;
     let mut failure = None;
@@ -110,12 +115,17 @@ pub async fn build(
                             instruction = format!("\"{text}\"");
                         }
                         tail.clear();
+                        output.clear();
                         progress(step);
                     } else {
                         if tail.len() == TAIL {
                             tail.pop_front();
                         }
                         tail.push_back(line.to_string());
+                        if output.len() == KEPT {
+                            output.pop_front();
+                        }
+                        output.push_back(line.to_string());
                         progress(BuildProgress::Output(line.to_string()));
                     }
                 }
@@ -136,6 +146,7 @@ pub async fn build(
                 instruction,
                 message: error,
                 tail: tail.into_iter().collect(),
+                output: output.into_iter().collect(),
             },
             other => match sent {
                 Err(context_error @ ContextError::Unreadable { .. })
@@ -221,6 +232,7 @@ mod tests {
             instruction: "\"RUN pip install nope\"".into(),
             message: "The command '/bin/sh -c pip install nope' returned a non-zero code: 1".into(),
             tail: vec!["ERROR: No matching distribution found for nope".into()],
+            output: vec!["ERROR: No matching distribution found for nope".into()],
         };
         let text = err.to_string();
         assert!(

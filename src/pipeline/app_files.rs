@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use crate::dashapp::analysis::{Analysis, AnalysisError, analyze};
-use crate::dashapp::dockerfile;
+use crate::dashapp::{dependencies, dockerfile};
 
 use super::ask::DockerfileProposal;
 use super::event::StepFailure;
@@ -63,6 +63,38 @@ pub fn generated(
         existing_ignore,
         warnings: Vec::new(),
     }
+}
+
+/// Writes [`dependencies::GENERATED`] (what a lock file or pyproject.toml
+/// says, and what the imports add) when the app's dependencies come from
+/// such a file and the text changed; the file written, if one was.
+pub fn write_generated_requirements(
+    dir: &Path,
+    analysis: &Analysis,
+) -> Result<Option<&'static str>, StepFailure> {
+    let Some(declared) = analysis
+        .dependencies
+        .as_ref()
+        .filter(|d| !d.is_requirements_txt())
+    else {
+        return Ok(None);
+    };
+    let text = dependencies::generated_text(declared, &analysis.requirements_added);
+    let path = dir.join(dependencies::GENERATED);
+    if std::fs::read_to_string(&path).ok().as_deref() == Some(text.as_str()) {
+        return Ok(None);
+    }
+    if let Some(folder) = path.parent() {
+        std::fs::create_dir_all(folder).map_err(|e| {
+            StepFailure::new(format!(
+                "could not make the folder {}: {e}",
+                folder.display()
+            ))
+        })?;
+    }
+    crate::store::atomic::write_atomic(&path, &text)
+        .map_err(|e| StepFailure::new(e.to_string()))?;
+    Ok(Some(dependencies::GENERATED))
 }
 
 /// An existing .dockerignore with a line for each secret it does not name.

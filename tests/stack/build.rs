@@ -128,6 +128,90 @@ async fn the_sample_and_three_fixtures_build_and_answer_locally() {
     }
 }
 
+/// The version of `package` pip shows in `image`.
+fn installed(stack: &Stack, image: &str, package: &str) -> String {
+    let shown = docker_cli(stack, &["run", "--rm", image, "pip", "show", package]);
+    shown
+        .lines()
+        .find_map(|l| l.strip_prefix("Version: "))
+        .unwrap_or_else(|| panic!("{package} is not in {image}: {shown}"))
+        .trim()
+        .to_string()
+}
+
+/// A requirement pip cannot install (a version the index does not have)
+/// fails the build with a sentence that names it, where pyproject.toml
+/// declares it and what pip said; fixed, the build installs exactly the
+/// pinned version, and a build of the unchanged app reuses its layer.
+#[tokio::test]
+async fn a_requirement_pip_cannot_install_is_named_where_it_is_declared() {
+    let stack = stack::require();
+    let work = tempfile::tempdir().unwrap();
+    let app = work.path().join("pins");
+    copy_fixture("pyproject-pins", &app);
+    let pyproject = std::fs::read_to_string(app.join("pyproject.toml")).unwrap();
+    std::fs::write(
+        app.join("pyproject.toml"),
+        pyproject.replace("tabulate==0.8.10", "tabulate==9.9.9"),
+    )
+    .unwrap();
+    let settings = settings(&stack, &app);
+    step(&settings, StepId::App).await.unwrap();
+    step(&settings, StepId::Dockerfile).await.unwrap();
+    assert!(
+        !app.join("requirements.txt").exists(),
+        "pyproject.toml is the source: no requirements.txt is made"
+    );
+    let generated = std::fs::read_to_string(app.join(".dashdeploy/requirements.txt")).unwrap();
+    assert!(
+        generated.contains("tabulate==9.9.9\n") && generated.contains("gunicorn\n"),
+        "{generated}"
+    );
+    let err = step(&settings, StepId::Build).await.unwrap_err();
+    assert!(
+        err.starts_with(
+            "pip cannot install tabulate==9.9.9 (declared at pyproject.toml:7): no such version; the index has \
+             0.8.10, 0.9.0. Change it in pyproject.toml, then retry the step."
+        ),
+        "{err}"
+    );
+    // Fixed in pyproject.toml: the Build step writes the list again.
+    std::fs::write(app.join("pyproject.toml"), &pyproject).unwrap();
+    let summary = step(&settings, StepId::Build).await.unwrap();
+    let name = settings.name.clone().unwrap();
+    assert!(summary.contains(":latest"), "{summary}");
+    assert_eq!(
+        installed(&stack, &format!("{name}:latest"), "tabulate"),
+        "0.8.10"
+    );
+    // Unchanged: the dependency layer comes from the cache.
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let handle = spawn_step(
+        StepId::Build,
+        1,
+        Arc::new(settings.clone()),
+        tx,
+        Answers::AcceptAll,
+    );
+    let mut lines = Vec::new();
+    while let Some(event) = rx.recv().await {
+        if let EventKind::Log { text, .. } = event.kind {
+            lines.push(text);
+        }
+    }
+    handle.await.unwrap();
+    let install = lines
+        .iter()
+        .position(|l| l.contains("RUN pip install --no-cache-dir -r /tmp/requirements.txt"))
+        .unwrap_or_else(|| panic!("{lines:#?}"));
+    // A cached step prints nothing (the engine's " ---> Using cache" is
+    // not output of the instruction): pip did not run.
+    assert!(
+        lines[install + 1].starts_with("Step 6/"),
+        "the dependency layer is reused: {lines:#?}"
+    );
+}
+
 #[tokio::test]
 async fn a_failing_instruction_is_named_and_a_retry_after_the_fix_builds() {
     let stack = stack::require();

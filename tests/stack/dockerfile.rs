@@ -35,8 +35,9 @@ fn docker(stack: &Stack, args: &[&str]) -> std::process::Output {
         .expect("the docker CLI (installed by scripts/test-stack)")
 }
 
-/// Prepares `app` with dashdeploy, builds, runs and checks it.
-fn prepare_build_and_serve(stack: &Stack, app: &Path, title: &str) {
+/// Prepares `app` with dashdeploy, builds, runs and checks it; `installs`:
+/// `name==version` the image must have (as `pip show` says).
+fn prepare_build_and_serve(stack: &Stack, app: &Path, title: &str, installs: &[String]) {
     std::fs::write(app.join(".env"), "DB_PASSWORD=not-for-the-image\n").unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_dashdeploy"))
         .args([
@@ -67,6 +68,16 @@ fn prepare_build_and_serve(stack: &Stack, app: &Path, title: &str) {
         String::from_utf8_lossy(&built.stdout),
         String::from_utf8_lossy(&built.stderr)
     );
+    for pin in installs {
+        let (package, version) = pin.split_once("==").unwrap();
+        let shown = docker(stack, &["run", "--rm", &tag, "pip", "show", package]);
+        let shown = String::from_utf8_lossy(&shown.stdout).to_string();
+        assert!(
+            shown.lines().any(|l| l == format!("Version: {version}")),
+            "{} must install {pin}: pip show says\n{shown}",
+            app.display()
+        );
+    }
     let listing = docker(stack, &["run", "--rm", &tag, "find", "/app"]);
     let files = String::from_utf8_lossy(&listing.stdout);
     assert!(
@@ -137,7 +148,7 @@ fn the_bundled_sample_builds_serves_and_leaves_secrets_out() {
     let work = tempfile::tempdir().unwrap();
     let app = work.path().join("sales-dashboard");
     dashdeploy::sample::copy_to(&app).unwrap();
-    prepare_build_and_serve(&stack, &app, "Sales dashboard");
+    prepare_build_and_serve(&stack, &app, "Sales dashboard", &[]);
 }
 
 #[test]
@@ -161,7 +172,14 @@ fn fixtures_marked_builds_build_and_serve() {
         let app = work.path().join(&name);
         copy_dir(&fixture(&name), &app);
         std::fs::remove_file(app.join("expect.toml")).unwrap();
-        prepare_build_and_serve(&stack, &app, "<title>");
+        let installs: Vec<String> = expect
+            .get("installs")
+            .and_then(|i| i.as_array())
+            .into_iter()
+            .flatten()
+            .filter_map(|i| i.as_str().map(str::to_string))
+            .collect();
+        prepare_build_and_serve(&stack, &app, "<title>", &installs);
         built += 1;
     }
     assert!(built >= 3, "at least three fixtures build, found {built}");

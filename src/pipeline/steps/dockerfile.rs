@@ -3,7 +3,9 @@
 //! edit or regenerate, then write them and remember the base image.
 
 use crate::dashapp::dockerfile;
-use crate::pipeline::app_files::{analyze_blocking, generated, propose};
+use crate::pipeline::app_files::{
+    analyze_blocking, generated, propose, write_generated_requirements,
+};
 use crate::pipeline::runner::Reporter;
 use crate::pipeline::{Answer, Answers, LogLevel, Proposal, Spec, StepFailure};
 use crate::store::atomic::write_atomic;
@@ -18,6 +20,28 @@ pub async fn run(
     let from = spec.base_image_from.clone().map_err(StepFailure::new)?;
     let base = spec.base_image.clone();
     reporter.log(LogLevel::Info, format!("base image {base} (from {from})"));
+    match &analysis.dependencies {
+        Some(d) => reporter.log(
+            LogLevel::Info,
+            format!(
+                "dependencies from {}: {} package(s){}",
+                d.what,
+                d.dependencies.len(),
+                if analysis.requirements_added.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        ", and {} for the imports",
+                        analysis.requirements_added.join(", ")
+                    )
+                }
+            ),
+        ),
+        None => reporter.log(
+            LogLevel::Info,
+            "dependencies from requirements.txt, made from the app's imports",
+        ),
+    }
     let mut proposal = propose(&dir, &analysis, &base);
     loop {
         for warning in &proposal.warnings {
@@ -60,6 +84,13 @@ pub async fn run(
         write_atomic(&dir.join(".dockerignore"), &proposal.dockerignore)
             .map_err(|e| StepFailure::new(e.to_string()))?;
         written.push(".dockerignore");
+    }
+    if proposal
+        .dockerfile
+        .contains(crate::dashapp::dependencies::GENERATED)
+        && let Some(file) = write_generated_requirements(&dir, &analysis)?
+    {
+        written.push(file);
     }
     for file in &written {
         reporter.log(LogLevel::Info, format!("wrote {file}"));
