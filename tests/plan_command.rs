@@ -262,3 +262,25 @@ fn the_plan_lists_what_the_app_reads_from_its_environment_and_no_value() {
         "{text}"
     );
 }
+
+#[test]
+fn an_own_dockerfile_on_another_port_is_proposed_the_change_to_8050() {
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/apps/own-dockerfile-port");
+    let json = plan_json(&[fixture.to_str().unwrap(), "--json"]);
+    assert_eq!(json["dockerfile_existing"], true);
+    let dockerfile = json["dockerfile"].as_str().unwrap();
+    assert!(
+        dockerfile.contains("EXPOSE 8050") && dockerfile.contains("\"0.0.0.0:8050\""),
+        "{dockerfile}"
+    );
+    let fix = json["dockerfile_fix"].as_str().unwrap();
+    assert!(fix.contains("serves port 8000 (lines 6, 7)"), "{fix}");
+    assert!(
+        fix.contains("-EXPOSE 8000") && fix.contains("+EXPOSE 8050"),
+        "{fix}"
+    );
+    // Nothing was written: the fixture keeps its port.
+    let own = std::fs::read_to_string(fixture.join("Dockerfile")).unwrap();
+    assert!(own.contains("EXPOSE 8000"));
+}

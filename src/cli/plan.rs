@@ -106,6 +106,7 @@ pub fn to_json(
         },
         "dockerfile": proposal.dockerfile,
         "dockerfile_existing": proposal.existing,
+        "dockerfile_fix": proposal.fix,
         "dockerfile_warnings": proposal.warnings,
         "dockerignore": proposal.dockerignore,
     })
@@ -192,11 +193,14 @@ pub fn to_text(analysis: &Analysis, settings: &[Setting], proposal: &DockerfileP
             fix.file, fix.description, fix.diff
         ));
     }
-    let origin = if proposal.existing {
-        "the app's own, kept"
-    } else {
-        "would be written"
+    let origin = match (proposal.existing, &proposal.fix) {
+        (true, Some(_)) => "the app's own, with the change below",
+        (true, None) => "the app's own, kept",
+        (false, _) => "would be written",
     };
+    if let Some(fix) = &proposal.fix {
+        out.push_str(&format!("\nDockerfile change: {fix}"));
+    }
     out.push_str(&format!(
         "\nDockerfile ({origin}):\n{}",
         proposal.dockerfile

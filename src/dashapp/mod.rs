@@ -6,6 +6,7 @@ pub mod analysis;
 pub mod dependencies;
 pub mod detect;
 pub mod dockerfile;
+pub mod dockerfile_port;
 pub mod dotenv;
 pub mod env_reads;
 pub mod facts;

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use crate::dashapp::analysis::{Analysis, AnalysisError, analyze};
-use crate::dashapp::{dependencies, dockerfile};
+use crate::dashapp::{dependencies, dockerfile, dockerfile_port};
 
 use super::ask::DockerfileProposal;
 use super::event::StepFailure;
@@ -38,13 +38,25 @@ pub fn propose(dir: &Path, analysis: &Analysis, base_image: &str) -> DockerfileP
         None => dockerfile::dockerignore(analysis),
     };
     match own {
-        Some(text) => DockerfileProposal {
-            warnings: dockerfile::check_existing(&text),
-            dockerfile: text,
-            dockerignore,
-            existing: true,
-            existing_ignore: own_ignore.is_some(),
-        },
+        Some(text) => {
+            // Another port than 8050: the change to 8050 is proposed.
+            let (text, fix) = match dockerfile_port::to_8050(&text) {
+                Some((fixed, said)) => {
+                    let diff =
+                        crate::dashapp::fixes::unified_diff("Dockerfile", &text, &fixed, false);
+                    (fixed, Some(format!("{said}\n{diff}")))
+                }
+                None => (text, None),
+            };
+            DockerfileProposal {
+                warnings: dockerfile::check_existing(&text),
+                dockerfile: text,
+                dockerignore,
+                existing: true,
+                existing_ignore: own_ignore.is_some(),
+                fix,
+            }
+        }
         None => generated(analysis, base_image, dockerignore, own_ignore.is_some()),
     }
 }
@@ -62,6 +74,7 @@ pub fn generated(
         existing: false,
         existing_ignore,
         warnings: Vec::new(),
+        fix: None,
     }
 }
 

@@ -77,6 +77,9 @@ pub struct DockerfileProposal {
     /// The .dockerignore is the app's own.
     pub existing_ignore: bool,
     pub warnings: Vec<String>,
+    /// The change proposed to the app's own Dockerfile (it served another
+    /// port than 8050): what and why, then its diff.
+    pub fix: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -263,6 +263,17 @@ fn dockerfile(proposal: &DockerfileProposal, width: usize) -> Vec<Line<'static>>
         Span::styled("Dockerfile ", theme::strong()),
         Span::styled(format!("({origin})"), theme::dim()),
     ])];
+    if let Some(fix) = &proposal.fix {
+        let mut parts = fix.splitn(2, '\n');
+        lines.extend(bullet(
+            "→",
+            theme::strong(),
+            parts.next().unwrap_or_default(),
+            width,
+        ));
+        lines.extend(diff_lines(parts.next().unwrap_or_default()));
+        lines.push(Line::default());
+    }
     for warning in &proposal.warnings {
         lines.extend(bullet("!", theme::busy(), warning, width));
     }

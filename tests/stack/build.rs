@@ -128,6 +128,34 @@ async fn the_sample_and_three_fixtures_build_and_answer_locally() {
     }
 }
 
+/// An app's own Dockerfile serving port 8000: the Dockerfile step makes it
+/// 8050, and the image answers the local test on 8050.
+#[tokio::test]
+async fn an_own_dockerfile_on_another_port_is_made_8050_and_answers() {
+    let stack = stack::require();
+    let work = tempfile::tempdir().unwrap();
+    let app = work.path().join("own-port");
+    copy_fixture("own-dockerfile-port", &app);
+    let own = std::fs::read_to_string(app.join("Dockerfile")).unwrap();
+    // No public registry here: the stack's Python image instead.
+    std::fs::write(
+        app.join("Dockerfile"),
+        own.replace(
+            "FROM python:3.12-slim",
+            &format!("FROM {}", stack.base_image),
+        ),
+    )
+    .unwrap();
+    let settings = settings(&stack, &app);
+    let summary = through_local_test(&settings).await.unwrap();
+    assert!(summary.contains("Dash page"), "{summary}");
+    let written = std::fs::read_to_string(app.join("Dockerfile")).unwrap();
+    assert!(
+        written.contains("EXPOSE 8050") && !written.contains("8000"),
+        "{written}"
+    );
+}
+
 /// The version of `package` pip shows in `image`.
 fn installed(stack: &Stack, image: &str, package: &str) -> String {
     let shown = docker_cli(stack, &["run", "--rm", image, "pip", "show", package]);

@@ -2,7 +2,7 @@
 //! app's own Dockerfile is checked, not rewritten), let the user accept,
 //! edit or regenerate, then write them and remember the base image.
 
-use crate::dashapp::dockerfile;
+use crate::dashapp::{dockerfile, dockerfile_port};
 use crate::pipeline::app_files::{
     analyze_blocking, generated, propose, write_generated_requirements,
 };
@@ -64,6 +64,7 @@ pub async fn run(
                 proposal.warnings = dockerfile::check_existing(&text);
                 proposal.dockerfile = text;
                 proposal.existing = false;
+                proposal.fix = None;
             }
             Answer::Skip | Answer::Choose(_) | Answer::Size { .. } | Answer::Environment { .. } => {
                 return Err(StepFailure::new(
@@ -71,6 +72,19 @@ pub async fn run(
                 ));
             }
         }
+    }
+    // Never a Dockerfile that serves another port than the task maps.
+    if let Some(other) = dockerfile_port::other_port(&proposal.dockerfile) {
+        return Err(StepFailure::new(dockerfile_port::refusal(&other)));
+    }
+    if let Some(fix) = &proposal.fix {
+        reporter.log(
+            LogLevel::Info,
+            fix.lines()
+                .next()
+                .unwrap_or("the Dockerfile's port made 8050")
+                .to_string(),
+        );
     }
     let mut written = Vec::new();
     let own = std::fs::read_to_string(dir.join("Dockerfile")).ok();
