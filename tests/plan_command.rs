@@ -284,3 +284,36 @@ fn an_own_dockerfile_on_another_port_is_proposed_the_change_to_8050() {
     let own = std::fs::read_to_string(fixture.join("Dockerfile")).unwrap();
     assert!(own.contains("EXPOSE 8000"));
 }
+
+#[test]
+fn an_app_factory_plans_with_its_real_entry() {
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/apps");
+    let json = plan_json(&[fixtures.join("factory-wsgi").to_str().unwrap(), "--json"]);
+    assert_eq!(json["app"]["entry"], "wsgi.py");
+    assert_eq!(json["app"]["target"], "wsgi:server");
+    let fixes: Vec<&str> = json["app"]["fixes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        fixes,
+        ["wsgi.py"],
+        "nothing is proposed in the package's __init__.py"
+    );
+    assert!(
+        json["dockerfile"]
+            .as_str()
+            .unwrap()
+            .contains(r#""--timeout", "120", "wsgi:server"]"#),
+        "{}",
+        json["dockerfile"]
+    );
+    let json = plan_json(&[
+        fixtures.join("factory-in-package").to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(json["app"]["target"], "dashboard.wsgi:server");
+    assert_eq!(json["app"]["pythonpath"], serde_json::Value::Null);
+}

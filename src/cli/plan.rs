@@ -94,6 +94,7 @@ pub fn to_json(
             "dir": analysis.app_dir.display().to_string(),
             "entry": analysis.entry,
             "module": analysis.module,
+            "target": analysis.target,
             "pythonpath": analysis.pythonpath,
             "fixes": analysis.fixes,
             "relative_paths": analysis.relative_paths,
@@ -120,10 +121,10 @@ pub fn to_text(analysis: &Analysis, settings: &[Setting], proposal: &DockerfileP
         .map(|p| format!(" (with {p} on the Python path)"))
         .unwrap_or_default();
     out.push_str(&format!(
-        "App {}\n  entry {}: gunicorn serves {}:server{pythonpath}\n",
+        "App {}\n  entry {}: gunicorn serves {}{pythonpath}\n",
         analysis.app_dir.display(),
         analysis.entry,
-        analysis.module
+        analysis.target
     ));
     for warning in &analysis.warnings {
         out.push_str(&format!("  ! {warning}\n"));

@@ -54,6 +54,9 @@ pub struct Analysis {
     pub module: String,
     /// A folder gunicorn adds to the Python path (`--pythonpath src`).
     pub pythonpath: Option<String>,
+    /// What gunicorn serves: `dashapp:server`, `dashboard.wsgi:server`, or
+    /// a factory that returns the server, `dashboard:create_app()`.
+    pub target: String,
     /// The name of the Dash app in the entry module.
     pub app_var: String,
     pub fixes: Vec<Fix>,
@@ -147,12 +150,14 @@ pub fn analyze(dir: &Path, chosen_entry: Option<&str>) -> Result<Analysis, Analy
     let local = local_names(&scan);
     let modules = read_modules(sources, &local);
 
-    let entry_index = choose_entry(dir, &modules, &not_utf8, &scan, chosen_entry)?;
-    let entry = &modules[entry_index];
+    let choice = choose_entry(dir, &modules, &not_utf8, &scan, chosen_entry)?;
+    let holder = match &choice {
+        Choice::Module(i) | Choice::Factory(i, _) => *i,
+    };
     for module in &modules {
         if let Some(err) = module.source.syntax_error() {
             let defines_app = !module.facts.dash_vars.is_empty();
-            if module.source.rel == entry.source.rel || defines_app {
+            if module.source.rel == modules[holder].source.rel || defines_app {
                 return Err(AnalysisError::Syntax {
                     file: module.source.rel.clone(),
                     line: err.line,
@@ -169,43 +174,19 @@ pub fn analyze(dir: &Path, chosen_entry: Option<&str>) -> Result<Analysis, Analy
         warnings.push(format!("{file} is not UTF-8 text and was not read"));
     }
 
-    let run = entry.facts.run_calls.first();
-    let app_var = run
-        .map(|r| r.var.clone())
-        .or_else(|| app_vars(&modules, entry_index).into_iter().next())
-        .unwrap_or_else(|| "app".into());
     let mut fixes_out = Vec::new();
-    let mut edits: Vec<Edit> = Vec::new();
-    let original = entry.source.text.clone();
-    if let Some(run) = run {
-        let review = fixes::review_run_call(&entry.source, run);
-        warnings.extend(review.warnings);
-        if let Some(edit) = review.edit {
-            edits.push(edit);
-            push_fix(
-                &mut fixes_out,
-                "run-call",
-                &entry.source.rel,
-                format!(
-                    "The run call becomes {} (Dash's own server is for running it by hand; in the image gunicorn serves it).",
-                    review.fixed_call
-                ),
-                &original,
-                &edits,
-            );
-        }
-    }
-    if let Some(edit) = fixes::add_server(&entry.source, &entry.facts, &app_var, run) {
-        edits.push(edit);
-        push_fix(
+    let served = match choice {
+        Choice::Module(entry_index) => serve_module(
+            &modules,
+            entry_index,
+            &scan.python,
             &mut fixes_out,
-            "add-server",
-            &entry.source.rel,
-            format!("Adds `server = {app_var}.server`, the WSGI app gunicorn serves."),
-            &original,
-            &edits,
-        );
-    }
+            &mut warnings,
+        ),
+        Choice::Factory(index, factory) => {
+            serve_factory(dir, &modules[index], &factory, &scan.python, &mut fixes_out)
+        }
+    };
 
     let imports: BTreeSet<String> = modules
         .iter()
@@ -289,13 +270,13 @@ pub fn analyze(dir: &Path, chosen_entry: Option<&str>) -> Result<Analysis, Analy
             })
         })
         .collect();
-    let (module, pythonpath) = module_name(&entry.source.rel);
     Ok(Analysis {
         app_dir: dir.to_path_buf(),
-        entry: entry.source.rel.clone(),
-        module,
-        pythonpath,
-        app_var,
+        entry: served.entry,
+        module: served.module,
+        pythonpath: served.pythonpath,
+        target: served.target,
+        app_var: served.app_var,
         fixes: fixes_out,
         relative_paths,
         env,
@@ -307,6 +288,158 @@ pub fn analyze(dir: &Path, chosen_entry: Option<&str>) -> Result<Analysis, Analy
         warnings,
         files: scan.files,
     })
+}
+
+/// What gunicorn serves, and from where.
+struct Served {
+    entry: String,
+    module: String,
+    pythonpath: Option<String>,
+    app_var: String,
+    target: String,
+}
+
+/// The entry module serves its Dash app: its run call fixed, and
+/// `server = <app>.server` added when it has none, once the fixed file is
+/// seen to define the app at module level (a fix never names what is not
+/// defined where it goes).
+fn serve_module(
+    modules: &[Module],
+    entry_index: usize,
+    python: &[String],
+    fixes_out: &mut Vec<Fix>,
+    warnings: &mut Vec<String>,
+) -> Served {
+    let entry = &modules[entry_index];
+    let run = entry.facts.run_calls.first();
+    let app_var = run
+        .map(|r| r.var.clone())
+        .or_else(|| app_vars(modules, entry_index).into_iter().next())
+        .unwrap_or_else(|| "app".into());
+    let mut edits: Vec<Edit> = Vec::new();
+    let original = entry.source.text.clone();
+    if let Some(run) = run {
+        let review = fixes::review_run_call(&entry.source, run);
+        warnings.extend(review.warnings);
+        if let Some(edit) = review.edit {
+            edits.push(edit);
+            push_fix(
+                fixes_out,
+                "run-call",
+                &entry.source.rel,
+                format!(
+                    "The run call becomes {} (Dash's own server is for running it by hand; in the image gunicorn serves it).",
+                    review.fixed_call
+                ),
+                &original,
+                &edits,
+            );
+        }
+    }
+    if let Some(edit) = fixes::add_server(&entry.source, &entry.facts, &app_var, run) {
+        let mut with = edits.clone();
+        with.push(edit.clone());
+        let fixed = fixes::apply(&original, &with);
+        let line = format!("server = {app_var}.server");
+        let server_at = fixed
+            .match_indices(&line)
+            .map(|(at, _)| at)
+            .find(|at| *at == 0 || fixed.as_bytes()[at - 1] == b'\n')
+            .unwrap_or(fixed.len());
+        if defined_before(&entry.source.rel, &fixed, &app_var, server_at) {
+            edits.push(edit);
+            push_fix(
+                fixes_out,
+                "add-server",
+                &entry.source.rel,
+                format!("Adds `server = {app_var}.server`, the WSGI app gunicorn serves."),
+                &original,
+                &edits,
+            );
+        } else {
+            warnings.push(format!(
+                "{} has no module-level `{app_var}` to add `server = {app_var}.server` after, and gunicorn needs a \
+                 module-level server: make the Dash app at module level (or in a module that calls its factory, \
+                 `app = create_app()`), then retry.",
+                entry.source.rel
+            ));
+        }
+    }
+    let (module, pythonpath) = module_path(&entry.source.rel, python);
+    Served {
+        entry: entry.source.rel.clone(),
+        target: format!("{module}:server"),
+        module,
+        pythonpath,
+        app_var,
+    }
+}
+
+/// No module holds a Dash app, but one has an app factory: gunicorn serves
+/// what it makes, through `module:factory()` when it returns the server,
+/// else through a new `wsgi.py` that calls it at module level.
+fn serve_factory(
+    dir: &Path,
+    holder: &Module,
+    factory: &facts::Factory,
+    python: &[String],
+    fixes_out: &mut Vec<Fix>,
+) -> Served {
+    let (module, pythonpath) = module_path(&holder.source.rel, python);
+    if factory.returns_server {
+        return Served {
+            entry: holder.source.rel.clone(),
+            target: format!("{module}:{}()", factory.name),
+            module,
+            pythonpath,
+            app_var: factory.name.clone(),
+        };
+    }
+    let file = ["wsgi.py", "dash_wsgi.py", "dashdeploy_wsgi.py"]
+        .into_iter()
+        .find(|f| !dir.join(f).exists())
+        .unwrap_or("dashdeploy_wsgi.py");
+    let text = format!(
+        "# Made by dashdeploy: gunicorn serves the Dash app that {module}.{name}() makes.\n\
+         from {module} import {name}\n\
+         \n\
+         app = {name}()\n\
+         server = app.server\n",
+        name = factory.name
+    );
+    fixes_out.push(Fix {
+        kind: "add-wsgi".into(),
+        file: file.into(),
+        description: format!(
+            "Creates {file}, which calls the app factory {module}.{}() at module level: gunicorn serves its `server`.",
+            factory.name
+        ),
+        diff: fixes::unified_diff(file, "", &text, true),
+        new_text: text,
+        creates: true,
+    });
+    let stem = file.trim_end_matches(".py").to_string();
+    Served {
+        entry: file.into(),
+        target: format!("{stem}:server"),
+        module: stem,
+        pythonpath,
+        app_var: "app".into(),
+    }
+}
+
+/// Whether the fixed text of `file` defines `name` at module level before
+/// the byte `at`: the check every proposed `server = name.server` passes.
+fn defined_before(file: &str, fixed: &str, name: &str, at: usize) -> bool {
+    let Ok(source) = Source::parse(file, fixed.to_string()) else {
+        return false;
+    };
+    if source.syntax_error().is_some() {
+        return false;
+    }
+    super::python::module_names(&source)
+        .iter()
+        .any(|(n, start)| (n == name || n == "*") && *start < at)
 }
 
 /// Adds a fix whose text is the original with every edit so far applied,
@@ -400,27 +533,77 @@ fn env_vars(dir: &Path, modules: &[Module], secrets: &[String]) -> (Vec<EnvVar>,
 
 fn read_modules(sources: Vec<Source>, local: &BTreeSet<String>) -> Vec<Module> {
     let local: Vec<String> = local.iter().cloned().collect();
-    // First pass: which names hold a Dash app in each module.
+    // First pass: the Dash apps each module makes, and its app factories.
     let first: Vec<Module> = sources
         .into_iter()
         .map(|source| {
-            let facts = facts::read(&source, &local, &[]);
+            let facts = facts::read(&source, &local, &[], &[]);
             Module { source, facts }
         })
         .collect();
-    // Second pass: the run calls of apps made here or imported from a sibling.
-    let vars: Vec<Vec<String>> = (0..first.len()).map(|i| app_vars(&first, i)).collect();
-    first
+    // The factories each module may call: its own, and those it imports.
+    let callable: Vec<Vec<String>> = (0..first.len()).map(|i| factory_names(&first, i)).collect();
+    // Second pass, when there are factories: the apps made by calling one.
+    let second: Vec<Module> = if callable.iter().all(Vec::is_empty) {
+        first
+    } else {
+        first
+            .into_iter()
+            .zip(&callable)
+            .map(|(module, factories)| {
+                let facts = facts::read(&module.source, &local, &[], factories);
+                Module {
+                    source: module.source,
+                    facts,
+                }
+            })
+            .collect()
+    };
+    // Last pass: the run calls of apps made here or imported from a sibling.
+    let vars: Vec<Vec<String>> = (0..second.len()).map(|i| app_vars(&second, i)).collect();
+    second
         .into_iter()
         .zip(vars)
-        .map(|(module, vars)| {
-            let facts = facts::read(&module.source, &local, &vars);
+        .zip(callable)
+        .map(|((module, vars), factories)| {
+            let facts = facts::read(&module.source, &local, &vars, &factories);
             Module {
                 source: module.source,
                 facts,
             }
         })
         .collect()
+}
+
+/// The app factories module `index` may call: its own, those it imports by
+/// name (`from dashboard import create_app`), and those of the app's
+/// modules it imports whole (`import dashboard`, then `dashboard.create_app()`).
+fn factory_names(modules: &[Module], index: usize) -> Vec<String> {
+    let module = &modules[index];
+    let mut names: Vec<String> = module
+        .facts
+        .factories
+        .iter()
+        .map(|f| f.name.clone())
+        .collect();
+    for (from, name, local) in &module.facts.local_imports {
+        let made = modules.iter().any(|m| {
+            stem(&m.source.rel) == from && m.facts.factories.iter().any(|f| &f.name == name)
+        });
+        if made && !names.contains(local) {
+            names.push(local.clone());
+        }
+    }
+    for m in modules {
+        if module.facts.imports.contains(stem(&m.source.rel)) {
+            for f in &m.facts.factories {
+                if !names.contains(&f.name) {
+                    names.push(f.name.clone());
+                }
+            }
+        }
+    }
+    names
 }
 
 /// Names that hold a Dash app in module `index`: its own, and those it
@@ -449,18 +632,27 @@ fn stem(rel: &str) -> &str {
     }
 }
 
+/// Which module gunicorn serves.
+enum Choice {
+    /// This module holds the Dash app at module level.
+    Module(usize),
+    /// No module does; this one has an app factory.
+    Factory(usize, facts::Factory),
+}
+
 fn choose_entry(
     dir: &Path,
     modules: &[Module],
     not_utf8: &[String],
     scan: &Scan,
     chosen: Option<&str>,
-) -> Result<usize, AnalysisError> {
+) -> Result<Choice, AnalysisError> {
     let uses_dash = |m: &Module| !m.facts.run_calls.is_empty() || !m.facts.dash_vars.is_empty();
     if let Some(chosen) = chosen {
         return modules
             .iter()
             .position(|m| m.source.rel == chosen && uses_dash(m))
+            .map(Choice::Module)
             .ok_or_else(|| AnalysisError::UnknownEntry(chosen.to_string()));
     }
     let runners: Vec<usize> = (0..modules.len())
@@ -470,8 +662,21 @@ fn choose_entry(
         .filter(|i| !modules[*i].facts.dash_vars.is_empty())
         .collect();
     let pool = if runners.is_empty() { makers } else { runners };
+    let factories: Vec<(usize, &facts::Factory)> = modules
+        .iter()
+        .enumerate()
+        .flat_map(|(i, m)| m.facts.factories.iter().map(move |f| (i, f)))
+        .collect();
     match pool.as_slice() {
-        [one] => Ok(*one),
+        [one] => Ok(Choice::Module(*one)),
+        [] if !factories.is_empty() => {
+            // The one factory, or the first that returns the server.
+            let (i, f) = factories
+                .iter()
+                .find(|(_, f)| f.returns_server)
+                .unwrap_or(&factories[0]);
+            Ok(Choice::Factory(*i, (*f).clone()))
+        }
         [] => {
             if let Some(file) = not_utf8.first() {
                 return Err(AnalysisError::NotUtf8 { file: file.clone() });
@@ -495,13 +700,36 @@ fn choose_entry(
     }
 }
 
-/// `dashapp.py` → (`dashapp`, none); `src/app.py` → (`app`, `src`).
-fn module_name(rel: &str) -> (String, Option<String>) {
-    match rel.rsplit_once('/') {
-        Some((folder, file)) => (
-            file.trim_end_matches(".py").to_string(),
-            Some(folder.to_string()),
-        ),
-        None => (rel.trim_end_matches(".py").to_string(), None),
+/// The module path gunicorn imports a file by, and the folder it adds to
+/// the Python path: `dashapp.py` → (`dashapp`, none); `src/app.py` →
+/// (`app`, `src`); a module of a package by its package path, so its
+/// relative imports work: `dashboard/wsgi.py` (with
+/// `dashboard/__init__.py`) → (`dashboard.wsgi`, none), `dashboard/__init__.py`
+/// → (`dashboard`, none), `src/dashboard/wsgi.py` → (`dashboard.wsgi`, `src`).
+fn module_path(rel: &str, python: &[String]) -> (String, Option<String>) {
+    let mut parts: Vec<&str> = rel.split('/').collect();
+    let file = parts
+        .pop()
+        .unwrap_or(rel)
+        .trim_end_matches(".py")
+        .to_string();
+    let mut dotted = if file == "__init__" {
+        Vec::new()
+    } else {
+        vec![file.clone()]
+    };
+    // Up through the folders that are packages.
+    while let Some(folder) = parts.last() {
+        let init = format!("{}/__init__.py", parts.join("/"));
+        if !python.contains(&init) {
+            break;
+        }
+        dotted.insert(0, folder.to_string());
+        parts.pop();
     }
+    if dotted.is_empty() {
+        dotted.push(file);
+    }
+    let pythonpath = (!parts.is_empty()).then(|| parts.join("/"));
+    (dotted.join("."), pythonpath)
 }

@@ -21,7 +21,7 @@ pub fn generate(analysis: &Analysis, base_image: &str) -> String {
     // dashdeploy's address.
     let (target, mut options) = match &analysis.procfile {
         Some(g) => (g.target.clone(), g.options.clone()),
-        None => (format!("{}:server", analysis.module), Vec::new()),
+        None => (analysis.target.clone(), Vec::new()),
     };
     let given = |long: &str, short: &str| {
         analysis

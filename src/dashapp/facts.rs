@@ -47,10 +47,23 @@ pub struct RelativePath {
     pub line: usize,
 }
 
+/// A function of the module that makes the Dash app and returns it (an
+/// app factory: `def create_app(): app = Dash(__name__) … return app`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Factory {
+    pub name: String,
+    /// It returns the app's Flask server (`return app.server`), which
+    /// gunicorn can serve as `module:name()`.
+    pub returns_server: bool,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct ModuleFacts {
-    /// Names assigned a `Dash(...)` in this module.
+    /// Names assigned a Dash app at module level: `Dash(...)`, or what an
+    /// app factory returns (`app = create_app()`).
     pub dash_vars: Vec<String>,
+    /// Its app factories.
+    pub factories: Vec<Factory>,
     /// `from <module> import <name> [as <local>]` of the app's own modules: (module, name, local).
     pub local_imports: Vec<(String, String, String)>,
     pub run_calls: Vec<RunCall>,
@@ -68,12 +81,23 @@ pub struct ModuleFacts {
 }
 
 /// Reads the facts of one module. `app_vars` are names that hold a Dash app
-/// in this module (its own and imported ones), known from a first pass.
-pub fn read(source: &Source, local_modules: &[String], app_vars: &[String]) -> ModuleFacts {
+/// in this module (its own and imported ones), known from a first pass;
+/// `factories` the app factories it may call (its own and imported ones).
+pub fn read(
+    source: &Source,
+    local_modules: &[String],
+    app_vars: &[String],
+    factories: &[String],
+) -> ModuleFacts {
     let mut facts = ModuleFacts::default();
     let root = source.root();
     walk(root, &mut |node| match node.kind() {
-        "assignment" => assignment(source, node, &mut facts),
+        "assignment" => assignment(source, node, factories, &mut facts),
+        "function_definition" => {
+            if let Some(factory) = factory(source, node) {
+                facts.factories.push(factory);
+            }
+        }
         "import_statement" => {
             let mut cursor = node.walk();
             for name in node.children_by_field_name("name", &mut cursor) {
@@ -104,7 +128,77 @@ pub fn read(source: &Source, local_modules: &[String], app_vars: &[String]) -> M
     facts
 }
 
-fn assignment(source: &Source, node: Node, facts: &mut ModuleFacts) {
+/// Whether `node` is inside a function, a lambda or a class body: code that
+/// importing the module does not run at once.
+fn in_function(node: Node) -> bool {
+    let mut current = node.parent();
+    while let Some(n) = current {
+        if matches!(
+            n.kind(),
+            "function_definition" | "class_definition" | "lambda"
+        ) {
+            return true;
+        }
+        current = n.parent();
+    }
+    false
+}
+
+fn is_dash_call(source: &Source, node: Node) -> bool {
+    node.kind() == "call"
+        && callee_name(source, node).is_some_and(|c| c == "Dash" || c.ends_with(".Dash"))
+}
+
+/// A module-level function that makes a Dash app and returns it (or its
+/// server): an app factory.
+fn factory(source: &Source, node: Node) -> Option<Factory> {
+    let top = node.parent().is_some_and(|p| {
+        p.kind() == "module"
+            || (p.kind() == "decorated_definition"
+                && p.parent().is_some_and(|g| g.kind() == "module"))
+    });
+    if !top {
+        return None;
+    }
+    let name = source
+        .text_of(node.child_by_field_name("name")?)
+        .to_string();
+    let body = node.child_by_field_name("body")?;
+    let mut made: Vec<String> = Vec::new();
+    let mut returns = None;
+    walk(body, &mut |n| match n.kind() {
+        "assignment" => {
+            if let (Some(left), Some(right)) = (
+                n.child_by_field_name("left"),
+                n.child_by_field_name("right"),
+            ) && left.kind() == "identifier"
+                && is_dash_call(source, right)
+            {
+                made.push(source.text_of(left).to_string());
+            }
+        }
+        "return_statement" => {
+            let Some(value) = n.named_child(0) else {
+                return;
+            };
+            let text = source.text_of(value).replace(char::is_whitespace, "");
+            if is_dash_call(source, value) || made.contains(&text) {
+                returns = Some(false);
+            } else if let Some(var) = text.strip_suffix(".server")
+                && made.iter().any(|m| m == var)
+            {
+                returns = Some(true);
+            }
+        }
+        _ => {}
+    });
+    returns.map(|returns_server| Factory {
+        name,
+        returns_server,
+    })
+}
+
+fn assignment(source: &Source, node: Node, factories: &[String], facts: &mut ModuleFacts) {
     let (Some(left), Some(right)) = (
         node.child_by_field_name("left"),
         node.child_by_field_name("right"),
@@ -122,9 +216,14 @@ fn assignment(source: &Source, node: Node, facts: &mut ModuleFacts) {
     if name == "server" && at_top {
         facts.assigns_server = true;
     }
-    if right.kind() == "call"
-        && let Some(callee) = callee_name(source, right)
-        && (callee == "Dash" || callee.ends_with(".Dash"))
+    // A Dash app at module level: made here, or by an app factory.
+    let made_by_factory = right.kind() == "call"
+        && callee_name(source, right).is_some_and(|c| {
+            let last = c.rsplit('.').next().unwrap_or(&c);
+            factories.iter().any(|f| f == last)
+        });
+    if (is_dash_call(source, right) || made_by_factory)
+        && !in_function(node)
         && !facts.dash_vars.contains(&name)
     {
         facts.dash_vars.push(name);
@@ -140,7 +239,16 @@ fn import_from(source: &Source, node: Node, local_modules: &[String], facts: &mu
     if module.kind() != "relative_import" && !top.is_empty() {
         facts.imports.insert(top.clone());
     }
-    let last = module_text.rsplit('.').next().unwrap_or("").to_string();
+    let mut last = module_text.rsplit('.').next().unwrap_or("").to_string();
+    if last.is_empty() && module.kind() == "relative_import" {
+        // `from . import x`: the module's own package.
+        last = source
+            .rel
+            .rsplit('/')
+            .nth(1)
+            .unwrap_or_default()
+            .to_string();
+    }
     if !local_modules.contains(&top) && module.kind() != "relative_import" {
         return;
     }

@@ -150,6 +150,103 @@ pub fn runs_only_as_main(source: &Source, node: Node) -> bool {
     false
 }
 
+/// The names a module defines at module level (assignments, imports,
+/// functions, classes; also inside top-level `if`, `try`, `with` and `for`
+/// blocks), each with the byte where its statement starts. A star import
+/// defines any name: it is listed as `*`.
+pub fn module_names(source: &Source) -> Vec<(String, usize)> {
+    fn block<'t>(source: &Source, node: Node<'t>, out: &mut Vec<(String, usize)>) {
+        let mut cursor = node.walk();
+        for child in node.named_children(&mut cursor) {
+            statement(source, child, out);
+        }
+    }
+    fn targets(source: &Source, node: Node, at: usize, out: &mut Vec<(String, usize)>) {
+        match node.kind() {
+            "identifier" => out.push((source.text_of(node).to_string(), at)),
+            "pattern_list" | "tuple_pattern" | "list_pattern" => {
+                let mut cursor = node.walk();
+                for child in node.named_children(&mut cursor) {
+                    targets(source, child, at, out);
+                }
+            }
+            _ => {}
+        }
+    }
+    fn statement(source: &Source, node: Node, out: &mut Vec<(String, usize)>) {
+        let at = node.start_byte();
+        match node.kind() {
+            "expression_statement" => {
+                let mut cursor = node.walk();
+                for child in node.named_children(&mut cursor) {
+                    let mut assignment = Some(child);
+                    // a = b = Dash(...): every target.
+                    while let Some(a) = assignment.filter(|a| a.kind() == "assignment") {
+                        if let Some(left) = a.child_by_field_name("left") {
+                            targets(source, left, at, out);
+                        }
+                        assignment = a.child_by_field_name("right");
+                    }
+                }
+            }
+            "function_definition" | "class_definition" => {
+                if let Some(name) = node.child_by_field_name("name") {
+                    out.push((source.text_of(name).to_string(), at));
+                }
+            }
+            "decorated_definition" => {
+                if let Some(def) = node.child_by_field_name("definition") {
+                    statement(source, def, out);
+                }
+            }
+            "import_statement" | "import_from_statement" => {
+                let mut cursor = node.walk();
+                for name in node.children_by_field_name("name", &mut cursor) {
+                    let defined = match name.kind() {
+                        "aliased_import" => name
+                            .child_by_field_name("alias")
+                            .map(|a| source.text_of(a).to_string()),
+                        _ => source.text_of(name).split('.').next().map(str::to_string),
+                    };
+                    if let Some(defined) = defined {
+                        out.push((defined, at));
+                    }
+                }
+                let mut cursor = node.walk();
+                if node
+                    .children(&mut cursor)
+                    .any(|c| c.kind() == "wildcard_import")
+                {
+                    out.push(("*".to_string(), at));
+                }
+            }
+            "if_statement" | "try_statement" | "with_statement" | "for_statement"
+            | "while_statement" | "else_clause" | "elif_clause" | "except_clause"
+            | "finally_clause" | "block" => {
+                let mut cursor = node.walk();
+                // A block's statements; a compound statement's blocks and clauses.
+                for child in node.named_children(&mut cursor) {
+                    let nested = matches!(
+                        child.kind(),
+                        "block"
+                            | "else_clause"
+                            | "elif_clause"
+                            | "except_clause"
+                            | "finally_clause"
+                    );
+                    if nested || node.kind() == "block" {
+                        statement(source, child, out);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    block(source, source.root(), &mut out);
+    out
+}
+
 /// The statement directly under the module that contains `node`.
 pub fn top_level_statement(node: Node) -> Node {
     let mut current = node;
@@ -165,6 +262,28 @@ pub fn top_level_statement(node: Node) -> Node {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn module_level_names_are_what_the_module_defines_outside_functions() {
+        let src = Source::parse(
+            "a.py",
+            "import os, dash.html as h\nfrom x import y as z, w\napp = server = make()\na, (b, c) = 1, (2, 3)\n\
+             def f():\n    inner = 1\n@dec\nclass K: pass\nif os.environ.get('X'):\n    cond = 1\nelse:\n    other = 2\n\
+             try:\n    t = 1\nexcept E:\n    e = 2\n"
+                .into(),
+        )
+        .unwrap();
+        let names: Vec<String> = module_names(&src).into_iter().map(|(n, _)| n).collect();
+        assert_eq!(
+            names,
+            [
+                "os", "h", "z", "w", "app", "server", "a", "b", "c", "f", "K", "cond", "other",
+                "t", "e"
+            ]
+        );
+        let star = Source::parse("b.py", "from dash import *\n".into()).unwrap();
+        assert!(module_names(&star).iter().any(|(n, _)| n == "*"));
+    }
 
     #[test]
     fn strings_errors_and_guards() {

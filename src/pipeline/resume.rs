@@ -36,7 +36,7 @@ pub async fn done_steps(choices: &Choices, state_dir: &Path) -> Vec<(StepId, Str
         Ok(Ok(a)) if a.fixes.is_empty() => {
             done.push((
                 StepId::App,
-                format!("{} serves {}:server · nothing to fix", a.entry, a.module),
+                format!("{} serves {} · nothing to fix", a.entry, a.target),
             ));
         }
         _ => return done,

@@ -194,7 +194,7 @@ fn app_fixes(analysis: &Analysis, width: usize) -> Vec<Line<'static>> {
     let mut lines = vec![Line::from(vec![
         Span::styled("Entry ", theme::dim()),
         Span::styled(analysis.entry.clone(), theme::strong()),
-        Span::raw(format!("  (gunicorn serves {}:server)", analysis.module)),
+        Span::raw(format!("  (gunicorn serves {})", analysis.target)),
     ])];
     for warning in &analysis.warnings {
         lines.extend(bullet("!", theme::busy(), warning, width));

@@ -87,7 +87,7 @@ fn copy_fixture(name: &str, to: &Path) {
 }
 
 #[tokio::test]
-async fn the_sample_and_three_fixtures_build_and_answer_locally() {
+async fn the_sample_and_four_fixtures_build_and_answer_locally() {
     let stack = stack::require();
     let work = tempfile::tempdir().unwrap();
     let sample = work.path().join("sample");
@@ -103,7 +103,12 @@ async fn the_sample_and_three_fixtures_build_and_answer_locally() {
         "",
         "no local test container is left"
     );
-    for fixture in ["index-imports-app", "src-layout", "procfile"] {
+    for fixture in [
+        "index-imports-app",
+        "src-layout",
+        "procfile",
+        "factory-wsgi",
+    ] {
         let app = work.path().join(fixture);
         copy_fixture(fixture, &app);
         let settings = settings(&stack, &app);

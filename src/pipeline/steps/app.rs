@@ -45,7 +45,7 @@ pub async fn run(
             format!("saved entry = \"{}\" in dashdeploy.toml", analysis.entry),
         );
     }
-    let serves = format!("{} serves {}:server", analysis.entry, analysis.module);
+    let serves = format!("{} serves {}", analysis.entry, analysis.target);
     let fixed = fixes(&dir, &analysis, reporter, answers).await?;
     let settings = environment(spec, &analysis, reporter, answers).await?;
     Ok(format!("{serves} · {fixed}{settings}"))
@@ -192,8 +192,8 @@ fn report(analysis: &Analysis, reporter: &Reporter) {
     reporter.log(
         LogLevel::Info,
         format!(
-            "entry {} ({} files looked at): gunicorn serves {}:server{pythonpath}",
-            analysis.entry, analysis.files, analysis.module
+            "entry {} ({} files looked at): gunicorn serves {}{pythonpath}",
+            analysis.entry, analysis.files, analysis.target
         ),
     );
     for path in &analysis.relative_paths {
