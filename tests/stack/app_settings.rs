@@ -326,6 +326,23 @@ async fn a_required_secret_from_dotenv_reaches_the_app_and_nowhere_else() {
         );
     }
 
+    // Without its value here, the local test runs the app without it, which
+    // crashes as it would in the cloud, and says which variable it needs.
+    std::fs::remove_file(app.join(".env")).unwrap();
+    let local = crate::dashdeploy(&stack, &state, &["deploy"])
+        .arg(&app)
+        .args(["--yes", "--name", &name, "--until", "local-test"])
+        .env_remove("API_KEY")
+        .output()
+        .unwrap();
+    let local_said = crate::said(&local);
+    assert!(!local.status.success(), "{local_said}");
+    assert!(
+        local_said.contains("secret API_KEY has no value here")
+            && local_said.contains("It needs the environment variable API_KEY"),
+        "{local_said}"
+    );
+
     // destroy removes the parameter.
     let destroyed = crate::dashdeploy(&stack, &state, &["destroy"])
         .arg(&app)

@@ -134,14 +134,14 @@ pub async fn run(
     result
 }
 
-/// What of the settings a pass holds for: the plain values and the
-/// secrets' names (never a secret's value), as a short digest.
+/// What of the settings a pass holds for: the plain values, the secrets'
+/// names and whether each had a value (never a value), as a short digest.
 fn settings_key(values: &app_env::Values) -> String {
     use std::hash::{Hash, Hasher};
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     values.plain.hash(&mut hasher);
-    for (name, _) in &values.secrets {
-        name.hash(&mut hasher);
+    for (name, value) in &values.secrets {
+        (name, value.is_some()).hash(&mut hasher);
     }
     format!("env:{:016x}", hasher.finish())
 }
