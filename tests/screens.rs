@@ -12,14 +12,6 @@ use dashdeploy::pipeline::{CheckId, CheckState, StepId, StepStatus};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
-fn render(app: &App, width: u16, height: u16) -> String {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal
-        .draw(|frame| dashdeploy::ui::draw(app, frame))
-        .unwrap();
-    terminal.backend().to_string()
-}
-
 #[test]
 fn all_pending() {
     let mut app = started();

@@ -15,8 +15,6 @@ use dashdeploy::app::{Action, App, Command, FormKey, Input};
 use dashdeploy::pipeline::app_env::{Kind, Setting, Source};
 use dashdeploy::pipeline::{Answer, EnvProposal, Proposal, StepId};
 use dashdeploy::secret::Secret;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 
 const FROM_DOTENV: &str = "postgres://ana:hunter2@db/sales";
 const TYPED: &str = "typed-k3y-value";
@@ -85,14 +83,6 @@ fn type_text(app: &mut App, text: &str) {
     for c in text.chars() {
         app.update(Input::Form(FormKey::Char(c)), NOW);
     }
-}
-
-fn render(app: &App, width: u16, height: u16) -> String {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal
-        .draw(|frame| dashdeploy::ui::draw(app, frame))
-        .unwrap();
-    terminal.backend().to_string()
 }
 
 #[test]

@@ -374,7 +374,7 @@ fn poetry_lock(text: &str, pyproject: Option<&Value>) -> Result<Declared, String
             roots.extend(
                 list.iter()
                     .filter_map(|d| d.as_str())
-                    .map(|d| normalize(&req_name(d))),
+                    .map(|d| normalize(&requirement_name(d))),
             );
         }
         let mut seen = BTreeSet::new();
@@ -490,8 +490,8 @@ fn pipfile_lock(text: &str) -> Result<Declared, String> {
     })
 }
 
-/// The name a PEP 508 requirement starts with.
-fn req_name(requirement: &str) -> String {
+/// The name a requirement starts with: `tabulate==9.9.9` → `tabulate`.
+pub fn requirement_name(requirement: &str) -> String {
     requirement
         .trim()
         .chars()
@@ -514,7 +514,7 @@ fn pyproject_deps(doc: &Value, raw: &str) -> Option<Declared> {
             .iter()
             .filter_map(Value::as_str)
             .map(|d| Dependency {
-                name: req_name(d),
+                name: requirement_name(d),
                 requirement: d.trim().to_string(),
                 at: format!(
                     "pyproject.toml:{}",

@@ -4,7 +4,7 @@
 //! release for this Python, a build from source that needs what the image
 //! lacks, versions that conflict, the index out of reach.
 
-use super::dependencies::Declared;
+use super::dependencies::{Declared, requirement_name};
 
 /// The sentence for pip's `output` (the failing instruction's lines, made
 /// plain), or None when it is not a failure pip explains. `declared`: the
@@ -175,15 +175,6 @@ fn after(text: &str, needle: &str) -> Option<String> {
         .lines()
         .next()
         .map(|l| l.trim().to_string())
-}
-
-/// `tabulate==9.9.9` → `tabulate`.
-fn requirement_name(requirement: &str) -> String {
-    requirement
-        .trim()
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-        .collect()
 }
 
 #[cfg(test)]

@@ -13,6 +13,16 @@ use dashdeploy::pipeline::{
 
 pub const NOW: &str = "12:01:03";
 
+/// The wizard drawn into ratatui's TestBackend, as text.
+pub fn render(app: &App, width: u16, height: u16) -> String {
+    let mut terminal =
+        ratatui::Terminal::new(ratatui::backend::TestBackend::new(width, height)).unwrap();
+    terminal
+        .draw(|frame| dashdeploy::ui::draw(app, frame))
+        .unwrap();
+    terminal.backend().to_string()
+}
+
 pub fn init() -> AppInit {
     AppInit {
         app_dir: Some(PathBuf::from("/home/ana/sales-dashboard")),

@@ -21,7 +21,6 @@ use serde_json::json;
 use crate::common::stack::{self, Stack};
 use dashdeploy::aws::{AwsTarget, Session};
 use dashdeploy::monitor::Snapshot;
-use dashdeploy::monitor::look::{Target, take};
 
 /// How long the stand-in may take to start or replace a task.
 const WAIT: Duration = Duration::from_secs(150);
@@ -95,19 +94,7 @@ async fn parameter(name: &str) -> Option<(String, String, i64)> {
 }
 
 async fn watch_until(name: &str, what: &str, done: impl Fn(&Snapshot) -> bool) -> Snapshot {
-    let session = session().await;
-    let target = Target::for_app(name);
-    let started = Instant::now();
-    let mut last = None;
-    while started.elapsed() < WAIT {
-        match take(&session, &target).await {
-            Ok(snapshot) if done(&snapshot) => return snapshot,
-            Ok(snapshot) => last = Some(snapshot),
-            Err(e) => eprintln!("{e}"),
-        }
-        tokio::time::sleep(Duration::from_secs(2)).await;
-    }
-    panic!("{what} not seen within {WAIT:?}; last snapshot: {last:#?}");
+    crate::watch_until(name, what, WAIT, done).await
 }
 
 /// The Dash layout the running task serves, once it shows `wanted`.
@@ -134,15 +121,19 @@ async fn layout_showing(name: &str, wanted: &str) -> String {
     panic!("no task served a layout with {wanted:?} within {WAIT:?}; last: {last}");
 }
 
-fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap().filter_map(|e| e.ok()) {
-        let path = entry.path();
-        if entry.file_type().unwrap().is_dir() {
-            files_under(&path, out);
-        } else {
-            out.push(path);
-        }
-    }
+/// The app's latest task definition revision, as ECS describes it.
+async fn task_definition(
+    ecs: &aws_sdk_ecs::Client,
+    name: &str,
+) -> aws_sdk_ecs::types::TaskDefinition {
+    ecs.describe_task_definition()
+        .task_definition(name)
+        .send()
+        .await
+        .unwrap()
+        .task_definition()
+        .unwrap()
+        .clone()
 }
 
 /// Whether `needle` is anywhere in `docker save` of `image`, read as a
@@ -213,13 +204,7 @@ async fn a_required_secret_from_dotenv_reaches_the_app_and_nowhere_else() {
         .load()
         .await;
     let ecs = aws_sdk_ecs::Client::new(&config);
-    let td = ecs
-        .describe_task_definition()
-        .task_definition(&name)
-        .send()
-        .await
-        .unwrap();
-    let td = td.task_definition().unwrap();
+    let td = task_definition(&ecs, &name).await;
     let container = &td.container_definitions()[0];
     let arn = format!("arn:aws:ssm:us-east-1:123456789012:parameter{parameter_name}");
     assert_eq!(
@@ -263,13 +248,7 @@ async fn a_required_secret_from_dotenv_reaches_the_app_and_nowhere_else() {
     assert!(again.status.success(), "{}", crate::said(&again));
     assert!(crate::said(&again).contains("unchanged in Parameter Store"));
     assert_eq!(parameter(&parameter_name).await.unwrap().2, version);
-    let td = ecs
-        .describe_task_definition()
-        .task_definition(&name)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(td.task_definition().unwrap().revision(), revision);
+    assert_eq!(task_definition(&ecs, &name).await.revision(), revision);
 
     // A new value: the parameter changes, the revision stays, and a new
     // task reads the new value.
@@ -291,19 +270,13 @@ async fn a_required_secret_from_dotenv_reaches_the_app_and_nowhere_else() {
         (value.as_str(), new_version),
         (rotated.as_str(), version + 1)
     );
-    let td = ecs
-        .describe_task_definition()
-        .task_definition(&name)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(td.task_definition().unwrap().revision(), revision);
+    assert_eq!(task_definition(&ecs, &name).await.revision(), revision);
     let backwards: String = rotated.chars().rev().collect();
     layout_showing(&name, &backwards).await;
 
     // Neither value in anything dashdeploy wrote or printed, or the image.
     let mut files = Vec::new();
-    files_under(work.path(), &mut files);
+    crate::files_under(work.path(), &mut files);
     let outputs = [first, again, third];
     for value in [&secret, &rotated] {
         for file in files.iter().filter(|f| !f.ends_with(".env")) {

@@ -64,6 +64,44 @@ pub fn said(out: &std::process::Output) -> String {
     )
 }
 
+/// Every file under `dir`, folders walked.
+pub fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap().filter_map(|e| e.ok()) {
+        let path = entry.path();
+        if entry.file_type().unwrap().is_dir() {
+            files_under(&path, out);
+        } else {
+            out.push(path);
+        }
+    }
+}
+
+/// Looks at the app `name` every 2 s, as the monitor does, until `done`
+/// holds (the snapshot), or fails after `limit` naming `what` and showing
+/// the last snapshot.
+pub async fn watch_until(
+    name: &str,
+    what: &str,
+    limit: std::time::Duration,
+    done: impl Fn(&dashdeploy::monitor::Snapshot) -> bool,
+) -> dashdeploy::monitor::Snapshot {
+    let session = dashdeploy::aws::Session::open(&dashdeploy::aws::AwsTarget::default())
+        .await
+        .unwrap();
+    let target = dashdeploy::monitor::look::Target::for_app(name);
+    let started = std::time::Instant::now();
+    let mut last = None;
+    while started.elapsed() < limit {
+        match dashdeploy::monitor::look::take(&session, &target).await {
+            Ok(snapshot) if done(&snapshot) => return snapshot,
+            Ok(snapshot) => last = Some(snapshot),
+            Err(e) => eprintln!("{e}"),
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    }
+    panic!("{what} not seen within {limit:?}; last snapshot: {last:#?}");
+}
+
 /// A copy of the bundled sample in `dir/app` with a file of its own
 /// (`marker`), so its image and digest are this test's.
 pub fn sample_app(dir: &Path, marker: &str) -> PathBuf {

@@ -15,7 +15,6 @@ use std::time::{Duration, Instant};
 
 use crate::common::stack::{self, Stack};
 use dashdeploy::monitor::Snapshot;
-use dashdeploy::monitor::look::{Target, take};
 
 /// How long the stand-in may take to start or replace a task.
 const WAIT: Duration = Duration::from_secs(120);
@@ -42,21 +41,7 @@ fn deployed(
 }
 
 async fn watch_until(name: &str, what: &str, done: impl Fn(&Snapshot) -> bool) -> Snapshot {
-    let session = dashdeploy::aws::Session::open(&dashdeploy::aws::AwsTarget::default())
-        .await
-        .unwrap();
-    let target = Target::for_app(name);
-    let started = Instant::now();
-    let mut last = None;
-    while started.elapsed() < WAIT {
-        match take(&session, &target).await {
-            Ok(snapshot) if done(&snapshot) => return snapshot,
-            Ok(snapshot) => last = Some(snapshot),
-            Err(e) => eprintln!("{e}"),
-        }
-        tokio::time::sleep(Duration::from_secs(2)).await;
-    }
-    panic!("{what} not seen within {WAIT:?}; last snapshot: {last:#?}");
+    crate::watch_until(name, what, WAIT, done).await
 }
 
 fn status_json(stack: &Stack, app: &Path, state: &Path, name: &str) -> serde_json::Value {

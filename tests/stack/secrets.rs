@@ -5,20 +5,7 @@
 //!
 //! Needs `scripts/test-stack up`; fails, never skips, without it.
 
-use std::path::Path;
-
 use crate::common::stack;
-
-fn files_under(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap().filter_map(|e| e.ok()) {
-        let path = entry.path();
-        if entry.file_type().unwrap().is_dir() {
-            files_under(&path, out);
-        } else {
-            out.push(path);
-        }
-    }
-}
 
 #[tokio::test]
 async fn no_secret_in_any_file_written() {
@@ -52,7 +39,7 @@ async fn no_secret_in_any_file_written() {
     );
     let record_written = {
         let mut files = Vec::new();
-        files_under(&state, &mut files);
+        crate::files_under(&state, &mut files);
         files
             .iter()
             .any(|f| f.extension().is_some_and(|e| e == "json"))
@@ -73,7 +60,7 @@ async fn no_secret_in_any_file_written() {
         .unwrap();
     let login = dashdeploy::aws::ecr::login(&session).await.unwrap();
     let mut files = Vec::new();
-    files_under(work.path(), &mut files);
+    crate::files_under(work.path(), &mut files);
     assert!(
         files.iter().any(|f| f.ends_with("dashdeploy.log")),
         "the log was written"
