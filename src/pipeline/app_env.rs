@@ -49,7 +49,7 @@ impl Source {
     pub fn label(&self) -> String {
         match self {
             Source::Toml => "dashdeploy.toml".into(),
-            Source::Typed => "typed in the wizard".into(),
+            Source::Typed => "the wizard (typed there)".into(),
             Source::Shell => "the shell's environment".into(),
             Source::File(file) => file.clone(),
             Source::Stored => "Parameter Store (an earlier deploy)".into(),
@@ -369,6 +369,19 @@ impl Values {
             }
         }
         out
+    }
+
+    /// What a local test's pass holds for: the image id, and a digest of
+    /// the plain values, the secrets' names and whether each had a value
+    /// here (never a value).
+    pub fn pass_key(&self, image_id: &str) -> String {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        self.plain.hash(&mut hasher);
+        for (name, value) in &self.secrets {
+            (name, value.is_some()).hash(&mut hasher);
+        }
+        format!("{image_id} env:{:016x}", hasher.finish())
     }
 
     /// `NAME=value` for a container's environment, plain values and the

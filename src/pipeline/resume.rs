@@ -34,6 +34,13 @@ pub async fn done_steps(choices: &Choices, state_dir: &Path) -> Vec<(StepId, Str
     };
     match analysis {
         Ok(Ok(a)) if a.fixes.is_empty() => {
+            // The app's settings are settled too: each variable declared in
+            // dashdeploy.toml, none the app requires without a value.
+            let settled = super::app_env::of_spec(&spec, &a.env)
+                .is_ok_and(|s| s.iter().all(|s| s.declared && !s.missing()));
+            if !settled {
+                return done;
+            }
             done.push((
                 StepId::App,
                 format!("{} serves {} · nothing to fix", a.entry, a.target),
@@ -69,7 +76,15 @@ pub async fn done_steps(choices: &Choices, state_dir: &Path) -> Vec<(StepId, Str
         StepId::Build,
         format!("{name}:latest is newer than the app's files"),
     ));
-    if local_tests::passed(state_dir, name).as_deref() == Some(image.id.as_str()) {
+    let values = {
+        let dir = dir.clone();
+        let local = tokio::task::spawn_blocking(move || super::app_env::Local::read(&dir))
+            .await
+            .unwrap_or_default();
+        super::app_env::Values::of(&spec.config, &local, &spec.secret_values)
+    };
+    if local_tests::passed(state_dir, name).as_deref() == Some(values.pass_key(&image.id).as_str())
+    {
         done.push((StepId::LocalTest, "passed with this very image".into()));
     }
 

@@ -112,7 +112,9 @@ fn row(
     (name_width, value_width): (usize, usize),
     screen: &EnvScreen,
 ) -> Line<'static> {
-    let mark = if s.missing() {
+    let mark = if selected && s.missing() {
+        Span::styled("▶ ", theme::bad())
+    } else if s.missing() {
         Span::styled("! ", theme::bad())
     } else if selected {
         Span::styled("▶ ", theme::key())

@@ -51,7 +51,7 @@ pub async fn run(
     // the user asks for.
     let id = image::inspect(&docker, &image)
         .await
-        .map(|i| format!("{} {}", i.id, settings_key(&values)))
+        .map(|i| values.pass_key(&i.id))
         .ok();
     let state_dir = crate::store::state_dir().ok();
     if let (Answers::AcceptAll, Some(id), Some(dir)) = (&*answers, &id, &state_dir)
@@ -132,18 +132,6 @@ pub async fn run(
         .map_err(StepFailure::new)?;
     reporter.log(LogLevel::Info, "the local test container is removed");
     result
-}
-
-/// What of the settings a pass holds for: the plain values, the secrets'
-/// names and whether each had a value (never a value), as a short digest.
-fn settings_key(values: &app_env::Values) -> String {
-    use std::hash::{Hash, Hasher};
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    values.plain.hash(&mut hasher);
-    for (name, value) in &values.secrets {
-        (name, value.is_some()).hash(&mut hasher);
-    }
-    format!("env:{:016x}", hasher.finish())
 }
 
 /// Polls until a Dash page answers, the container dies, or time runs out.
