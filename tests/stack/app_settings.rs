@@ -274,10 +274,22 @@ async fn a_required_secret_from_dotenv_reaches_the_app_and_nowhere_else() {
     let backwards: String = rotated.chars().rev().collect();
     layout_showing(&name, &backwards).await;
 
+    // A new plain value: a new revision, and the running app has it.
+    let toml = std::fs::read_to_string(app.join("dashdeploy.toml")).unwrap();
+    std::fs::write(
+        app.join("dashdeploy.toml"),
+        toml.replace("GREETING = \"hi-from-dotenv\"", "GREETING = \"hi-again\""),
+    )
+    .unwrap();
+    let fourth = deploy(&stack, &app, &state, &name);
+    assert!(fourth.status.success(), "{}", crate::said(&fourth));
+    assert_eq!(task_definition(&ecs, &name).await.revision(), revision + 1);
+    layout_showing(&name, "greeting: hi-again").await;
+
     // Neither value in anything dashdeploy wrote or printed, or the image.
     let mut files = Vec::new();
     crate::files_under(work.path(), &mut files);
-    let outputs = [first, again, third];
+    let outputs = [first, again, third, fourth];
     for value in [&secret, &rotated] {
         for file in files.iter().filter(|f| !f.ends_with(".env")) {
             let text = String::from_utf8_lossy(&std::fs::read(file).unwrap()).to_string();
