@@ -30,7 +30,7 @@ pub(crate) struct GroupFacts {
     pub id: String,
     pub name: String,
     pub tags: Vec<(String, String)>,
-    /// Its TCP ingress rules: (port, source CIDR).
+    /// Its TCP ingress rules: (port, source CIDR or security group).
     pub rules: Vec<(i32, String)>,
 }
 
@@ -64,6 +64,8 @@ pub(crate) struct InterfaceFacts {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct TcpRule<'a> {
     pub port: i32,
+    /// A CIDR (`203.0.113.7/32`), or a security group (`sg-…`) whose
+    /// members may connect.
     pub cidr: &'a str,
     pub description: Option<&'a str>,
 }
@@ -73,10 +75,15 @@ impl TcpRule<'_> {
         let params = params
             .set("IpPermissions.1.IpProtocol", "tcp")
             .set("IpPermissions.1.FromPort", self.port.to_string())
-            .set("IpPermissions.1.ToPort", self.port.to_string())
-            .set("IpPermissions.1.IpRanges.1.CidrIp", self.cidr);
+            .set("IpPermissions.1.ToPort", self.port.to_string());
+        let (prefix, key) = if self.cidr.starts_with("sg-") {
+            ("IpPermissions.1.Groups.1", "GroupId")
+        } else {
+            ("IpPermissions.1.IpRanges.1", "CidrIp")
+        };
+        let params = params.set(format!("{prefix}.{key}"), self.cidr);
         match self.description {
-            Some(text) => params.set("IpPermissions.1.IpRanges.1.Description", text),
+            Some(text) => params.set(format!("{prefix}.Description"), text),
             None => params,
         }
     }
@@ -121,6 +128,11 @@ fn group(g: &Element) -> GroupFacts {
                     .unwrap_or(-1);
                 p.items("ipRanges")
                     .filter_map(move |r| r.text_of("cidrIp").map(|c| (port, c.to_string())))
+                    .chain(
+                        p.items("groups").filter_map(move |g| {
+                            g.text_of("groupId").map(|c| (port, c.to_string()))
+                        }),
+                    )
             })
             .collect(),
     }

@@ -303,6 +303,28 @@ pub struct ServiceSpec {
     /// Start new tasks even when the revision and count stay (a secret's
     /// value changed, and ECS reads secrets only when a task starts).
     pub force_new_deployment: bool,
+    /// The target group the tasks register in, the load balancer way.
+    pub target_group: Option<String>,
+    /// Scaling keeps the count between these: the count is left to it,
+    /// only brought within them.
+    pub scaling: Option<(u32, u32)>,
+}
+
+/// How long a new task may fail the load balancer's health check before
+/// ECS counts it (the app's start).
+const HEALTH_CHECK_GRACE: i32 = 60;
+
+fn load_balancers(spec: &ServiceSpec) -> Vec<aws_sdk_ecs::types::LoadBalancer> {
+    spec.target_group
+        .iter()
+        .map(|tg| {
+            aws_sdk_ecs::types::LoadBalancer::builder()
+                .target_group_arn(tg)
+                .container_name(CONTAINER)
+                .container_port(APP_PORT)
+                .build()
+        })
+        .collect()
 }
 
 /// The service: created (Fargate, public IP, circuit breaker with
@@ -348,26 +370,46 @@ async fn ensure_service_once(
         .send()
         .await
         .map_err(|e| EcsError::from(error::sentence("look up the ECS service", &e)))?;
-    let desired = i32::try_from(spec.desired).unwrap_or(i32::MAX);
+    let mut desired = i32::try_from(spec.desired).unwrap_or(i32::MAX);
     if let Some(service) = found
         .services()
         .iter()
         .find(|s| s.status() == Some("ACTIVE"))
     {
         let arn = service.service_arn().unwrap_or_default().to_string();
+        if let Some((min, max)) = spec.scaling {
+            // The count is the scaling's to decide, within its bounds.
+            let (min, max) = (min as i32, max as i32);
+            desired = service.desired_count().clamp(min, max.max(min));
+        }
+        let attached: Vec<&str> = service
+            .load_balancers()
+            .iter()
+            .filter_map(|l| l.target_group_arn())
+            .collect();
+        let wanted: Vec<&str> = spec.target_group.iter().map(String::as_str).collect();
+        let same_balancers = attached == wanted;
         if service.task_definition() == Some(spec.task_definition.as_str())
             && service.desired_count() == desired
             && !spec.force_new_deployment
+            && same_balancers
         {
             return Ok(Some((arn, ServiceChange::Unchanged)));
         }
-        client
+        let mut update = client
             .update_service()
             .cluster(&spec.cluster)
             .service(&spec.name)
             .task_definition(&spec.task_definition)
             .desired_count(desired)
-            .force_new_deployment(spec.force_new_deployment)
+            .force_new_deployment(spec.force_new_deployment);
+        if !same_balancers {
+            update = update.set_load_balancers(Some(load_balancers(spec)));
+            if spec.target_group.is_some() {
+                update = update.health_check_grace_period_seconds(HEALTH_CHECK_GRACE);
+            }
+        }
+        update
             .send()
             .await
             .map_err(|e| ecs_error("update the ECS service", &e))?;
@@ -383,8 +425,13 @@ async fn ensure_service_once(
         .enable(true)
         .rollback(true)
         .build();
-    let created = client
-        .create_service()
+    let mut create = client.create_service();
+    if spec.target_group.is_some() {
+        create = create
+            .set_load_balancers(Some(load_balancers(spec)))
+            .health_check_grace_period_seconds(HEALTH_CHECK_GRACE);
+    }
+    let created = create
         .cluster(&spec.cluster)
         .service_name(&spec.name)
         .task_definition(&spec.task_definition)
@@ -396,8 +443,12 @@ async fn ensure_service_once(
                 .build(),
         )
         .deployment_configuration(
+            // Rolling: the new tasks start and pass their health checks
+            // before the old ones drain and stop (no downtime).
             DeploymentConfiguration::builder()
                 .deployment_circuit_breaker(breaker)
+                .minimum_healthy_percent(100)
+                .maximum_percent(200)
                 .build(),
         )
         .propagate_tags(PropagateTags::Service)

@@ -4,20 +4,25 @@
 //! tear-down. They return plain facts, and errors as sentences that say what
 //! happened and what to do.
 
+pub mod acm;
+pub mod autoscaling;
 pub mod ec2;
 pub mod ecr;
 pub mod ecs;
+pub mod elbv2;
 pub mod error;
 pub mod iam;
 pub mod identity;
 pub(crate) mod json_rpc;
+pub mod lb_tear_down;
 pub mod lock_stream;
 pub mod logs;
 pub mod network;
 pub mod profiles;
 pub mod query;
+pub mod route53;
 pub mod session;
-pub(crate) mod signed;
+pub mod signed;
 pub mod ssm;
 pub mod status;
 pub mod tags;

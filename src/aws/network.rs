@@ -43,6 +43,11 @@ pub fn group_name(app: &str) -> String {
     format!("dashdeploy-{app}")
 }
 
+/// The load balancer's security group's name for an app.
+pub fn lb_group_name(app: &str) -> String {
+    format!("dashdeploy-{app}-lb")
+}
+
 /// The VPC to run in: `chosen`, else the region's default one; with its
 /// public subnets, or the `chosen_subnets`.
 pub async fn find_vpc(
@@ -183,7 +188,16 @@ pub async fn find_group(
     vpc_id: &str,
     app: &str,
 ) -> Result<Option<Group>, String> {
-    let name = group_name(app);
+    find_named(session, vpc_id, &group_name(app)).await
+}
+
+/// The security group `name` in `vpc_id`, when it exists.
+pub async fn find_named(
+    session: &Session,
+    vpc_id: &str,
+    name: &str,
+) -> Result<Option<Group>, String> {
+    let name = name.to_string();
     let found = session
         .ec2()?
         .describe_security_groups(&[], &[("group-name", &[&name]), ("vpc-id", &[vpc_id])])
@@ -199,28 +213,42 @@ pub async fn find_group(
 /// dashdeploy's security group for the app in `vpc_id`: found by name, or
 /// created and tagged.
 pub async fn ensure_group(session: &Session, vpc_id: &str, owner: &Owner) -> Result<Group, String> {
-    let app = &owner.app;
-    if let Some(group) = find_group(session, vpc_id, app).await? {
+    let description = format!("dashdeploy: TCP {APP_PORT} to the Dash app {}", owner.app);
+    ensure_named(
+        session,
+        vpc_id,
+        &group_name(&owner.app),
+        &description,
+        owner,
+    )
+    .await
+}
+
+/// The security group `name` in `vpc_id`: found, or created with
+/// `description` and tagged.
+pub async fn ensure_named(
+    session: &Session,
+    vpc_id: &str,
+    name: &str,
+    description: &str,
+    owner: &Owner,
+) -> Result<Group, String> {
+    if let Some(group) = find_named(session, vpc_id, name).await? {
         return Ok(group);
     }
-    let name = group_name(app);
+    let name = name.to_string();
     let mut tags = owner.tags();
     tags.push(("Name", name.clone()));
     let tags: Vec<(&str, &str)> = tags.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let made = session
         .ec2()?
-        .create_security_group(
-            &name,
-            &format!("dashdeploy: TCP {APP_PORT} to the Dash app {app}"),
-            vpc_id,
-            &tags,
-        )
+        .create_security_group(&name, description, vpc_id, &tags)
         .await;
     let id = match made {
         Ok(id) => id,
         // Made meanwhile by another run: reused, once EC2 shows it.
         Err(e) if e.code() == Some("InvalidGroup.Duplicate") => {
-            return made_meanwhile(session, vpc_id, app).await;
+            return made_meanwhile(session, vpc_id, &name).await;
         }
         Err(e) => return Err(query_sentence("create the security group", &e)),
     };
@@ -233,31 +261,70 @@ pub async fn ensure_group(session: &Session, vpc_id: &str, owner: &Owner) -> Res
 
 /// The group another run made while this one was about to: EC2 is
 /// eventually consistent, so it may take a moment to be listed.
-async fn made_meanwhile(session: &Session, vpc_id: &str, app: &str) -> Result<Group, String> {
+async fn made_meanwhile(session: &Session, vpc_id: &str, name: &str) -> Result<Group, String> {
     for _ in 0..10 {
-        if let Some(group) = find_group(session, vpc_id, app).await? {
+        if let Some(group) = find_named(session, vpc_id, name).await? {
             return Ok(group);
         }
         tokio::time::sleep(std::time::Duration::from_secs(1)).await;
     }
     Err(format!(
-        "EC2 says the security group {} exists in {vpc_id} but does not show it; retry the step in a minute.",
-        group_name(app)
+        "EC2 says the security group {name} exists in {vpc_id} but does not show it; retry the step in a minute."
     ))
 }
 
 /// Opens TCP 8050 from `cidr`; false when the rule was there already.
 pub async fn allow_port(session: &Session, group_id: &str, cidr: &str) -> Result<bool, String> {
+    allow(session, group_id, APP_PORT, cidr).await
+}
+
+/// Opens TCP `port` from `source` (a CIDR, or a security group `sg-…`);
+/// false when the rule was there already.
+pub async fn allow(
+    session: &Session,
+    group_id: &str,
+    port: i32,
+    source: &str,
+) -> Result<bool, String> {
     let rule = TcpRule {
-        port: APP_PORT,
-        cidr,
+        port,
+        cidr: source,
         description: Some("dashdeploy: the Dash app"),
     };
     match session.ec2()?.authorize_ingress(group_id, rule).await {
         Ok(()) => Ok(true),
         Err(e) if e.code() == Some("InvalidPermission.Duplicate") => Ok(false),
         Err(e) => Err(query_sentence(
-            &format!("open TCP {APP_PORT} from {cidr} in {group_id}"),
+            &format!("open TCP {port} from {source} in {group_id}"),
+            &e,
+        )),
+    }
+}
+
+/// Closes TCP `port` from `source`; true when the rule was there.
+pub async fn revoke(
+    session: &Session,
+    group_id: &str,
+    port: i32,
+    source: &str,
+) -> Result<bool, String> {
+    let rule = TcpRule {
+        port,
+        cidr: source,
+        description: None,
+    };
+    match session.ec2()?.revoke_ingress(group_id, rule).await {
+        Ok(()) => Ok(true),
+        Err(e)
+            if matches!(
+                e.code(),
+                Some("InvalidPermission.NotFound") | Some("InvalidGroup.NotFound")
+            ) =>
+        {
+            Ok(false)
+        }
+        Err(e) => Err(query_sentence(
+            &format!("close TCP {port} from {source} in {group_id}"),
             &e,
         )),
     }
@@ -299,6 +366,16 @@ pub async fn groups_named(session: &Session, app: &str) -> Result<Vec<NamedGroup
             tags: g.tags,
         })
         .collect())
+}
+
+/// The ids of the security groups named exactly `name`, in every VPC.
+pub async fn groups_named_exact(session: &Session, name: &str) -> Result<Vec<String>, String> {
+    let found = session
+        .ec2()?
+        .describe_security_groups(&[], &[("group-name", &[name])])
+        .await
+        .map_err(|e| query_sentence("look up the security group", &e))?;
+    Ok(found.into_iter().map(|g| g.id).collect())
 }
 
 /// Adds `owner`'s tags to the security group `id`.

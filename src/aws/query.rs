@@ -9,7 +9,7 @@ use std::borrow::Cow;
 
 use aws_config::SdkConfig;
 
-pub(crate) use super::signed::QueryError;
+pub use super::signed::QueryError;
 use super::signed::SignedClient;
 
 /// One service spoken to over the Query protocol.
@@ -103,6 +103,14 @@ impl Element {
         self.child(name)
             .into_iter()
             .flat_map(|list| list.children.iter().filter(|c| c.name == "item"))
+    }
+
+    /// The `member`s of the list child `name` (`<Subnets><member>…</member></Subnets>`),
+    /// as ELB, IAM and the other Query services write lists.
+    pub fn members<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a Element> + 'a {
+        self.child(name)
+            .into_iter()
+            .flat_map(|list| list.children.iter().filter(|c| c.name == "member"))
     }
 
     /// The text of the child `name`, when there is one.

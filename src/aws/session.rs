@@ -12,6 +12,8 @@ use aws_types::region::Region;
 use super::ec2::Ec2;
 use super::identity::AwsTarget;
 use super::json_rpc::JsonClient;
+use super::query::QueryClient;
+use super::signed::QueryError;
 
 pub(crate) const CALL_TIMEOUT: Duration = Duration::from_secs(20);
 pub(crate) const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -26,6 +28,10 @@ pub struct Session {
     ecr: OnceLock<aws_sdk_ecr::Client>,
     ecs: OnceLock<aws_sdk_ecs::Client>,
     ec2: OnceLock<Result<Ec2, String>>,
+    elbv2: OnceLock<Result<QueryClient, String>>,
+    acm: OnceLock<Result<JsonClient, String>>,
+    autoscaling: OnceLock<Result<JsonClient, String>>,
+    route53: OnceLock<Result<super::route53::Route53, String>>,
     iam: OnceLock<aws_sdk_iam::Client>,
     logs: OnceLock<aws_sdk_cloudwatchlogs::Client>,
     ssm: OnceLock<Result<JsonClient, String>>,
@@ -79,6 +85,10 @@ impl Session {
             ecr: OnceLock::new(),
             ecs: OnceLock::new(),
             ec2: OnceLock::new(),
+            elbv2: OnceLock::new(),
+            acm: OnceLock::new(),
+            autoscaling: OnceLock::new(),
+            route53: OnceLock::new(),
             iam: OnceLock::new(),
             logs: OnceLock::new(),
             ssm: OnceLock::new(),
@@ -103,6 +113,54 @@ impl Session {
             .get_or_init(|| Ec2::client_for(&self.config, &self.region))
             .as_ref()
             .map_err(Clone::clone)
+    }
+
+    /// Elastic Load Balancing v2, over the Query protocol ([`super::elbv2`]).
+    pub(crate) fn elbv2(&self) -> Result<&QueryClient, QueryError> {
+        self.elbv2
+            .get_or_init(|| super::elbv2::client_for(&self.config, &self.region))
+            .as_ref()
+            .map_err(|e| QueryError::Network(e.clone()))
+    }
+
+    /// Certificate Manager, over the JSON protocol ([`super::acm`]).
+    pub(crate) fn acm(&self) -> Result<&JsonClient, QueryError> {
+        self.acm
+            .get_or_init(|| {
+                JsonClient::new(
+                    &self.config,
+                    &self.region,
+                    "ACM",
+                    "acm",
+                    "CertificateManager",
+                )
+            })
+            .as_ref()
+            .map_err(|e| QueryError::Network(e.clone()))
+    }
+
+    /// Application Auto Scaling, over the JSON protocol ([`super::autoscaling`]).
+    pub(crate) fn autoscaling(&self) -> Result<&JsonClient, QueryError> {
+        self.autoscaling
+            .get_or_init(|| {
+                JsonClient::new(
+                    &self.config,
+                    &self.region,
+                    "Application Auto Scaling",
+                    "application-autoscaling",
+                    "AnyScaleFrontendService",
+                )
+            })
+            .as_ref()
+            .map_err(|e| QueryError::Network(e.clone()))
+    }
+
+    /// Route 53, over its REST protocol ([`super::route53`]).
+    pub(crate) fn route53(&self) -> Result<&super::route53::Route53, QueryError> {
+        self.route53
+            .get_or_init(|| super::route53::Route53::client_for(&self.config))
+            .as_ref()
+            .map_err(|e| QueryError::Network(e.clone()))
     }
 
     pub(crate) fn iam(&self) -> &aws_sdk_iam::Client {

@@ -26,7 +26,7 @@ const REFRESH_BEFORE: Duration = Duration::from_secs(300);
 
 /// Why a call failed: AWS's code and message, or the network's word.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum QueryError {
+pub enum QueryError {
     /// The service answered with an error.
     Service { code: String, message: String },
     /// No answer in time.
@@ -38,7 +38,7 @@ pub(crate) enum QueryError {
 }
 
 impl QueryError {
-    pub(crate) fn code(&self) -> Option<&str> {
+    pub fn code(&self) -> Option<&str> {
         match self {
             QueryError::Service { code, .. } => Some(code),
             _ => None,
@@ -83,6 +83,23 @@ impl SignedClient {
         })
     }
 
+    /// The client of a global service (Route 53): one endpoint for every
+    /// region (`default_url` unless the environment or profile names one),
+    /// signed for `signing_region`.
+    pub(crate) fn global(
+        config: &SdkConfig,
+        service_id: &str,
+        signing_name: &'static str,
+        signing_region: &str,
+        default_url: &str,
+    ) -> Result<SignedClient, String> {
+        let mut client = SignedClient::new(config, signing_region, service_id, signing_name)?;
+        let url =
+            configured_endpoint(config, service_id).unwrap_or_else(|| default_url.to_string());
+        client.endpoint = format!("{}/", url.trim_end_matches('/'));
+        Ok(client)
+    }
+
     /// Posts `body` with `headers` (signed with them), retrying what AWS
     /// asks to be retried, within the SDK's operation timeout; `answer`
     /// reads the status and text of each attempt. A refusal for want of
@@ -94,11 +111,27 @@ impl SignedClient {
         body: &str,
         answer: impl Fn(u16, &str) -> Result<T, QueryError>,
     ) -> Result<T, QueryError> {
+        self.request("POST", "", action, headers, body, answer)
+            .await
+    }
+
+    /// As [`SignedClient::call`], with the method and the path (and query)
+    /// after the endpoint, for a REST service.
+    pub(crate) async fn request<T>(
+        &self,
+        method: &str,
+        path: &str,
+        action: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+        answer: impl Fn(u16, &str) -> Result<T, QueryError>,
+    ) -> Result<T, QueryError> {
+        let url = format!("{}{}", self.endpoint, path.trim_start_matches('/'));
         let call = async {
             let mut attempt = 0;
             loop {
                 attempt += 1;
-                let outcome = match self.attempt(headers, body).await {
+                let outcome = match self.attempt(method, &url, headers, body).await {
                     Ok((status, text)) => answer(status, &text),
                     Err(e) => Err(e),
                 };
@@ -131,9 +164,11 @@ impl SignedClient {
         }
     }
 
-    /// One signed POST: the answer's status and text.
+    /// One signed request: the answer's status and text.
     async fn attempt(
         &self,
+        method: &str,
+        url: &str,
         headers: &[(&str, &str)],
         body: &str,
     ) -> Result<(u16, String), QueryError> {
@@ -149,8 +184,8 @@ impl SignedClient {
             .map_err(|e| QueryError::Credentials(e.to_string()))?
             .into();
         let signable = SignableRequest::new(
-            "POST",
-            &self.endpoint,
+            method,
+            url,
             headers.iter().copied(),
             SignableBody::Bytes(body.as_bytes()),
         )
@@ -158,7 +193,9 @@ impl SignedClient {
         let (instructions, _) = sign(signable, &params)
             .map_err(|e| QueryError::Network(format!("the request could not be signed: {e}")))?
             .into_parts();
-        let mut request = self.http.post(&self.endpoint).body(body.to_string());
+        let method = reqwest::Method::from_bytes(method.as_bytes())
+            .map_err(|e| QueryError::Network(format!("the request could not be made: {e}")))?;
+        let mut request = self.http.request(method, url).body(body.to_string());
         for (name, value) in headers {
             request = request.header(*name, *value);
         }
@@ -199,6 +236,19 @@ impl SignedClient {
 /// `AWS_ENDPOINT_URL_<ID>` (or the profile's `endpoint_url` for the
 /// service), else `AWS_ENDPOINT_URL`, else AWS's own endpoint in the region.
 fn endpoint(config: &SdkConfig, region: &str, service_id: &str, prefix: &str) -> String {
+    let url = configured_endpoint(config, service_id).unwrap_or_else(|| {
+        let domain = if region.starts_with("cn-") {
+            "amazonaws.com.cn"
+        } else {
+            "amazonaws.com"
+        };
+        format!("https://{prefix}.{region}.{domain}")
+    });
+    format!("{}/", url.trim_end_matches('/'))
+}
+
+/// The endpoint the environment or the profile names for the service.
+fn configured_endpoint(config: &SdkConfig, service_id: &str) -> Option<String> {
     let env = format!(
         "AWS_ENDPOINT_URL_{}",
         service_id.to_ascii_uppercase().replace(' ', "_")
@@ -213,17 +263,7 @@ fn endpoint(config: &SdkConfig, region: &str, service_id: &str, prefix: &str) ->
                 .ok()?,
         )
     });
-    let url = service
-        .or_else(|| config.endpoint_url().map(str::to_string))
-        .unwrap_or_else(|| {
-            let domain = if region.starts_with("cn-") {
-                "amazonaws.com.cn"
-            } else {
-                "amazonaws.com"
-            };
-            format!("https://{prefix}.{region}.{domain}")
-        });
-    format!("{}/", url.trim_end_matches('/'))
+    service.or_else(|| config.endpoint_url().map(str::to_string))
 }
 
 fn network(err: reqwest::Error) -> QueryError {

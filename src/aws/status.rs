@@ -49,6 +49,13 @@ pub struct TaskFacts {
     /// The task's size: CPU units and memory in MiB.
     pub cpu: Option<u32>,
     pub memory: Option<u32>,
+    /// Its address in the VPC (the load balancer's target).
+    pub private_ip: Option<String>,
+    /// The load balancer's view of it: initial, healthy, unhealthy,
+    /// draining (the load balancer way only).
+    pub target_health: Option<String>,
+    /// Why, when it is not healthy: `Target.ResponseCodeMismatch: …`.
+    pub target_health_reason: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -238,6 +245,15 @@ pub async fn read(session: &Session, cluster: &str, service: &str) -> Result<Ser
                 task_definition: short_td(t.task_definition_arn().unwrap_or_default()),
                 cpu: t.cpu().and_then(|c| c.parse().ok()),
                 memory: t.memory().and_then(|m| m.parse().ok()),
+                private_ip: t
+                    .attachments()
+                    .iter()
+                    .flat_map(|a| a.details())
+                    .find(|d| d.name() == Some("privateIPv4Address"))
+                    .and_then(|d| d.value())
+                    .map(str::to_string),
+                target_health: None,
+                target_health_reason: None,
                 id,
             }
         })
