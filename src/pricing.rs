@@ -19,6 +19,7 @@ struct Table {
     taken: String,
     source: String,
     public_ipv4_per_hour: f64,
+    alb_source: String,
     regions: BTreeMap<String, RegionPrices>,
 }
 
@@ -29,6 +30,52 @@ struct RegionPrices {
     gb: f64,
     arm_vcpu: f64,
     arm_gb: f64,
+    alb: f64,
+    lcu: f64,
+}
+
+/// What an Application Load Balancer costs: by the hour, and by the LCU-hour
+/// of traffic (a small app's is about one).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadBalancerCost {
+    pub per_hour: f64,
+    pub lcu_per_hour: f64,
+    pub taken: String,
+    pub source: String,
+}
+
+impl LoadBalancerCost {
+    /// The month with one LCU of traffic.
+    pub fn per_month_light(&self) -> f64 {
+        (self.per_hour + self.lcu_per_hour) * MONTH_HOURS
+    }
+
+    /// `$0.0225/h + $0.008 per LCU-hour of traffic ≈ $22.27 a 30-day month at one LCU`
+    pub fn sentence(&self) -> String {
+        format!(
+            "${:.4}/h + ${:.4} per LCU-hour of traffic ≈ ${:.2} a 30-day month at one LCU",
+            self.per_hour,
+            self.lcu_per_hour,
+            self.per_month_light()
+        )
+    }
+}
+
+/// The load balancer's cost in `region`, or why there is no figure.
+pub fn load_balancer(region: &str) -> Result<LoadBalancerCost, String> {
+    let table = table()?;
+    let prices = table.regions.get(region).ok_or_else(|| {
+        format!(
+            "no price for {region} in the bundled table (taken {}); see {}",
+            table.taken, table.alb_source
+        )
+    })?;
+    Ok(LoadBalancerCost {
+        per_hour: prices.alb,
+        lcu_per_hour: prices.lcu,
+        taken: table.taken,
+        source: table.alb_source,
+    })
 }
 
 /// The cost of running `tasks` tasks of one size, each with a public IPv4 address.
@@ -134,6 +181,19 @@ mod tests {
         assert!((two.per_hour() - 2.0 * c.per_hour()).abs() < 1e-9);
         let arm = cost("us-east-1", 512, 1024, Arch::Arm64, 1).unwrap();
         assert!(arm.per_task_hour < c.per_task_hour);
+    }
+
+    #[test]
+    fn a_load_balancer_costs_its_hours_and_its_traffic() {
+        let lb = load_balancer("us-east-1").unwrap();
+        assert!((lb.per_hour - 0.0225).abs() < 1e-9);
+        // (0.0225 + 0.008) × 720 = 21.96
+        assert!(
+            lb.sentence().contains("$21.96 a 30-day month at one LCU"),
+            "{}",
+            lb.sentence()
+        );
+        assert!(load_balancer("mars-north-1").is_err());
     }
 
     #[test]

@@ -87,10 +87,17 @@ impl App {
                     .secret_values
                     .extend(typed.iter().map(|(k, v)| (k.clone(), v.clone())));
             }
-            (StepId::Network, Answer::Choose(text)) => {
-                if let Ok(cidr) = parse_cidr(text) {
+            (
+                StepId::Network,
+                Answer::Network {
+                    source,
+                    load_balancer,
+                },
+            ) => {
+                if let Ok(cidr) = parse_cidr(source) {
                     self.choices.allow_from = Some(cidr);
                 }
+                self.choices.load_balancer = Some(*load_balancer);
             }
             _ => {}
         }
@@ -147,8 +154,18 @@ impl App {
                     );
                     return Vec::new();
                 }
+                let load_balancer = matches!(
+                    self.waiting.as_ref().map(|w| &w.proposal),
+                    Some(Proposal::Ingress(p)) if p.load_balancer
+                );
                 match parse_cidr(text) {
-                    Ok(cidr) => self.send_answer(Answer::Choose(cidr.to_string()), now),
+                    Ok(cidr) => self.send_answer(
+                        Answer::Network {
+                            source: cidr.to_string(),
+                            load_balancer,
+                        },
+                        now,
+                    ),
                     Err(e) => {
                         typing.error = Some(e);
                         Vec::new()

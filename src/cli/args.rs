@@ -10,8 +10,8 @@ use crate::docker::DockerTarget;
 use crate::fargate::{self, Arch};
 use crate::pipeline::spec::pair;
 use crate::pipeline::values::{
-    Cidr, parse_app_name, parse_arch, parse_cidr, parse_cpu, parse_image, parse_memory,
-    parse_region, parse_subnet, parse_vpc,
+    Cidr, parse_app_name, parse_arch, parse_cidr, parse_cpu, parse_domain, parse_image,
+    parse_memory, parse_region, parse_subnet, parse_vpc,
 };
 use crate::pipeline::{Choices, StepId};
 
@@ -59,6 +59,10 @@ pub enum Commands {
         /// Print only the policy document (JSON), for `aws iam create-policy`
         #[arg(long)]
         json: bool,
+        /// With --json, which policy: the app's own, or the load balancer's
+        /// (a second policy, for an app served by a load balancer)
+        #[arg(long, value_name = "PART", default_value = "app", value_parser = ["app", "load-balancer"])]
+        part: String,
     },
     /// Run the steps without the wizard, accepting every proposal
     Deploy {
@@ -159,6 +163,30 @@ pub struct SharedOptions {
     /// A subnet of that VPC for the tasks (repeat for more; default: its public ones)
     #[arg(long = "subnet", global = true, value_name = "SUBNET_ID", value_parser = parse_subnet)]
     pub subnets: Vec<String>,
+
+    /// Serve the app behind an Application Load Balancer: one stable address, any number of tasks
+    #[arg(long, global = true, conflicts_with = "public_ip")]
+    pub load_balancer: bool,
+
+    /// Serve the app on a task's public IP (the tutorial's way; the address changes with the task)
+    #[arg(long, global = true)]
+    pub public_ip: bool,
+
+    /// The domain the load balancer answers on with HTTPS (a certificate is found or requested)
+    #[arg(long, global = true, value_name = "NAME", value_parser = parse_domain)]
+    pub domain: Option<String>,
+
+    /// An ACM certificate of that domain to use
+    #[arg(long, global = true, value_name = "ARN")]
+    pub certificate_arn: Option<String>,
+
+    /// Scale by CPU between this many tasks and --max-tasks
+    #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub min_tasks: Option<u32>,
+
+    /// Scale by CPU up to this many tasks
+    #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub max_tasks: Option<u32>,
 }
 
 fn parse_app_dir(text: &str) -> Result<PathBuf, String> {
@@ -176,10 +204,22 @@ fn parse_app_dir(text: &str) -> Result<PathBuf, String> {
 }
 
 impl SharedOptions {
-    /// Checks what no single option can check alone: the CPU/memory pair.
+    /// Checks what no single option can check alone: the CPU/memory pair,
+    /// the scaling bounds.
     pub fn check(&self) -> Result<(), String> {
         let (cpu, memory) = self.cpu_memory();
-        fargate::check_pair(cpu, memory)
+        fargate::check_pair(cpu, memory)?;
+        if let (Some(min), Some(max)) = (self.min_tasks, self.max_tasks)
+            && min > max
+        {
+            return Err(format!(
+                "--min-tasks {min} is more than --max-tasks {max}: the minimum must be at most the maximum"
+            ));
+        }
+        if self.min_tasks.is_some() != self.max_tasks.is_some() {
+            return Err("scaling takes both --min-tasks and --max-tasks".into());
+        }
+        Ok(())
     }
 
     /// The task size asked for; a CPU given alone takes the smallest memory it allows.
@@ -213,6 +253,17 @@ impl SharedOptions {
             subnets: self.subnets.clone(),
             needs_aws: true,
             secret_values: Default::default(),
+            load_balancer: if self.load_balancer {
+                Some(true)
+            } else if self.public_ip {
+                Some(false)
+            } else {
+                None
+            },
+            domain: self.domain.clone(),
+            certificate_arn: self.certificate_arn.clone(),
+            min_tasks: self.min_tasks,
+            max_tasks: self.max_tasks,
         }
     }
 }

@@ -36,8 +36,12 @@ pub fn run(cli: Cli, started: Instant) -> ExitCode {
             Ok(dir) => plan::run(&shared.choices(Some(dir)), json),
             Err(message) => failed(&message),
         },
-        Some(Commands::Policy { app_dir, json }) => match folder(app_dir) {
-            Ok(dir) => policy::run(&shared.choices(Some(dir)), json),
+        Some(Commands::Policy {
+            app_dir,
+            json,
+            part,
+        }) => match folder(app_dir) {
+            Ok(dir) => policy::run(&shared.choices(Some(dir)), json, &part),
             Err(message) => failed(&message),
         },
         Some(Commands::Deploy {

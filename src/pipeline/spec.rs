@@ -42,6 +42,15 @@ pub struct Choices {
     /// Secret values typed in the wizard, by variable: in memory only,
     /// for the local test and the Deploy step.
     pub secret_values: std::collections::BTreeMap<String, crate::secret::Secret>,
+    /// Behind a load balancer (true) or on a task's public IP (false).
+    pub load_balancer: Option<bool>,
+    /// The domain the load balancer answers on with HTTPS, and a
+    /// certificate of it to use.
+    pub domain: Option<String>,
+    pub certificate_arn: Option<String>,
+    /// Scaling between these many tasks.
+    pub min_tasks: Option<u32>,
+    pub max_tasks: Option<u32>,
 }
 
 impl Choices {
@@ -63,8 +72,32 @@ impl Choices {
             subnets: Vec::new(),
             needs_aws: true,
             secret_values: Default::default(),
+            load_balancer: None,
+            domain: None,
+            certificate_arn: None,
+            min_tasks: None,
+            max_tasks: None,
         }
     }
+}
+
+/// Scaling the service's task count by CPU.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Scaling {
+    pub min: u32,
+    pub max: u32,
+    /// The average CPU to keep, in percent.
+    pub cpu_percent: u32,
+}
+
+/// How the app is reached: behind a load balancer, with what it needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Balancing {
+    /// `example.com` answers with HTTPS, when given.
+    pub domain: Option<String>,
+    pub certificate_arn: Option<String>,
+    pub health_check_path: String,
+    pub scaling: Option<Scaling>,
 }
 
 /// A task size and count.
@@ -102,6 +135,9 @@ pub struct Spec {
     pub needs_aws: bool,
     /// Secret values typed in the wizard (in memory only).
     pub secret_values: std::collections::BTreeMap<String, crate::secret::Secret>,
+    /// Behind a load balancer, with its settings (None: a task's public
+    /// IP), or why the settings are not valid.
+    pub balancing: Result<Option<Balancing>, String>,
     /// dashdeploy.toml as it was read, for the steps that keep a choice in it.
     pub config: AppConfig,
 }
@@ -185,6 +221,7 @@ impl Spec {
             subnets,
             needs_aws: choices.needs_aws,
             secret_values: choices.secret_values.clone(),
+            balancing: resolve_balancing(choices, &config),
             config,
         }
     }
@@ -277,6 +314,82 @@ fn resolve_size(choices: &Choices, config: &AppConfig) -> Result<Size, String> {
         memory,
         desired,
     })
+}
+
+/// The load balancer's settings: the choice, else dashdeploy.toml; each
+/// checked, naming where a bad value came from.
+fn resolve_balancing(choices: &Choices, config: &AppConfig) -> Result<Option<Balancing>, String> {
+    let on = choices
+        .load_balancer
+        .or(config.load_balancer)
+        .unwrap_or(false);
+    let domain = choices.domain.clone().or_else(|| config.domain.clone());
+    let certificate_arn = choices
+        .certificate_arn
+        .clone()
+        .or_else(|| config.certificate_arn.clone());
+    let min = choices.min_tasks.or(config.min_tasks);
+    let max = choices.max_tasks.or(config.max_tasks);
+    if !on {
+        if domain.is_some() || min.is_some() || max.is_some() {
+            return Err(
+                "A domain (--domain) and scaling (--min-tasks/--max-tasks) need the load balancer: add                  --load-balancer (or load_balancer = true in dashdeploy.toml)."
+                    .into(),
+            );
+        }
+        return Ok(None);
+    }
+    if let Some(d) = &domain {
+        super::values::parse_domain(d).map_err(|e| format!("domain = \"{d}\": {e}"))?;
+    }
+    if let Some(arn) = &certificate_arn
+        && (!arn.starts_with("arn:") || !arn.contains(":acm:"))
+    {
+        return Err(format!(
+            "certificate_arn = \"{arn}\" is not an ACM certificate's ARN (arn:aws:acm:<region>:<account>:certificate/<id>)."
+        ));
+    }
+    let health_check_path = config
+        .health_check_path
+        .clone()
+        .unwrap_or_else(|| "/".to_string());
+    if !health_check_path.starts_with('/') || health_check_path.len() > 1024 {
+        return Err(format!(
+            "health_check_path = \"{health_check_path}\" in dashdeploy.toml: a path starting with / (for example /health)."
+        ));
+    }
+    let scaling = match (min, max) {
+        (None, None) => None,
+        (Some(min), Some(max)) if (1..=100).contains(&min) && (min..=100).contains(&max) => {
+            let cpu_percent = config.scaling_cpu_target.unwrap_or(60);
+            if !(10..=90).contains(&cpu_percent) {
+                return Err(format!(
+                    "scaling_cpu_target = {cpu_percent} in dashdeploy.toml: a CPU percentage between 10 and 90."
+                ));
+            }
+            Some(Scaling {
+                min,
+                max,
+                cpu_percent,
+            })
+        }
+        (Some(_), Some(_)) => {
+            return Err(format!(
+                "--min-tasks {} and --max-tasks {}: scale between 1 and 100 tasks, the minimum at most the maximum.",
+                min.unwrap_or(0),
+                max.unwrap_or(0)
+            ));
+        }
+        _ => {
+            return Err("Scaling takes both --min-tasks and --max-tasks (or min_tasks and max_tasks in dashdeploy.toml).".into());
+        }
+    };
+    Ok(Some(Balancing {
+        domain,
+        certificate_arn,
+        health_check_path,
+        scaling,
+    }))
 }
 
 /// A task size asked for: a CPU given alone takes the smallest memory it

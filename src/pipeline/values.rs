@@ -221,6 +221,25 @@ pub fn parse_cidr(text: &str) -> Result<Cidr, String> {
     Ok(Cidr { addr, prefix })
 }
 
+/// A domain name the load balancer may answer on: `dash.example.com`.
+pub fn parse_domain(text: &str) -> Result<String, String> {
+    let name = text.trim().trim_end_matches('.').to_ascii_lowercase();
+    let labels: Vec<&str> = name.split('.').collect();
+    let label_ok = |l: &&str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    };
+    if labels.len() < 2 || name.len() > 253 || !labels.iter().all(label_ok) {
+        return Err(format!(
+            "'{text}' is not a domain name: give one like dash.example.com"
+        ));
+    }
+    Ok(name)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -61,6 +61,27 @@ pub struct AppConfig {
     /// Source fixes the user declined; not proposed again.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub skipped_fixes: Vec<String>,
+    /// Serve the app behind an Application Load Balancer: one stable
+    /// address, health checks, several tasks (else a task's public IP).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub load_balancer: Option<bool>,
+    /// The domain the load balancer answers on with HTTPS.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
+    /// An ACM certificate of that domain to use (else one is found or requested).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub certificate_arn: Option<String>,
+    /// The path the load balancer's health check asks (`/` unless set).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub health_check_path: Option<String>,
+    /// Scaling: at least and at most this many tasks, by CPU.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_tasks: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_tasks: Option<u32>,
+    /// The CPU the scaling keeps the tasks at, in percent (60 unless set).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scaling_cpu_target: Option<u32>,
     /// Variables the app gets as secrets, by name: each value is read at
     /// deploy time from the shell or the folder's `.env` and kept in SSM
     /// Parameter Store (`/dashdeploy/<name>/<VAR>`), never here.

@@ -23,6 +23,19 @@ pub enum ResourceKind {
     Service,
     /// A secret of the app in SSM Parameter Store (its name).
     Parameter,
+    /// The Application Load Balancer (its ARN).
+    LoadBalancer,
+    /// Its target group (its ARN).
+    TargetGroup,
+    /// One of its listeners (its ARN).
+    Listener,
+    /// An ACM certificate of the app's domain (its ARN).
+    Certificate,
+    /// A Route 53 record: `<zone id>/<name>/<type>`.
+    DnsRecord,
+    /// The service's task count under Application Auto Scaling:
+    /// `service/<cluster>/<service>`.
+    ScalableTarget,
 }
 
 impl ResourceKind {
@@ -37,6 +50,12 @@ impl ResourceKind {
             ResourceKind::TaskDefinition => "task definition",
             ResourceKind::Service => "ECS service",
             ResourceKind::Parameter => "secret parameter",
+            ResourceKind::LoadBalancer => "load balancer",
+            ResourceKind::TargetGroup => "target group",
+            ResourceKind::Listener => "listener",
+            ResourceKind::Certificate => "certificate",
+            ResourceKind::DnsRecord => "DNS record",
+            ResourceKind::ScalableTarget => "scaling",
         }
     }
 }
@@ -154,6 +173,20 @@ pub fn note(
 ) -> Result<(), String> {
     let mut record = load(state_dir, app, region)?;
     record.note(kind, id, created);
+    save(state_dir, &record)
+}
+
+/// Loads, drops one resource and saves: what a step calls once it has
+/// removed something of the app's that is no longer used.
+pub fn forget(
+    state_dir: &Path,
+    app: &str,
+    region: &str,
+    kind: ResourceKind,
+    id: &str,
+) -> Result<(), String> {
+    let mut record = load(state_dir, app, region)?;
+    record.forget(kind, id);
     save(state_dir, &record)
 }
 
