@@ -66,6 +66,16 @@ pub struct IngressProposal {
     pub group_exists: bool,
     /// The source from --allow-from or dashdeploy.toml, when there is one.
     pub suggested: Option<String>,
+    /// Behind a load balancer (the wizard switches it with `b`), else on a
+    /// task's public IP.
+    pub load_balancer: bool,
+    /// The load balancer's cost, in words, with the date of the prices.
+    pub lb_cost: Option<String>,
+    /// The availability zones of the public subnets (a load balancer
+    /// needs two).
+    pub zones: usize,
+    /// How many tasks run: more than one on public IPs is warned about.
+    pub desired: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,6 +106,12 @@ pub enum Answer {
         cpu: u32,
         memory: u32,
         desired: u32,
+    },
+    /// Who may open the app (a CIDR) and whether a load balancer serves it,
+    /// as chosen on the network screen.
+    Network {
+        source: String,
+        load_balancer: bool,
     },
     /// The variables as chosen on the environment screen, with the secret
     /// values typed there (kept in memory only).

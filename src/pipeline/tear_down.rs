@@ -7,6 +7,7 @@
 //! only reused is left alone. A resource already gone counts as removed; a
 //! second tear-down says there is nothing left.
 
+use crate::aws::lb_tear_down;
 use crate::aws::tear_down::{self, Mine, Outcome};
 use crate::store::record::{self, Record, Resource, ResourceKind};
 
@@ -15,14 +16,23 @@ use super::run_lock::{self, NoGroup};
 use super::spec::Spec;
 
 /// The order resources are removed in.
-const ORDER: [ResourceKind; 9] = [
+const ORDER: [ResourceKind; 15] = [
+    // The scaling first, or it would start tasks again.
+    ResourceKind::ScalableTarget,
     ResourceKind::Service,
     ResourceKind::TaskDefinition,
     // No task starts any more that would read them.
     ResourceKind::Parameter,
+    ResourceKind::Listener,
+    // Waited for until it is gone: its interfaces hold the security groups.
+    ResourceKind::LoadBalancer,
+    ResourceKind::TargetGroup,
     ResourceKind::Cluster,
     ResourceKind::IngressRule,
     ResourceKind::SecurityGroup,
+    ResourceKind::DnsRecord,
+    // Only one dashdeploy requested, once no listener uses it.
+    ResourceKind::Certificate,
     ResourceKind::Repository,
     ResourceKind::ExecutionRole,
     // Last: the app's run lock lives in it, so a run waiting for this
@@ -183,29 +193,7 @@ async fn remove_held(
     let mut removed = 0;
     let mut service_failed = false;
     for item in items {
-        let outcome = match item.kind {
-            ResourceKind::Service => tear_down::service(session, &app, &item.id, &mine).await,
-            ResourceKind::TaskDefinition => {
-                tear_down::task_definition(session, &item.id, &mine).await
-            }
-            // Its service is still there: the cluster waits for the next
-            // destroy, and stays in the record.
-            ResourceKind::Cluster if service_failed => Err(
-                "not removed while its service is still there; run destroy again once the service is gone"
-                    .to_string(),
-            ),
-            ResourceKind::Cluster => tear_down::cluster(session, &item.id, &mine).await,
-            ResourceKind::IngressRule => tear_down::ingress_rule(session, &item.id).await,
-            ResourceKind::SecurityGroup => {
-                tear_down::security_group(session, &item.id, &mine).await
-            }
-            ResourceKind::LogGroup => tear_down::log_group(session, &item.id, &mine).await,
-            ResourceKind::Repository => tear_down::repository(session, &item.id, &mine).await,
-            ResourceKind::ExecutionRole => {
-                tear_down::execution_role(session, &item.id, &mine).await
-            }
-            ResourceKind::Parameter => crate::aws::ssm::delete(session, &item.id, &mine).await,
-        };
+        let outcome = remove_one(session, &app, &item, &mine, service_failed).await;
         let outcome = match outcome {
             Ok(Outcome::Removed) => {
                 rec.forget(item.kind, &item.id);
@@ -250,6 +238,47 @@ async fn remove_held(
             failed.len(),
             failed.join(", ")
         ))
+    }
+}
+
+/// Removes one resource of the record (what its kind takes), when its
+/// tags say it is this folder's. `service_failed`: the service could not
+/// be removed, so its cluster stays.
+pub(crate) async fn remove_one(
+    session: &crate::aws::Session,
+    app: &str,
+    item: &Resource,
+    mine: &Mine<'_>,
+    service_failed: bool,
+) -> Result<Outcome, String> {
+    match item.kind {
+        ResourceKind::Service => tear_down::service(session, app, &item.id, mine).await,
+        ResourceKind::TaskDefinition => {
+            tear_down::task_definition(session, &item.id, mine).await
+        }
+        // Its service is still there: the cluster waits for the next
+        // destroy, and stays in the record.
+        ResourceKind::Cluster if service_failed => Err(
+            "not removed while its service is still there; run destroy again once the service is gone"
+                .to_string(),
+        ),
+        ResourceKind::Cluster => tear_down::cluster(session, &item.id, mine).await,
+        ResourceKind::IngressRule => tear_down::ingress_rule(session, &item.id).await,
+        ResourceKind::SecurityGroup => {
+            tear_down::security_group(session, &item.id, mine).await
+        }
+        ResourceKind::LogGroup => tear_down::log_group(session, &item.id, mine).await,
+        ResourceKind::Repository => tear_down::repository(session, &item.id, mine).await,
+        ResourceKind::ExecutionRole => {
+            tear_down::execution_role(session, &item.id, mine).await
+        }
+        ResourceKind::Parameter => crate::aws::ssm::delete(session, &item.id, mine).await,
+        ResourceKind::ScalableTarget => lb_tear_down::scalable_target(session, &item.id, mine).await,
+        ResourceKind::Listener => lb_tear_down::listener(session, &item.id, mine).await,
+        ResourceKind::LoadBalancer => lb_tear_down::load_balancer(session, &item.id, mine).await,
+        ResourceKind::TargetGroup => lb_tear_down::target_group(session, &item.id, mine).await,
+        ResourceKind::Certificate => lb_tear_down::certificate(session, &item.id, mine).await,
+        ResourceKind::DnsRecord => lb_tear_down::dns_record(session, &item.id).await,
     }
 }
 

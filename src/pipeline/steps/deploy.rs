@@ -11,7 +11,7 @@ use crate::pipeline::built_image;
 use crate::pipeline::cloud::Cloud;
 use crate::pipeline::runner::Reporter;
 use crate::pipeline::{EventKind, LogLevel, Spec, StepFailure};
-use crate::pipeline::{cloud_env, ownership};
+use crate::pipeline::{cloud_env, load_balancer, ownership, scaling};
 use crate::store::record::ResourceKind;
 
 /// The parts of the step, for its progress bar.
@@ -21,6 +21,7 @@ pub async fn run(spec: &Spec, reporter: &Reporter) -> Result<String, StepFailure
     let started = Instant::now();
     spec.app_dir()?;
     let size = spec.size.clone().map_err(StepFailure::new)?;
+    let balancing = spec.balancing.clone().map_err(StepFailure::new)?;
     let (arch, _) = spec
         .task_arch(built_image::arch(spec).await?)
         .map_err(StepFailure::new)?;
@@ -135,14 +136,28 @@ pub async fn run(spec: &Spec, reporter: &Reporter) -> Result<String, StepFailure
     );
 
     progress(6, "service");
+    let target_group = match &balancing {
+        Some(_) => Some(load_balancer::target_group(&cloud).await?.arn),
+        None => None,
+    };
+    let scaling_bounds = balancing
+        .as_ref()
+        .and_then(|b| b.scaling)
+        .map(|s| (s.min, s.max));
+    let desired = match scaling_bounds {
+        Some((min, max)) => size.desired.clamp(min, max),
+        None => size.desired,
+    };
     let service = ServiceSpec {
         cluster: app.clone(),
         name: app.clone(),
         task_definition: task_definition.clone(),
-        desired: size.desired,
+        desired,
         subnets: vpc.subnets.iter().map(|s| s.id.clone()).collect(),
         security_group: group.id.clone(),
         force_new_deployment: env.secret_changed && !registered,
+        target_group,
+        scaling: scaling_bounds,
     };
     if service.force_new_deployment {
         reporter.log(
@@ -168,6 +183,17 @@ pub async fn run(spec: &Spec, reporter: &Reporter) -> Result<String, StepFailure
         &service_arn,
         change == ServiceChange::Created,
     )?;
+    scaling::ensure(
+        &cloud,
+        &owner,
+        balancing.as_ref().and_then(|b| b.scaling),
+        reporter,
+    )
+    .await?;
+    if balancing.is_none() {
+        // Back on public IPs: the load balancer way's resources go.
+        load_balancer::remove_unused(&cloud, &owner, reporter).await?;
+    }
     progress(PARTS, "done");
     let what = match change {
         ServiceChange::Created => "created",
@@ -175,10 +201,15 @@ pub async fn run(spec: &Spec, reporter: &Reporter) -> Result<String, StepFailure
         ServiceChange::Unchanged => "unchanged",
     };
     Ok(format!(
-        "service {app} {what} in cluster {app} · {} · {} task{} · {:.1} s",
+        "service {app} {what} in cluster {app} · {} · {} task{}{} · {:.1} s",
         status::short_td(&task_definition),
-        size.desired,
-        if size.desired == 1 { "" } else { "s" },
+        desired,
+        if desired == 1 { "" } else { "s" },
+        if service.target_group.is_some() {
+            " behind the load balancer"
+        } else {
+            ""
+        },
         started.elapsed().as_secs_f64()
     ))
 }

@@ -66,7 +66,7 @@ pub async fn run(
                 proposal.existing = false;
                 proposal.fix = None;
             }
-            Answer::Skip | Answer::Choose(_) | Answer::Size { .. } | Answer::Environment { .. } => {
+            _ => {
                 return Err(StepFailure::new(
                     "No Dockerfile accepted: the image cannot be built without one. Retry the step to see the proposal again.",
                 ));

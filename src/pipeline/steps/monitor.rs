@@ -7,7 +7,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::monitor::look::{Target, take};
+use crate::monitor::look::take;
 use crate::monitor::{Snapshot, next_poll};
 use crate::pipeline::cloud::Cloud;
 use crate::pipeline::runner::Reporter;
@@ -23,7 +23,7 @@ pub async fn run(
 ) -> Result<String, StepFailure> {
     let headless = matches!(answers, Answers::AcceptAll);
     let cloud = Cloud::new(spec).await?;
-    let target = Target::for_app(&cloud.app);
+    let target = crate::pipeline::load_balancer::monitor_target(spec, &cloud.app);
     let started = Instant::now();
     let mut previous: Option<Snapshot> = None;
     let mut calls = 0u32;
@@ -116,6 +116,32 @@ pub fn changes(before: Option<&Snapshot>, now: &Snapshot) -> Vec<String> {
             }
             lines.push(line);
         }
+    }
+    // The load balancer's targets: a task entering or leaving service.
+    for task in &now.tasks {
+        let old = before
+            .and_then(|b| b.tasks.iter().find(|t| t.id == task.id))
+            .and_then(|t| t.target_health.clone());
+        if let Some(health) = &task.target_health
+            && Some(health) != old.as_ref()
+        {
+            let mut line = format!(
+                "task {} is {health} at the load balancer",
+                crate::monitor::short_id(&task.id)
+            );
+            if let Some(reason) = &task.target_health_reason {
+                line.push_str(&format!(" ({reason})"));
+            }
+            lines.push(line);
+        }
+    }
+    let old_state = before
+        .and_then(|b| b.load_balancer.as_ref())
+        .map(|l| l.state.clone());
+    if let Some(lb) = &now.load_balancer
+        && Some(&lb.state) != old_state.as_ref()
+    {
+        lines.push(format!("load balancer {} is {}", lb.name, lb.state));
     }
     let old_url = before.and_then(|b| b.url.clone());
     if now.url.is_some() && now.url != old_url {
