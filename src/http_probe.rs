@@ -29,6 +29,47 @@ pub fn is_dash_page(body: &str) -> bool {
     body.contains("react-entry-point") && body.contains("_dash-config")
 }
 
+/// `GET url` (`http://host[:port]/path`, or `https://…` through TLS) with
+/// an overall `timeout`; no redirect is followed.
+pub async fn get_url(url: &str, timeout: Duration) -> Result<Probe, String> {
+    if let Some(rest) = url.strip_prefix("http://") {
+        let (authority, path) = match rest.find('/') {
+            Some(at) => (&rest[..at], &rest[at..]),
+            None => (rest, "/"),
+        };
+        let (host, port) = match authority.rsplit_once(':') {
+            Some((h, p)) => (h, p.parse().map_err(|_| format!("bad port in {url}"))?),
+            None => (authority, 80),
+        };
+        return get(host, port, path, timeout).await;
+    }
+    let started = Instant::now();
+    let client = reqwest::Client::builder()
+        .timeout(timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| format!("could not set up HTTPS: {e}"))?;
+    let response = client
+        .get(url)
+        .header("Accept", "text/html")
+        .send()
+        .await
+        .map_err(|e| {
+            if e.is_timeout() {
+                "timed out".to_string()
+            } else {
+                crate::aws::identity::network_reason(&e)
+            }
+        })?;
+    let status = response.status().as_u16();
+    let body = response.text().await.unwrap_or_default();
+    Ok(Probe {
+        status,
+        body,
+        latency: started.elapsed(),
+    })
+}
+
 /// `GET http://host:port/path` with an overall `timeout`.
 pub async fn get(host: &str, port: u16, path: &str, timeout: Duration) -> Result<Probe, String> {
     let started = Instant::now();

@@ -407,6 +407,10 @@ fn ingress(suggested: Option<&str>) -> dashdeploy::pipeline::Proposal {
         group: "dashdeploy-sales-dashboard".into(),
         group_exists: false,
         suggested: suggested.map(String::from),
+        load_balancer: false,
+        lb_cost: Some("$0.0225/h + $0.0080 per LCU-hour of traffic ≈ $21.96 a 30-day month at one LCU (list prices of 2024-06-01)".into()),
+        zones: 2,
+        desired: 1,
     }))
 }
 
@@ -528,6 +532,9 @@ fn task_facts(id: &str, status: &str, revision: u32) -> TaskFacts {
         task_definition: format!("sales-dashboard:{revision}"),
         cpu: Some(512),
         memory: Some(1024),
+        private_ip: None,
+        target_health: None,
+        target_health_reason: None,
     }
 }
 
@@ -588,6 +595,7 @@ fn healthy() -> Snapshot {
         explanations: Vec::new(),
         taken_at: "2025-06-03T12:01:02Z".into(),
         api_calls: 6,
+        load_balancer: None,
     }
 }
 
@@ -617,6 +625,7 @@ fn rolling_out() -> Snapshot {
         explanations: Vec::new(),
         taken_at: "2025-06-03T12:01:02Z".into(),
         api_calls: 5,
+        load_balancer: None,
     }
 }
 
@@ -655,6 +664,7 @@ fn crashed() -> Snapshot {
         explanations: Vec::new(),
         taken_at: "2025-06-03T12:01:02Z".into(),
         api_calls: 5,
+        load_balancer: None,
     };
     snapshot.explanations = dashdeploy::monitor::explain::explain(&snapshot, "us-east-1");
     snapshot

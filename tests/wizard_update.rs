@@ -868,6 +868,10 @@ fn ingress_proposal(suggested: Option<&str>) -> dashdeploy::pipeline::Proposal {
         group: "dashdeploy-sales-dashboard".into(),
         group_exists: false,
         suggested: suggested.map(String::from),
+        load_balancer: false,
+        lb_cost: Some("$0.0225/h + $0.0080 per LCU-hour of traffic ≈ $21.96 a 30-day month at one LCU (list prices of 2024-06-01)".into()),
+        zones: 2,
+        desired: 1,
     }))
 }
 
@@ -875,7 +879,10 @@ fn network_answer(text: &str) -> Vec<Command> {
     vec![Command::Answer {
         step: StepId::Network,
         run_id: 2,
-        answer: dashdeploy::pipeline::Answer::Choose(text.into()),
+        answer: dashdeploy::pipeline::Answer::Network {
+            source: text.into(),
+            load_balancer: false,
+        },
     }]
 }
 

@@ -51,6 +51,8 @@ pub enum Action {
     /// + and -: one more or one fewer (tasks on the sizing screen).
     More,
     Less,
+    /// b: on the network screen, a load balancer or the task's public IP.
+    LoadBalancer,
 }
 
 #[derive(Debug, Clone, PartialEq)]

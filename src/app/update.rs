@@ -192,6 +192,22 @@ impl App {
                 self.answer(action, now)
             }
             Action::Yes | Action::No => Vec::new(),
+            Action::LoadBalancer => {
+                let selected = self.selected;
+                match self.waiting.as_mut() {
+                    Some(Waiting {
+                        step,
+                        proposal: Proposal::Ingress(p),
+                        ..
+                    }) if *step == selected => p.load_balancer = !p.load_balancer,
+                    _ => self.add_log(
+                        now,
+                        LogLevel::Info,
+                        "b chooses the load balancer on the Network step's screen",
+                    ),
+                }
+                Vec::new()
+            }
         }
     }
 
@@ -285,7 +301,10 @@ impl App {
                 }
             }
             (Proposal::Ingress(p), Action::Choose(1)) => match &p.suggested {
-                Some(source) => Answer::Choose(source.clone()),
+                Some(source) => Answer::Network {
+                    source: source.clone(),
+                    load_balancer: p.load_balancer,
+                },
                 None => {
                     self.add_log(
                         now,
@@ -295,7 +314,10 @@ impl App {
                     return Vec::new();
                 }
             },
-            (Proposal::Ingress(_), Action::Choose(2)) => Answer::Choose(ANYWHERE.into()),
+            (Proposal::Ingress(p), Action::Choose(2)) => Answer::Network {
+                source: ANYWHERE.into(),
+                load_balancer: p.load_balancer,
+            },
             (Proposal::Ingress(_), Action::Edit) => {
                 self.start_typing();
                 return Vec::new();

@@ -3,7 +3,7 @@
 
 use std::process::ExitCode;
 
-use crate::monitor::look::{Target, take};
+use crate::monitor::look::take;
 use crate::monitor::{Snapshot, next_poll};
 use crate::pipeline::{Choices, ownership};
 
@@ -22,7 +22,7 @@ pub async fn run(choices: Choices, json: bool, watch: bool) -> ExitCode {
     if let Err(e) = checked.await {
         return failed(&e);
     }
-    let target = Target::for_app(&cloud.app);
+    let target = crate::pipeline::load_balancer::monitor_target(&spec, &cloud.app);
     let mut last: Option<String> = None;
     loop {
         let snapshot = match take(&cloud.session, &target).await {

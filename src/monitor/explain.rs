@@ -74,6 +74,7 @@ pub fn explain(snapshot: &Snapshot, region: &str) -> Vec<String> {
                     || r.contains("Service ") && r.contains("deployment")
             })
     });
+    balancer(snapshot, &mut push);
     for task in failed {
         let reasons = format!(
             "{} {}",
@@ -159,6 +160,42 @@ pub fn explain(snapshot: &Snapshot, region: &str) -> Vec<String> {
     out
 }
 
+/// What the load balancer says of the tasks and of itself, in words.
+fn balancer(snapshot: &Snapshot, push: &mut impl FnMut(String)) {
+    if let Some(lb) = &snapshot.load_balancer
+        && lb.state == "provisioning"
+    {
+        push(format!(
+            "The load balancer {} is being made (a few minutes on AWS): {} answers once it is active.",
+            lb.name, lb.dns_name
+        ));
+    }
+    for task in snapshot.tasks.iter().filter(|t| t.last_status == "RUNNING") {
+        if task.target_health.as_deref() != Some("unhealthy") {
+            continue;
+        }
+        let reason = task.target_health_reason.as_deref().unwrap_or_default();
+        let id = crate::monitor::short_id(&task.id);
+        if reason.contains("ResponseCodeMismatch") {
+            push(format!(
+                "Task {id} fails the load balancer's health check: the checked page does not answer 200 ({reason}). \
+                 Set health_check_path in dashdeploy.toml to a page of the app that answers 200 (the Network step \
+                 applies it), or make / answer 200."
+            ));
+        } else if reason.contains("Timeout") || reason.contains("FailedHealthChecks") {
+            push(format!(
+                "The load balancer cannot reach task {id} on 8050 ({reason}): the tasks' security group must admit \
+                 8050 from the load balancer's group (the Network step sets it; run it again if it was changed), \
+                 and the app must listen on 0.0.0.0:8050."
+            ));
+        } else {
+            push(format!(
+                "Task {id} is unhealthy at the load balancer ({reason}); its log below says more."
+            ));
+        }
+    }
+}
+
 /// The refusal is about the app's secrets in Parameter Store, not the
 /// image's registry auth.
 fn secrets_failed(reasons: &str) -> bool {
@@ -209,6 +246,9 @@ mod tests {
             task_definition: "app:1".into(),
             cpu: Some(512),
             memory: Some(1024),
+            private_ip: None,
+            target_health: None,
+            target_health_reason: None,
         }
     }
 

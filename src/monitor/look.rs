@@ -8,19 +8,103 @@ use crate::aws::network::APP_PORT;
 use crate::aws::status;
 
 use super::explain::explain;
-use super::snapshot::{Health, Snapshot};
+use super::snapshot::{Health, LoadBalancerFacts, Snapshot};
+
+/// The load balancer's part of a look: its state, each task's target
+/// health, and its address as the app's URL (https://<domain>/ once the
+/// HTTPS listener is there). What cannot be read is left out of the
+/// snapshot, and said in its explanations.
+async fn balanced(session: &Session, balancer: &Balancer, snapshot: &mut Snapshot) {
+    use crate::aws::elbv2;
+    snapshot.url = None;
+    snapshot.api_calls += 1;
+    let lb = match elbv2::find_load_balancer(session, &balancer.load_balancer).await {
+        Ok(Some(lb)) => lb,
+        Ok(None) => {
+            snapshot.explanations.push(format!(
+                "There is no load balancer {}: run the Network step (it makes it), then Deploy.",
+                balancer.load_balancer
+            ));
+            return;
+        }
+        Err(e) => {
+            snapshot
+                .explanations
+                .push(crate::aws::error::query_sentence(
+                    "read the load balancer",
+                    &e,
+                ));
+            return;
+        }
+    };
+    let mut url = format!("http://{}/", lb.dns_name);
+    if let Some(domain) = &balancer.domain {
+        snapshot.api_calls += 1;
+        if let Ok(listeners) = elbv2::listeners(session, &lb.arn).await
+            && listeners.iter().any(|l| l.port == 443)
+        {
+            url = format!("https://{domain}/");
+        }
+    }
+    if let Some(domain) = &balancer.domain
+        && url.starts_with("http://")
+    {
+        snapshot.explanations.push(format!(
+            "HTTPS on {domain} is not on yet: its certificate waits for validation (the Network step said which DNS \
+             record proves the domain). Run the Network step again once ACM says it is issued; until then the app \
+             answers at {url}"
+        ));
+    }
+    snapshot.load_balancer = Some(LoadBalancerFacts {
+        name: lb.name.clone(),
+        dns_name: lb.dns_name.clone(),
+        state: lb.state.clone(),
+    });
+    snapshot.url = Some(url);
+    snapshot.api_calls += 2;
+    let health = match elbv2::find_target_group(session, &balancer.target_group).await {
+        Ok(Some(tg)) => elbv2::target_health(session, &tg.arn)
+            .await
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    for task in &mut snapshot.tasks {
+        if let Some(h) = task
+            .private_ip
+            .as_ref()
+            .and_then(|ip| health.iter().find(|h| &h.id == ip))
+        {
+            task.target_health = Some(h.state.clone());
+            task.target_health_reason = match (&h.reason, &h.description) {
+                (Some(r), Some(d)) => Some(format!("{r}: {d}")),
+                (Some(r), None) => Some(r.clone()),
+                _ => None,
+            };
+        }
+    }
+}
 
 /// How long the health check may take.
 const HEALTH_TIMEOUT: Duration = Duration::from_secs(5);
 /// Log lines kept in a snapshot.
 const LOG_LINES_KEPT: usize = 50;
 
-/// What to look at: the app's cluster, service and log group.
+/// What to look at: the app's cluster, service and log group, and its
+/// load balancer the load balancer way.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
     pub cluster: String,
     pub service: String,
     pub log_group: String,
+    pub balancer: Option<Balancer>,
+}
+
+/// The app's load balancer and target group, by name, and its domain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Balancer {
+    pub load_balancer: String,
+    pub target_group: String,
+    pub domain: Option<String>,
 }
 
 impl Target {
@@ -30,7 +114,19 @@ impl Target {
             cluster: app.to_string(),
             service: app.to_string(),
             log_group: crate::aws::logs::group_name(app),
+            balancer: None,
         }
+    }
+
+    /// The same, served by the app's load balancer (answering on `domain`
+    /// with HTTPS, when given).
+    pub fn behind_load_balancer(mut self, domain: Option<String>) -> Target {
+        self.balancer = Some(Balancer {
+            load_balancer: crate::aws::elbv2::load_balancer_name(&self.service),
+            target_group: crate::aws::elbv2::target_group_name(&self.service),
+            domain,
+        });
+        self
     }
 }
 
@@ -59,16 +155,13 @@ pub async fn take(session: &Session, target: &Target) -> Result<Snapshot, String
         .and_then(|task| task.public_ip.as_ref())
         .map(|ip| format!("http://{ip}:{APP_PORT}/"));
     snapshot.tasks = state.tasks;
+    if let Some(balancer) = &target.balancer {
+        balanced(session, balancer, &mut snapshot).await;
+    }
     if let Some(url) = snapshot.url.clone() {
-        let host = url
-            .trim_start_matches("http://")
-            .split(':')
-            .next()
-            .unwrap_or_default()
-            .to_string();
         let checked_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         snapshot.health = Some(
-            match crate::http_probe::get(&host, APP_PORT as u16, "/", HEALTH_TIMEOUT).await {
+            match crate::http_probe::get_url(&url, HEALTH_TIMEOUT).await {
                 Ok(probe) => Health {
                     url,
                     http_status: Some(probe.status),
@@ -88,6 +181,8 @@ pub async fn take(session: &Session, target: &Target) -> Result<Snapshot, String
             },
         );
     }
+    let found = std::mem::take(&mut snapshot.explanations);
     snapshot.explanations = explain(&snapshot, &session.region);
+    snapshot.explanations.extend(found);
     Ok(snapshot)
 }

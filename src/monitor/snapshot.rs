@@ -27,13 +27,25 @@ impl Health {
     }
 }
 
+/// The app's load balancer, the load balancer way.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LoadBalancerFacts {
+    pub name: String,
+    pub dns_name: String,
+    /// `provisioning`, `active`, `active_impaired`, `failed`.
+    pub state: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct Snapshot {
     pub service: Option<ServiceFacts>,
     /// Running ones first, then the most recently stopped.
     pub tasks: Vec<TaskFacts>,
-    /// `http://<public ip>:8050/` of a running task.
+    /// `http://<public ip>:8050/` of a running task, or the load
+    /// balancer's address.
     pub url: Option<String>,
+    /// The load balancer, the load balancer way.
+    pub load_balancer: Option<LoadBalancerFacts>,
     pub health: Option<Health>,
     /// Newest first.
     pub events: Vec<ServiceEvent>,

@@ -38,11 +38,82 @@ pub fn lines(
                 if p.group_exists { "exists" } else { "new" }
             )),
         ]),
-        Line::from(vec![
-            label("Rule"),
-            Span::raw("TCP 8050 from the source you choose:"),
-        ]),
     ];
+    // How the app is reached: b switches.
+    let options = [
+        (
+            !p.load_balancer,
+            "a task's public IP: the cheapest; the address changes when a task is replaced",
+        ),
+        (
+            p.load_balancer,
+            "a load balancer: one stable address, health checks, any number of tasks, HTTPS with a domain",
+        ),
+    ];
+    for (i, (chosen, text)) in options.iter().enumerate() {
+        let style = if *chosen {
+            theme::strong()
+        } else {
+            theme::dim()
+        };
+        for (j, part) in wrap(text, width.saturating_sub(LABEL + 2))
+            .into_iter()
+            .enumerate()
+        {
+            lines.push(Line::from(vec![
+                label(if i == 0 && j == 0 { "Address" } else { "" }),
+                Span::styled(if *chosen && j == 0 { "▶ " } else { "  " }, theme::key()),
+                Span::styled(part, style),
+            ]));
+        }
+    }
+    if let Some(cost) = &p.lb_cost {
+        for part in wrap(
+            &format!("load balancer: {cost}"),
+            width.saturating_sub(LABEL + 2),
+        ) {
+            lines.push(Line::from(vec![
+                label(""),
+                Span::styled(format!("  {part}"), theme::dim()),
+            ]));
+        }
+    }
+    if p.load_balancer && p.zones < 2 {
+        for part in wrap(
+            &format!(
+                "! A load balancer needs public subnets in two zones; this VPC has them in {} only.",
+                p.zones
+            ),
+            width.saturating_sub(LABEL),
+        ) {
+            lines.push(Line::from(vec![
+                label(""),
+                Span::styled(part, theme::bad()),
+            ]));
+        }
+    }
+    if !p.load_balancer && p.desired > 1 {
+        for part in wrap(
+            &format!(
+                "! {} tasks on public IPs have {} addresses, each changing when its task is replaced: b for a load balancer.",
+                p.desired, p.desired
+            ),
+            width.saturating_sub(LABEL),
+        ) {
+            lines.push(Line::from(vec![
+                label(""),
+                Span::styled(part, theme::busy()),
+            ]));
+        }
+    }
+    lines.push(Line::from(vec![
+        label("Rule"),
+        Span::raw(if p.load_balancer {
+            "HTTP 80 (443 with a domain) on the load balancer from the source you choose; 8050 on the tasks from the load balancer only:"
+        } else {
+            "TCP 8050 from the source you choose:"
+        }),
+    ]));
     if let Some(cidr) = &p.suggested {
         lines.push(Line::from(vec![
             label(""),

@@ -172,6 +172,17 @@ fn url_lines(snapshot: &Snapshot, offset: FixedOffset, width: usize) -> Vec<Line
         );
     };
     let mut segments = vec![vec![label, Span::raw(url)]];
+    if let Some(lb) = &snapshot.load_balancer {
+        let style = if lb.state == "active" {
+            theme::dim()
+        } else {
+            theme::busy()
+        };
+        segments.push(vec![Span::styled(
+            format!("load balancer {}", lb.state),
+            style,
+        )]);
+    }
     match &snapshot.health {
         Some(health) => {
             segments.push(health_segment(health));
@@ -364,6 +375,15 @@ fn note(task: &TaskFacts, service_rev: Option<&str>) -> String {
         }
     } else if task.desired_status == "STOPPED" {
         parts.push("stopping".into());
+    }
+    // The load balancer's view of a live task.
+    if task.last_status != "STOPPED"
+        && let Some(health) = &task.target_health
+    {
+        match &task.target_health_reason {
+            Some(reason) if health != "healthy" => parts.push(format!("LB {health}: {reason}")),
+            _ => parts.push(format!("LB {health}")),
+        }
     }
     parts.join(" · ")
 }
