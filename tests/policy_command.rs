@@ -133,3 +133,67 @@ fn before_the_first_deploy_the_account_is_any_and_the_flags_choose_the_rest() {
         "{stdout}"
     );
 }
+
+#[test]
+fn with_a_load_balancer_its_part_is_a_second_policy_and_each_fits_iam() {
+    let work = tempfile::tempdir().unwrap();
+    let app = work.path().join("sales");
+    dashdeploy::sample::copy_to(&app).unwrap();
+    std::fs::write(
+        app.join("dashdeploy.toml"),
+        "name = \"sales\"\nregion = \"eu-west-1\"\naccount = \"123456789012\"\n\
+         load_balancer = true\ndomain = \"dash.example.com\"\nmin_tasks = 1\nmax_tasks = 4\n",
+    )
+    .unwrap();
+    let doc = |part: &str| {
+        let out = policy(&app, &["--json", "--part", part]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    let own = doc("app");
+    let balancer = doc("load-balancer");
+    let text = balancer.to_string();
+    for needed in [
+        "elasticloadbalancing:CreateLoadBalancer",
+        "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/dd-sales/*",
+        "acm:RequestCertificate",
+        "route53:ChangeResourceRecordSets",
+        "application-autoscaling:RegisterScalableTarget",
+    ] {
+        assert!(text.contains(needed), "{needed} not in {balancer:#}");
+    }
+    assert!(
+        !own.to_string().contains("elasticloadbalancing"),
+        "the app's own policy keeps to its part"
+    );
+    for d in [&own, &balancer] {
+        let size = dashdeploy::pipeline::policy::size(d);
+        assert!(size < dashdeploy::pipeline::policy::MAX_SIZE, "{size}");
+    }
+    // The text form names both, each with how to print it alone.
+    let out = policy(&app, &[]);
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        stdout.contains("Policy 1 of 2: dashdeploy-sales (`dashdeploy policy --json --part app`)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("Policy 2 of 2: dashdeploy-sales-load-balancer (`dashdeploy policy --json --part load-balancer`)"),
+        "{stdout}"
+    );
+
+    // Without a load balancer there is no second part, and asking says so.
+    std::fs::write(
+        app.join("dashdeploy.toml"),
+        "name = \"sales\"\nregion = \"eu-west-1\"\n",
+    )
+    .unwrap();
+    let out = policy(&app, &["--json", "--part", "load-balancer"]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("not served by a load balancer"), "{stderr}");
+}

@@ -8,27 +8,53 @@ use std::process::ExitCode;
 use crate::aws::profiles::SharedFiles;
 use crate::pipeline::{Choices, Spec};
 
-pub fn run(choices: &Choices, json: bool) -> ExitCode {
+pub fn run(choices: &Choices, json: bool, part: &str) -> ExitCode {
     let spec = match Spec::load(choices) {
         Ok(spec) => spec,
         Err(message) => return super::failed(&message),
     };
     let region = region(&spec, |name| std::env::var(name).ok());
     let account = account(&spec);
-    let document = crate::pipeline::policy::for_spec(&spec, &region, &account);
-    let text = match serde_json::to_string_pretty(&document) {
-        Ok(text) => text,
-        Err(e) => return super::failed(&format!("the policy could not be written as JSON: {e}")),
-    };
-    if !json {
-        println!("{}", header(&spec.name, &region, &account));
+    let parts = crate::pipeline::policy::for_spec(&spec, &region, &account);
+    if json {
+        let Some(wanted) = parts.iter().find(|p| p.part == part) else {
+            return super::failed(&format!(
+                "{} is not served by a load balancer, so its one policy is `--part app`.",
+                spec.name
+            ));
+        };
+        return match serde_json::to_string_pretty(&wanted.document) {
+            Ok(text) => {
+                println!("{text}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => super::failed(&format!("the policy could not be written as JSON: {e}")),
+        };
     }
-    println!("{text}");
+    println!("{}", header(&spec.name, &region, &account, parts.len()));
+    for (i, p) in parts.iter().enumerate() {
+        let text = match serde_json::to_string_pretty(&p.document) {
+            Ok(text) => text,
+            Err(e) => {
+                return super::failed(&format!("the policy could not be written as JSON: {e}"));
+            }
+        };
+        if parts.len() > 1 {
+            println!(
+                "\nPolicy {} of {}: {} (`dashdeploy policy --json --part {}`)",
+                i + 1,
+                parts.len(),
+                p.name,
+                p.part
+            );
+        }
+        println!("{text}");
+    }
     ExitCode::SUCCESS
 }
 
 /// The line above the policy: what it is for, and what it names.
-pub fn header(app: &str, region: &str, account: &str) -> String {
+pub fn header(app: &str, region: &str, account: &str, parts: usize) -> String {
     let region = match region {
         "*" => "any region (none is set: give --region)".to_string(),
         region => region.to_string(),
@@ -37,6 +63,13 @@ pub fn header(app: &str, region: &str, account: &str) -> String {
         "*" => "any account (not deployed yet: run this again after the first deploy)".to_string(),
         account => format!("account {account}"),
     };
+    if parts > 1 {
+        return format!(
+            "Least-privilege IAM policies for `dashdeploy deploy`, `status`, `logs` and `destroy` of {app} in {region}, \
+             {account}: {parts} of them, since the load balancer's part would pass the 6,144 characters IAM allows one. \
+             Attach each to the user as a customer managed policy; `--json --part app|load-balancer` prints one as JSON."
+        );
+    }
     format!(
         "Least-privilege IAM policy for `dashdeploy deploy`, `status`, `logs` and `destroy` of {app} in {region}, \
          {account}. Attach it to the user as a customer managed policy; `--json` prints only the JSON."
@@ -117,17 +150,22 @@ mod tests {
 
     #[test]
     fn the_header_says_what_the_policy_is_for_and_what_it_names() {
-        let line = header("sales", "eu-west-1", "123456789012");
+        let line = header("sales", "eu-west-1", "123456789012", 1);
         assert!(
             line.contains("`dashdeploy deploy`, `status`, `logs` and `destroy` of sales in eu-west-1, account 123456789012."),
             "{line}"
         );
-        let line = header("sales", "*", "*");
+        let line = header("sales", "*", "*", 1);
         assert!(
             line.contains("any region (none is set: give --region)"),
             "{line}"
         );
         assert!(line.contains("any account (not deployed yet"), "{line}");
         assert!(!line.contains('\n'), "one line: {line}");
+        let line = header("sales", "eu-west-1", "123456789012", 2);
+        assert!(
+            line.contains("2 of them") && line.contains("--part app|load-balancer"),
+            "{line}"
+        );
     }
 }

@@ -64,33 +64,82 @@ pub struct Scope<'a> {
     /// The customer managed KMS key of the app's secrets
     /// (`secrets_kms_key`), when one is named.
     pub kms_key: Option<&'a str>,
+    /// The load balancer way's parts the app uses.
+    pub balancing: super::policy_lb::Uses,
 }
 
-/// The policy for the app of `spec` in `region` and `account` (each `*`
-/// when not known).
-pub fn for_spec(spec: &Spec, region: &str, account: &str) -> Value {
-    document(&Scope {
+/// One customer managed policy of the app's: the app's own
+/// (`dashdeploy-<app>`), and with a load balancer a second one
+/// (`dashdeploy-<app>-load-balancer`), since both together pass the 6,144
+/// characters IAM allows one policy.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Part {
+    /// `app` or `load-balancer`.
+    pub part: &'static str,
+    /// The name to give it in IAM.
+    pub name: String,
+    pub document: Value,
+}
+
+/// The names `--part` takes.
+pub const PARTS: [&str; 2] = ["app", "load-balancer"];
+
+/// The policies for the app of `spec` in `region` and `account` (each `*`
+/// when not known): the app's own, then the load balancer's when the app
+/// is served by one.
+pub fn for_spec(spec: &Spec, region: &str, account: &str) -> Vec<Part> {
+    parts(&scope_of(spec, region, account))
+}
+
+/// The parts of the policy of `scope`.
+pub fn parts(scope: &Scope) -> Vec<Part> {
+    let mut out = vec![Part {
+        part: PARTS[0],
+        name: format!("dashdeploy-{}", scope.app),
+        document: document(scope),
+    }];
+    if let Some(document) = super::policy_lb::document(scope) {
+        out.push(Part {
+            part: PARTS[1],
+            name: format!("dashdeploy-{}-load-balancer", scope.app),
+            document,
+        });
+    }
+    out
+}
+
+fn scope_of<'a>(spec: &'a Spec, region: &'a str, account: &'a str) -> Scope<'a> {
+    Scope {
         app: &spec.name,
         region,
         account,
         execution_role: spec.config.execution_role.as_deref(),
         kms_key: spec.config.secrets_kms_key.as_deref(),
-    })
+        balancing: match &spec.balancing {
+            Ok(Some(b)) => super::policy_lb::Uses {
+                load_balancer: true,
+                domain: b.domain.is_some(),
+                scaling: b.scaling.is_some(),
+            },
+            _ => super::policy_lb::Uses::default(),
+        },
+    }
 }
 
-/// The policy document: Version, and one statement (with a Sid) per kind
-/// of resource.
+/// The app's own policy document: Version, and one statement (with a Sid)
+/// per kind of resource (the load balancer way's are in
+/// [`super::policy_lb::document`]).
 pub fn document(scope: &Scope) -> Value {
     let Scope {
         app,
         region,
-        account,
+        account: _,
         execution_role,
         kms_key,
+        balancing: _,
     } = *scope;
-    let p = iam::partition(region);
-    let arn = |service: &str, rest: &str| format!("arn:{p}:{service}:{region}:{account}:{rest}");
-    let iam_arn = |rest: &str| format!("arn:{p}:iam::{account}:{rest}");
+    let arn = |service: &str, rest: &str| arn(scope, service, rest);
+    let iam_arn = |rest: &str| iam_arn(scope, rest);
     let tagged = json!({"StringEquals": {"aws:RequestTag/dashdeploy:app": app}});
     let group = logs::group_name(app);
     let cluster = arn("ecs", &format!("cluster/{app}"));
@@ -328,6 +377,21 @@ pub fn document(scope: &Scope) -> Value {
     json!({"Version": VERSION, "Statement": statements})
 }
 
+/// `arn:<partition>:<service>:<region>:<account>:<rest>` of the scope.
+pub fn arn(scope: &Scope, service: &str, rest: &str) -> String {
+    let p = iam::partition(scope.region);
+    format!(
+        "arn:{p}:{service}:{}:{}:{rest}",
+        scope.region, scope.account
+    )
+}
+
+/// `arn:<partition>:iam::<account>:<rest>` of the scope.
+pub fn iam_arn(scope: &Scope, rest: &str) -> String {
+    let p = iam::partition(scope.region);
+    format!("arn:{p}:iam::{}:{rest}", scope.account)
+}
+
 /// Every action a policy document allows, as `service:Action`.
 pub fn actions(document: &Value) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
@@ -371,7 +435,27 @@ mod tests {
             account: "123456789012",
             execution_role: None,
             kms_key: None,
+            balancing: Default::default(),
         })
+    }
+
+    /// The documents of `ours` with every part of the load balancer way.
+    fn everything() -> Vec<Value> {
+        parts(&Scope {
+            app: "sales",
+            region: "eu-west-1",
+            account: "123456789012",
+            execution_role: None,
+            kms_key: None,
+            balancing: crate::pipeline::policy_lb::Uses {
+                load_balancer: true,
+                domain: true,
+                scaling: true,
+            },
+        })
+        .into_iter()
+        .map(|p| p.document)
+        .collect()
     }
 
     fn statement<'a>(doc: &'a Value, sid: &str) -> &'a Value {
@@ -396,7 +480,12 @@ mod tests {
 
     #[test]
     fn the_document_is_a_valid_iam_policy_with_a_sid_on_each_statement() {
-        let doc = ours();
+        for doc in std::iter::once(ours()).chain(everything()) {
+            a_valid_iam_policy(&doc);
+        }
+    }
+
+    fn a_valid_iam_policy(doc: &Value) {
         assert_eq!(doc["Version"], "2012-10-17");
         let statements = doc["Statement"].as_array().unwrap();
         let mut sids = BTreeSet::new();
@@ -412,14 +501,29 @@ mod tests {
             for action in actions(&json!({"Statement": [s]})) {
                 let (service, name) = action.split_once(':').unwrap();
                 assert!(
-                    ["ecr", "ecs", "ec2", "iam", "logs", "sts", "ssm", "kms"].contains(&service)
+                    [
+                        "ecr",
+                        "ecs",
+                        "ec2",
+                        "iam",
+                        "logs",
+                        "sts",
+                        "ssm",
+                        "kms",
+                        "elasticloadbalancing",
+                        "acm",
+                        "route53",
+                        "application-autoscaling",
+                        "cloudwatch"
+                    ]
+                    .contains(&service)
                         && name.starts_with(|c: char| c.is_ascii_uppercase())
                         && !name.contains('*'),
                     "{action}: one named action, no wildcard"
                 );
             }
         }
-        let size = size(&doc);
+        let size = size(doc);
         assert!(size < MAX_SIZE, "{size} characters");
     }
 
@@ -427,7 +531,7 @@ mod tests {
     fn a_long_name_in_a_long_region_still_fits_a_managed_policy() {
         let app = "a".repeat(40);
         for execution_role in [None, Some("a-role-with-a-rather-long-name-of-its-own")] {
-            let doc = document(&Scope {
+            let all = parts(&Scope {
                 app: &app,
                 region: "ap-southeast-4",
                 account: "123456789012",
@@ -435,8 +539,17 @@ mod tests {
                 kms_key: Some(
                     "arn:aws:kms:ap-southeast-4:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
                 ),
+                balancing: crate::pipeline::policy_lb::Uses {
+                    load_balancer: true,
+                    domain: true,
+                    scaling: true,
+                },
             });
-            assert!(size(&doc) < MAX_SIZE, "{} characters", size(&doc));
+            assert_eq!(all.len(), 2);
+            for part in all {
+                let size = size(&part.document);
+                assert!(size < MAX_SIZE, "{}: {size} characters", part.name);
+            }
         }
     }
 
@@ -515,6 +628,7 @@ mod tests {
             account: "123456789012",
             execution_role: None,
             kms_key: Some(key),
+            balancing: Default::default(),
         });
         assert_eq!(resources(statement(&with_key, "SecretsKey")), [key]);
         let slr = statement(&doc, "EcsServiceLinkedRole");
@@ -565,6 +679,7 @@ mod tests {
             account: "*",
             execution_role: None,
             kms_key: None,
+            balancing: Default::default(),
         });
         assert_eq!(
             resources(statement(&doc, "Repository")),
@@ -580,6 +695,7 @@ mod tests {
             account: "123456789012",
             execution_role: None,
             kms_key: None,
+            balancing: Default::default(),
         });
         assert_eq!(
             resources(statement(&doc, "Repository")),
@@ -599,6 +715,7 @@ mod tests {
             account: "123456789012",
             execution_role: Some("team-ecs-tasks"),
             kms_key: None,
+            balancing: Default::default(),
         });
         let role = statement(&doc, "ExecutionRole");
         assert_eq!(
@@ -657,8 +774,16 @@ mod tests {
             // Test code calls whatever it likes.
             let code = text.split("#[cfg(test)]").next().unwrap_or_default();
             let short = file.file_name().unwrap().to_string_lossy().into_owned();
-            // The hand-made clients: EC2 over Query, SSM over JSON.
-            let protocol_service = if short == "ssm.rs" { "ssm" } else { "ec2" };
+            // The hand-made clients: EC2 and ELBv2 over Query, SSM, ACM
+            // and Application Auto Scaling over JSON, Route 53 over REST.
+            let protocol_service = match short.as_str() {
+                "ssm.rs" => "ssm",
+                "elbv2.rs" => "elasticloadbalancing",
+                "acm.rs" => "acm",
+                "autoscaling.rs" => "application-autoscaling",
+                "route53.rs" => "route53",
+                _ => "ec2",
+            };
             for (at, action) in sdk_calls(code).chain(query_calls(code, protocol_service)) {
                 let line = code[..at].lines().count();
                 found
@@ -782,8 +907,9 @@ mod tests {
         iam_name(&name)
     }
 
-    /// The actions of the hand-made clients (EC2's Query, SSM's JSON) named
-    /// in `call("X"` and `paged("X"`, a line break after the `(` allowed.
+    /// The actions of the hand-made clients (EC2's Query, SSM's JSON, ...)
+    /// named in `call("X"` and `paged("X"`, a line break after the `(`
+    /// allowed, and after a leading `session,` (a file's own `call`).
     fn query_calls<'a>(
         code: &'a str,
         service: &'a str,
@@ -791,6 +917,7 @@ mod tests {
         ["call(", "paged("].into_iter().flat_map(move |opening| {
             code.match_indices(opening).filter_map(move |(at, _)| {
                 let rest = code[at + opening.len()..].trim_start();
+                let rest = rest.strip_prefix("session,").map_or(rest, str::trim_start);
                 let rest = rest.strip_prefix('"')?;
                 let name: String = rest
                     .chars()
@@ -820,12 +947,32 @@ mod tests {
     /// Actions the policy holds that no SDK or Query call in `src/aws`
     /// names, each because AWS checks it for a call that is made (and the
     /// push's, PUSH_ACTIONS).
-    const CHECKED_FOR_OTHER_CALLS: [(&str, &str); 2] = [
+    const CHECKED_FOR_OTHER_CALLS: [(&str, &str); 7] = [
         (
             "iam:PassRole",
             "RegisterTaskDefinition names the execution role",
         ),
         ("iam:TagRole", "CreateRole is made with tags"),
+        (
+            "acm:AddTagsToCertificate",
+            "RequestCertificate is made with tags",
+        ),
+        (
+            "application-autoscaling:TagResource",
+            "RegisterScalableTarget is made with tags",
+        ),
+        (
+            "cloudwatch:PutMetricAlarm",
+            "PutScalingPolicy (target tracking) makes its alarms as the caller",
+        ),
+        (
+            "cloudwatch:DescribeAlarms",
+            "PutScalingPolicy (target tracking) reads its alarms as the caller",
+        ),
+        (
+            "cloudwatch:DeleteAlarms",
+            "DeleteScalingPolicy removes its alarms as the caller",
+        ),
     ];
 
     #[test]
@@ -872,7 +1019,7 @@ mod tests {
                 "{sure} not found in src/aws: {called:?}"
             );
         }
-        let policy = actions(&ours());
+        let policy: BTreeSet<String> = everything().iter().flat_map(actions).collect();
         let missing: Vec<String> = called
             .iter()
             .filter(|(action, _)| !policy.contains(*action))
