@@ -347,21 +347,29 @@ pub async fn group_exists(session: &Session, id: &str) -> bool {
 pub struct NamedGroup {
     pub id: String,
     pub tags: Vec<(String, String)>,
+    /// The sources the group admits on the app's port.
     pub sources: Vec<String>,
+    /// Every TCP rule: (port, source).
+    pub rules: Vec<(i32, String)>,
 }
 
 /// dashdeploy's security groups for the app, in every VPC of the region.
 pub async fn groups_named(session: &Session, app: &str) -> Result<Vec<NamedGroup>, String> {
-    let name = group_name(app);
+    named_groups(session, &group_name(app)).await
+}
+
+/// The security groups named `name`, in every VPC of the region.
+pub async fn named_groups(session: &Session, name: &str) -> Result<Vec<NamedGroup>, String> {
     let found = session
         .ec2()?
-        .describe_security_groups(&[], &[("group-name", &[&name])])
+        .describe_security_groups(&[], &[("group-name", &[name])])
         .await
         .map_err(|e| query_sentence("look up the security group", &e))?;
     Ok(found
         .into_iter()
         .map(|g| NamedGroup {
             sources: g.sources_on(APP_PORT),
+            rules: g.rules.clone(),
             id: g.id,
             tags: g.tags,
         })

@@ -63,12 +63,14 @@ fn subnets_in_two_zones(vpc: &Vpc) -> Result<Vec<String>, StepFailure> {
     Ok(picked)
 }
 
-/// Whether ELB tags say a resource is this folder's; a refusal otherwise.
-fn check_ours(what: &str, tags: &[(String, String)], owner: &Owner) -> Result<(), StepFailure> {
+/// Whether ELB tags say a resource is this folder's (true: made by this
+/// folder, so destroy removes it; false: an earlier dashdeploy's of this
+/// app, which the record lists); a refusal otherwise.
+fn check_ours(what: &str, tags: &[(String, String)], owner: &Owner) -> Result<bool, StepFailure> {
     let pairs = tags.iter().map(|(k, v)| (k.as_str(), v.as_str()));
     match claim(pairs, &owner.app, Some(&owner.id)) {
-        Claim::Ours => Ok(()),
-        Claim::Earlier => Ok(()),
+        Claim::Ours => Ok(true),
+        Claim::Earlier => Ok(false),
         Claim::Other { folder, deployed } => Err(StepFailure::new(format!(
             "{what} belongs to another app (the folder {folder}, deployed {deployed}): nothing was changed. Pick another \
              name with --name, or deploy from that app's own folder."
@@ -149,7 +151,7 @@ pub async fn ensure(
         .map_err(|e| sentence("look up the load balancer", &e))?
     {
         Some(lb) => {
-            check_ours(
+            let ours = check_ours(
                 &format!("The load balancer {name}"),
                 &tags_of(cloud, &lb.arn).await?,
                 owner,
@@ -159,7 +161,7 @@ pub async fn ensure(
                     .await
                     .map_err(|e| sentence("set the load balancer's security group", &e))?;
             }
-            cloud.record(ResourceKind::LoadBalancer, &lb.arn, false)?;
+            cloud.record(ResourceKind::LoadBalancer, &lb.arn, ours)?;
             lb
         }
         None => {
@@ -186,7 +188,7 @@ pub async fn ensure(
         .map_err(|e| sentence("look up the target group", &e))?
     {
         Some(tg) => {
-            check_ours(
+            let ours = check_ours(
                 &format!("The target group {tg_name}"),
                 &tags_of(cloud, &tg.arn).await?,
                 owner,
@@ -196,7 +198,7 @@ pub async fn ensure(
                     .await
                     .map_err(|e| sentence("set the target group's health check", &e))?;
             }
-            cloud.record(ResourceKind::TargetGroup, &tg.arn, false)?;
+            cloud.record(ResourceKind::TargetGroup, &tg.arn, ours)?;
             tg
         }
         None => {

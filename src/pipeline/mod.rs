@@ -18,6 +18,7 @@ pub mod policy;
 pub mod policy_lb;
 pub mod push_progress;
 pub mod record_rebuild;
+pub mod record_rebuild_lb;
 pub mod registry_target;
 pub mod resume;
 pub mod run_lock;

@@ -91,6 +91,10 @@ async fn find(spec: &Spec, cloud: &Cloud) -> Result<Record, String> {
     if let Some((arn, tags)) = ecs::service_tags(session, name, name).await? {
         note(ResourceKind::Service, &arn, &tags);
     }
+    let domain = spec.config.domain.as_deref();
+    for (kind, at, tags) in super::record_rebuild_lb::find(session, name, domain).await? {
+        note(kind, &at, &tags);
+    }
     for var in &spec.config.secrets {
         let parameter = ssm::parameter_name(name, var);
         if let Some(tags) = ssm::parameter_tags(session, &parameter).await? {
