@@ -40,6 +40,10 @@ struct RegionPrices {
 pub struct LoadBalancerCost {
     pub per_hour: f64,
     pub lcu_per_hour: f64,
+    /// Its public IPv4 addresses (one per zone, two zones) are charged as
+    /// any other.
+    pub addresses: u32,
+    pub ipv4_hour: f64,
     pub taken: String,
     pub source: String,
 }
@@ -47,14 +51,26 @@ pub struct LoadBalancerCost {
 impl LoadBalancerCost {
     /// The month with one LCU of traffic.
     pub fn per_month_light(&self) -> f64 {
-        (self.per_hour + self.lcu_per_hour) * MONTH_HOURS
+        (self.per_hour + self.lcu_per_hour + self.ipv4_hour * f64::from(self.addresses))
+            * MONTH_HOURS
     }
 
-    /// `$0.0225/h + $0.008 per LCU-hour of traffic ≈ $22.27 a 30-day month at one LCU`
+    /// `≈ $29.16 a 30-day month at light traffic`
+    pub fn short(&self) -> String {
+        format!(
+            "≈ ${:.2} a 30-day month at light traffic",
+            self.per_month_light()
+        )
+    }
+
+    /// `$0.0225/h + 2 public IPv4 at $0.0050/h + $0.0080 per LCU-hour of
+    /// traffic ≈ $29.16 a 30-day month at one LCU`
     pub fn sentence(&self) -> String {
         format!(
-            "${:.4}/h + ${:.4} per LCU-hour of traffic ≈ ${:.2} a 30-day month at one LCU",
+            "${:.4}/h + {} public IPv4 at ${:.4}/h + ${:.4} per LCU-hour of traffic ≈ ${:.2} a 30-day month at one LCU",
             self.per_hour,
+            self.addresses,
+            self.ipv4_hour,
             self.lcu_per_hour,
             self.per_month_light()
         )
@@ -73,6 +89,8 @@ pub fn load_balancer(region: &str) -> Result<LoadBalancerCost, String> {
     Ok(LoadBalancerCost {
         per_hour: prices.alb,
         lcu_per_hour: prices.lcu,
+        addresses: 2,
+        ipv4_hour: table.public_ipv4_per_hour,
         taken: table.taken,
         source: table.alb_source,
     })
@@ -187,9 +205,10 @@ mod tests {
     fn a_load_balancer_costs_its_hours_and_its_traffic() {
         let lb = load_balancer("us-east-1").unwrap();
         assert!((lb.per_hour - 0.0225).abs() < 1e-9);
-        // (0.0225 + 0.008) × 720 = 21.96
+        // (0.0225 + 0.008 + 2 × 0.005) × 720 = 29.16
         assert!(
-            lb.sentence().contains("$21.96 a 30-day month at one LCU"),
+            lb.sentence().contains("2 public IPv4 at $0.0050/h")
+                && lb.sentence().contains("$29.16 a 30-day month at one LCU"),
             "{}",
             lb.sentence()
         );

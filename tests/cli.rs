@@ -83,6 +83,22 @@ fn bad_arguments_exit_2_with_a_reason() {
     refused(&["--desired-count", "0"], "0 is not in 1..=100");
     refused(&["--allow-from", "10.0.0.1/8"], "the network is 10.0.0.0/8");
     refused(&["--base-image", "python 3"], "not a Docker image name");
+    refused(
+        &["--domain", "localhost"],
+        "'localhost' is not a domain name: give one like dash.example.com",
+    );
+    refused(
+        &["--min-tasks", "4", "--max-tasks", "2"],
+        "--min-tasks 4 is more than --max-tasks 2",
+    );
+    refused(
+        &["--min-tasks", "2"],
+        "scaling takes both --min-tasks and --max-tasks",
+    );
+    refused(
+        &["--load-balancer", "--public-ip"],
+        "'--load-balancer' cannot be used with '--public-ip'",
+    );
     refused(&["--no-such-flag"], "unexpected argument '--no-such-flag'");
     refused(
         &["deploy", "."],

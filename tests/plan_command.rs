@@ -156,6 +156,70 @@ fn the_plan_lists_the_aws_resources_and_the_cost() {
 }
 
 #[test]
+fn with_the_load_balancer_the_plan_lists_what_it_adds_and_its_cost() {
+    let work = tempfile::tempdir().unwrap();
+    let app = work.path().join("sales");
+    dashdeploy::sample::copy_to(&app).unwrap();
+    let args = [
+        app.to_str().unwrap(),
+        "--region",
+        "us-east-1",
+        "--allow-from",
+        "203.0.113.7",
+        "--load-balancer",
+        "--domain",
+        "dash.example.com",
+        "--min-tasks",
+        "2",
+        "--max-tasks",
+        "4",
+    ];
+    let json = plan_json(&[&args[..], &["--json"]].concat());
+    let lb = &json["aws"]["load_balancer"];
+    assert_eq!(lb["domain"], "dash.example.com");
+    assert_eq!(lb["health_check_path"], "/");
+    assert_eq!(lb["scaling"]["min_tasks"], 2);
+    assert_eq!(lb["scaling"]["cpu_percent"], 60);
+    // (0.0225 + 0.008 + 2 × 0.005) × 720
+    let month = lb["cost_per_month_at_one_lcu"].as_f64().unwrap();
+    assert!((month - 29.16).abs() < 0.01, "{month}");
+    let kinds: Vec<&str> = json["aws"]["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["kind"].as_str().unwrap())
+        .collect();
+    for kind in [
+        "load balancer",
+        "LB security group",
+        "target group",
+        "listeners",
+        "ACM certificate",
+        "DNS alias",
+        "scaling",
+    ] {
+        assert!(kinds.contains(&kind), "{kind} not in {kinds:?}");
+    }
+    let out = plan(&args);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("TCP 80 and 443 from 203.0.113.7/32 to the load balancer; TCP 8050 to the tasks from the load balancer only"),
+        "{text}"
+    );
+    assert!(text.contains("Load balancer $0.0225/h"), "{text}");
+
+    // Without the load balancer: none of it, and a domain alone is refused.
+    let json = plan_json(&[app.to_str().unwrap(), "--json"]);
+    assert!(json["aws"]["load_balancer"].is_null());
+    let out = plan(&[app.to_str().unwrap(), "--domain", "dash.example.com"]);
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains("! A domain (--domain) and scaling (--min-tasks/--max-tasks) need the load balancer: add --load-balancer"),
+        "{said}"
+    );
+}
+
+#[test]
 fn the_base_image_follows_the_apps_python_version_and_says_from_where() {
     let work = tempfile::tempdir().unwrap();
     let app = work.path().join("sales");

@@ -408,7 +408,9 @@ fn ingress(suggested: Option<&str>) -> dashdeploy::pipeline::Proposal {
         group_exists: false,
         suggested: suggested.map(String::from),
         load_balancer: false,
-        lb_cost: Some("$0.0225/h + $0.0080 per LCU-hour of traffic ≈ $21.96 a 30-day month at one LCU (list prices of 2024-06-01)".into()),
+        lb_cost: Some(
+            "≈ $29.16 a 30-day month at light traffic (list prices of 2024-06-01)".into(),
+        ),
         zones: 2,
         desired: 1,
     }))
@@ -418,6 +420,27 @@ fn ingress(suggested: Option<&str>) -> dashdeploy::pipeline::Proposal {
 fn network_with_the_anywhere_warning() {
     let app = waiting_on(StepId::Network, ingress(None));
     insta::assert_snapshot!(render(&app, 100, 30));
+}
+
+#[test]
+fn network_with_the_load_balancer_chosen() {
+    let mut app = waiting_on(StepId::Network, ingress(Some("198.51.100.0/24")));
+    app.update(Input::Key(Action::LoadBalancer), NOW);
+    let screen = render(&app, 100, 30);
+    assert!(screen.contains("▶ a load balancer"), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn network_with_two_tasks_on_public_ips_is_warned_about() {
+    let mut proposal = ingress(Some("198.51.100.0/24"));
+    if let dashdeploy::pipeline::Proposal::Ingress(p) = &mut proposal {
+        p.desired = 2;
+    }
+    let app = waiting_on(StepId::Network, proposal);
+    let screen = render(&app, 100, 30);
+    assert!(screen.contains("2 tasks on public IPs"), "{screen}");
+    insta::assert_snapshot!(screen);
 }
 
 #[test]

@@ -869,7 +869,9 @@ fn ingress_proposal(suggested: Option<&str>) -> dashdeploy::pipeline::Proposal {
         group_exists: false,
         suggested: suggested.map(String::from),
         load_balancer: false,
-        lb_cost: Some("$0.0225/h + $0.0080 per LCU-hour of traffic ≈ $21.96 a 30-day month at one LCU (list prices of 2024-06-01)".into()),
+        lb_cost: Some(
+            "≈ $29.16 a 30-day month at light traffic (list prices of 2024-06-01)".into(),
+        ),
         zones: 2,
         desired: 1,
     }))
@@ -898,6 +900,53 @@ fn network_1_takes_the_given_source_and_2_anywhere() {
     assert_eq!(
         keys(&mut anywhere, &[Action::Choose(2)]),
         network_answer("0.0.0.0/0")
+    );
+}
+
+#[test]
+fn network_b_switches_to_the_load_balancer_and_back_and_the_answer_carries_it() {
+    let mut app = waiting_on(StepId::Network, ingress_proposal(Some("198.51.100.0/24")));
+    assert!(keys(&mut app, &[Action::LoadBalancer]).is_empty());
+    let chosen = |app: &App| match &app.waiting.as_ref().unwrap().proposal {
+        dashdeploy::pipeline::Proposal::Ingress(p) => p.load_balancer,
+        other => panic!("{other:?}"),
+    };
+    assert!(chosen(&app), "b chose the load balancer");
+    let mut back = app.clone();
+    assert_eq!(
+        keys(&mut app, &[Action::Choose(1)]),
+        vec![Command::Answer {
+            step: StepId::Network,
+            run_id: 2,
+            answer: dashdeploy::pipeline::Answer::Network {
+                source: "198.51.100.0/24".into(),
+                load_balancer: true,
+            },
+        }]
+    );
+    keys(&mut back, &[Action::LoadBalancer]);
+    assert!(!chosen(&back), "b again: the public IP");
+    assert_eq!(
+        keys(&mut back, &[Action::Choose(1)]),
+        network_answer("198.51.100.0/24")
+    );
+}
+
+#[test]
+fn b_elsewhere_only_says_where_it_works() {
+    let mut app = waiting_on(StepId::Network, ingress_proposal(None));
+    app.selected = StepId::Build;
+    let before = app.waiting.clone();
+    assert!(keys(&mut app, &[Action::LoadBalancer]).is_empty());
+    assert_eq!(app.waiting, before);
+    assert!(
+        app.log
+            .back()
+            .unwrap()
+            .text
+            .contains("b chooses the load balancer"),
+        "{:?}",
+        app.log.back()
     );
 }
 

@@ -226,7 +226,29 @@ pub fn aws_json(plan: &AwsPlan) -> serde_json::Value {
         "prices_taken": plan.cost.as_ref().and_then(|c| c.as_ref().ok()).map(|c| c.taken.clone()),
         "allow_from": plan.source,
         "resources": plan.resources.iter().map(|(kind, name)| json!({"kind": kind, "name": name, "action": "create or reuse"})).collect::<Vec<_>>(),
+        "load_balancer": balancing_json(plan),
     })
+}
+
+/// The load balancer way for `plan --json`: null without it.
+fn balancing_json(plan: &AwsPlan) -> serde_json::Value {
+    match &plan.balancing {
+        Ok(None) => serde_json::Value::Null,
+        Err(e) => json!({"error": e}),
+        Ok(Some(b)) => {
+            let cost = plan.lb_cost.as_ref().and_then(|c| c.as_ref().ok());
+            json!({
+                "domain": b.domain,
+                "certificate_arn": b.certificate_arn,
+                "health_check_path": b.health_check_path,
+                "scaling": b.scaling.map(|s| json!({"min_tasks": s.min, "max_tasks": s.max, "cpu_percent": s.cpu_percent})),
+                "cost_per_hour": cost.map(|c| c.per_hour),
+                "cost_per_lcu_hour": cost.map(|c| c.lcu_per_hour),
+                "cost_per_month_at_one_lcu": cost.map(|c| (c.per_month_light() * 100.0).round() / 100.0),
+                "prices_taken": cost.map(|c| c.taken.clone()),
+            })
+        }
+    }
 }
 
 pub fn aws_text(plan: &AwsPlan) -> String {
@@ -237,13 +259,30 @@ pub fn aws_text(plan: &AwsPlan) -> String {
     for (kind, name) in &plan.resources {
         out.push_str(&format!("  {kind:<23} {name}\n"));
     }
-    out.push_str(&format!(
-        "  {:<23} TCP 8050 from {}\n",
-        "ingress rule",
-        plan.source
-            .as_deref()
-            .unwrap_or("(to be chosen: --allow-from)")
-    ));
+    let source = plan
+        .source
+        .as_deref()
+        .unwrap_or("(to be chosen: --allow-from)");
+    match &plan.balancing {
+        Ok(Some(b)) => {
+            let ports = if b.domain.is_some() {
+                "80 and 443"
+            } else {
+                "80"
+            };
+            out.push_str(&format!(
+                "  {:<23} TCP {ports} from {source} to the load balancer; TCP 8050 to the tasks from the load balancer only\n",
+                "ingress rules",
+            ));
+        }
+        _ => out.push_str(&format!(
+            "  {:<23} TCP 8050 from {source}\n",
+            "ingress rule"
+        )),
+    }
+    if let Err(e) = &plan.balancing {
+        out.push_str(&format!("  ! {e}\n"));
+    }
     match &plan.size {
         Ok(size) => out.push_str(&format!(
             "\nTask size {} · {} · {} · {} task{}\n",
@@ -263,6 +302,18 @@ pub fn aws_text(plan: &AwsPlan) -> String {
         )),
         Some(Err(e)) => out.push_str(&format!("Cost: {e}\n")),
         None => out.push_str("Cost: give --region to see it\n"),
+    }
+    match &plan.lb_cost {
+        Some(Ok(cost)) => out.push_str(&format!(
+            "Load balancer {} (list prices of {})\n",
+            cost.sentence(),
+            cost.taken
+        )),
+        Some(Err(e)) => out.push_str(&format!("Load balancer cost: {e}\n")),
+        None if matches!(plan.balancing, Ok(Some(_))) => {
+            out.push_str("Load balancer cost: give --region to see it\n")
+        }
+        None => {}
     }
     out
 }

@@ -28,6 +28,10 @@ pub struct AwsPlan {
     pub source: Option<String>,
     /// (what, name), each created or reused.
     pub resources: Vec<(&'static str, String)>,
+    /// The load balancer way, when chosen (or why its settings are wrong).
+    pub balancing: Result<Option<super::spec::Balancing>, String>,
+    /// Its cost in the region, when one is known.
+    pub lb_cost: Option<Result<crate::pricing::LoadBalancerCost, String>>,
 }
 
 pub fn aws(spec: &Spec) -> Result<AwsPlan, String> {
@@ -59,26 +63,87 @@ pub fn aws(spec: &Spec) -> Result<AwsPlan, String> {
         Ok(cidr) => cidr.map(|c| c.to_string()),
         Err(_) => spec.config.allow_from.clone(),
     };
+    let balancing = spec.balancing.clone();
+    let lb_cost = match (&region, &balancing) {
+        (Some(region), Ok(Some(_))) => Some(crate::pricing::load_balancer(region)),
+        _ => None,
+    };
+    let mut resources = vec![
+        ("ECR repository", name.clone()),
+        (
+            "execution role",
+            spec.config
+                .execution_role
+                .clone()
+                .unwrap_or_else(|| crate::aws::iam::role_name(&spec.name)),
+        ),
+        ("log group", crate::aws::logs::group_name(&name)),
+        ("ECS cluster", name.clone()),
+        ("security group", crate::aws::network::group_name(&name)),
+        ("task definition family", name.clone()),
+        ("ECS service", name.clone()),
+    ];
+    if let Ok(Some(b)) = &balancing {
+        resources.extend(balancing_resources(&name, b));
+    }
     Ok(AwsPlan {
         region,
         size,
         arch,
         cost,
         source,
-        resources: vec![
-            ("ECR repository", name.clone()),
-            (
-                "execution role",
-                spec.config
-                    .execution_role
-                    .clone()
-                    .unwrap_or_else(|| crate::aws::iam::role_name(&spec.name)),
-            ),
-            ("log group", crate::aws::logs::group_name(&name)),
-            ("ECS cluster", name.clone()),
-            ("security group", crate::aws::network::group_name(&name)),
-            ("task definition family", name.clone()),
-            ("ECS service", name),
-        ],
+        resources,
+        balancing,
+        lb_cost,
     })
+}
+
+/// What the load balancer way adds.
+fn balancing_resources(name: &str, b: &super::spec::Balancing) -> Vec<(&'static str, String)> {
+    use crate::aws::{autoscaling, elbv2, network};
+    let mut out = vec![
+        ("load balancer", elbv2::load_balancer_name(name)),
+        ("LB security group", network::lb_group_name(name)),
+        (
+            "target group",
+            format!(
+                "{} (health check {}, deregistration delay {} s)",
+                elbv2::target_group_name(name),
+                b.health_check_path,
+                elbv2::DEREGISTRATION_DELAY
+            ),
+        ),
+    ];
+    match &b.domain {
+        Some(domain) => {
+            out.push((
+                "listeners",
+                "HTTPS 443 to the target group, HTTP 80 redirecting to it".into(),
+            ));
+            out.push((
+                "ACM certificate",
+                b.certificate_arn
+                    .clone()
+                    .unwrap_or_else(|| format!("{domain} (an issued one, else requested)")),
+            ));
+            out.push((
+                "DNS alias",
+                format!("{domain}, when the account has its hosted zone"),
+            ));
+        }
+        None => out.push(("listener", "HTTP 80 to the target group".into())),
+    }
+    if let Some(s) = &b.scaling {
+        out.push((
+            "scaling",
+            format!(
+                "{}: {} to {} tasks at {} % CPU",
+                autoscaling::resource_id(name, name),
+                s.min,
+                s.max,
+                s.cpu_percent
+            ),
+        ));
+    }
+    out
 }

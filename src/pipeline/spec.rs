@@ -333,7 +333,7 @@ fn resolve_balancing(choices: &Choices, config: &AppConfig) -> Result<Option<Bal
     if !on {
         if domain.is_some() || min.is_some() || max.is_some() {
             return Err(
-                "A domain (--domain) and scaling (--min-tasks/--max-tasks) need the load balancer: add                  --load-balancer (or load_balancer = true in dashdeploy.toml)."
+                "A domain (--domain) and scaling (--min-tasks/--max-tasks) need the load balancer: add --load-balancer (or load_balancer = true in dashdeploy.toml)."
                     .into(),
             );
         }
@@ -341,6 +341,12 @@ fn resolve_balancing(choices: &Choices, config: &AppConfig) -> Result<Option<Bal
     }
     if let Some(d) = &domain {
         super::values::parse_domain(d).map_err(|e| format!("domain = \"{d}\": {e}"))?;
+    }
+    if certificate_arn.is_some() && domain.is_none() {
+        return Err(
+            "A certificate (--certificate-arn) is for a domain: give the domain it is for with --domain (or domain = \"...\" in dashdeploy.toml)."
+                .into(),
+        );
     }
     if let Some(arn) = &certificate_arn
         && (!arn.starts_with("arn:") || !arn.contains(":acm:"))

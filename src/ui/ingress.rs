@@ -40,15 +40,19 @@ pub fn lines(
         ]),
     ];
     // How the app is reached: b switches.
+    let balanced = match &p.lb_cost {
+        Some(cost) => format!(
+            "a load balancer: one stable address, health checks, any number of tasks, HTTPS with a domain; {cost}"
+        ),
+        None => "a load balancer: one stable address, health checks, any number of tasks, HTTPS with a domain"
+            .to_string(),
+    };
     let options = [
         (
             !p.load_balancer,
             "a task's public IP: the cheapest; the address changes when a task is replaced",
         ),
-        (
-            p.load_balancer,
-            "a load balancer: one stable address, health checks, any number of tasks, HTTPS with a domain",
-        ),
+        (p.load_balancer, balanced.as_str()),
     ];
     for (i, (chosen, text)) in options.iter().enumerate() {
         let style = if *chosen {
@@ -64,17 +68,6 @@ pub fn lines(
                 label(if i == 0 && j == 0 { "Address" } else { "" }),
                 Span::styled(if *chosen && j == 0 { "▶ " } else { "  " }, theme::key()),
                 Span::styled(part, style),
-            ]));
-        }
-    }
-    if let Some(cost) = &p.lb_cost {
-        for part in wrap(
-            &format!("load balancer: {cost}"),
-            width.saturating_sub(LABEL + 2),
-        ) {
-            lines.push(Line::from(vec![
-                label(""),
-                Span::styled(format!("  {part}"), theme::dim()),
             ]));
         }
     }
@@ -106,14 +99,20 @@ pub fn lines(
             ]));
         }
     }
-    lines.push(Line::from(vec![
-        label("Rule"),
-        Span::raw(if p.load_balancer {
-            "HTTP 80 (443 with a domain) on the load balancer from the source you choose; 8050 on the tasks from the load balancer only:"
-        } else {
-            "TCP 8050 from the source you choose:"
-        }),
-    ]));
+    let rule = if p.load_balancer {
+        "HTTP 80 (and 443 with a domain) to the load balancer from the source you choose; 8050 to the tasks from the load balancer only:"
+    } else {
+        "TCP 8050 from the source you choose:"
+    };
+    for (j, part) in wrap(rule, width.saturating_sub(LABEL))
+        .into_iter()
+        .enumerate()
+    {
+        lines.push(Line::from(vec![
+            label(if j == 0 { "Rule" } else { "" }),
+            Span::raw(part),
+        ]));
+    }
     if let Some(cidr) = &p.suggested {
         lines.push(Line::from(vec![
             label(""),

@@ -16,6 +16,10 @@ pub async fn run(
     answers: &mut Answers,
 ) -> Result<String, StepFailure> {
     let dir = spec.app_dir()?;
+    // The load balancer's settings are checked before anything is made.
+    if let Err(e) = &spec.balancing {
+        return Err(StepFailure::new(e.clone()));
+    }
     let mut entry = spec.entry.clone();
     let analysis = loop {
         let result = analyze_off_thread(&dir, entry.clone()).await?;

@@ -64,7 +64,7 @@ pub async fn run(
         load_balancer: balancing.is_some(),
         lb_cost: crate::pricing::load_balancer(&cloud.region)
             .ok()
-            .map(|c| format!("{} (list prices of {})", c.sentence(), c.taken)),
+            .map(|c| format!("{} (list prices of {})", c.short(), c.taken)),
         zones: zones.len(),
         desired,
     };
