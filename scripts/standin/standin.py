@@ -20,6 +20,13 @@ stack's own Docker engine (DOCKER_HOST):
   a role that may not, or a parameter that is gone, stops the task with ECS's
   ResourceInitializationError. Values go to ``docker run`` through its
   environment (``-e NAME``), never on a command line or in the log;
+* a service with ``loadBalancers`` has each task registered in its target
+  group once the container runs (the task's private address, the container
+  port), as ECS does; a rolling update keeps the old tasks until the new ones
+  are healthy in the group (the local load balancer's health checks, read
+  from run/lb-health.json), and a task that stops for any reason but its own
+  exit is deregistered first and stopped only after the group's
+  deregistration delay (draining), so requests in flight finish;
 * a container that exited means StopTask("Essential container in task exited
   (exit code N)"); a container of an old task definition or deployment, of a
   service scaled down, no longer ACTIVE or deleted means StopTask and removal;
@@ -113,6 +120,8 @@ ECS = client("ecs")
 EC2 = client("ec2")
 ECR = client("ecr")
 SSM = client("ssm")
+ELB = client("elbv2")
+LB_HEALTH = os.path.join(STACK_DIR, "run", "lb-health.json")
 
 
 TASK_TRANSITION = {"progression": "manual", "times": 2**31 - 1}
@@ -175,6 +184,9 @@ def list_containers() -> list[dict[str, Any]]:
             "address": labels.get(f"{LABEL}.address", ""),
             "allocation_id": labels.get(f"{LABEL}.allocation-id", ""),
             "association_id": labels.get(f"{LABEL}.association-id", ""),
+            "private_ip": labels.get(f"{LABEL}.private-ip", ""),
+            "target_groups": [t for t in labels.get(f"{LABEL}.target-groups", "").split(",") if t],
+            "target_port": int(labels.get(f"{LABEL}.target-port", "0") or 0),
         })
     return out
 
@@ -305,9 +317,61 @@ def delete_eni(cluster: str, task_arn: str) -> None:
         log(f"ec2: deleting the interface of {task_arn} failed: {short(e)}")
 
 
+DRAINING: dict[str, float] = {}   # container id -> when its draining ends
+DELAYS: dict[str, tuple[float, float]] = {}   # target group -> (when read, its deregistration delay)
+
+
+def deregistration_delay(tg: str) -> float:
+    read, delay = DELAYS.get(tg, (0.0, 300.0))
+    if time.time() - read > 30:
+        attrs = ELB.describe_target_group_attributes(TargetGroupArn=tg)["Attributes"]
+        delay = next((float(a["Value"]) for a in attrs if a["Key"] == "deregistration_delay.timeout_seconds"), 300.0)
+        DELAYS[tg] = (time.time(), delay)
+    return delay
+
+
+def deregister(c: dict) -> float:
+    """Takes the task out of its target groups; the longest deregistration
+    delay of them (0 when none could be asked)."""
+    delay = 0.0
+    for tg in c["target_groups"]:
+        try:
+            ELB.deregister_targets(TargetGroupArn=tg, Targets=[{"Id": c["private_ip"], "Port": c["target_port"]}])
+            delay = max(delay, deregistration_delay(tg))
+            log(f"elbv2: task {c['task_arn'].rsplit('/', 1)[-1]} ({c['private_ip']}:{c['target_port']}) "
+                f"deregistered from {tg.split('/')[-2]}")
+        except (ClientError, BotoCoreError) as e:
+            log(f"elbv2: deregistering {c['private_ip']} from {tg} failed (group gone?): {short(e)}")
+    return delay
+
+
+def draining(c: dict) -> bool:
+    """For a task behind a load balancer: deregistered first, then stopped
+    once its group's deregistration delay has passed, as ECS does. True
+    while it still drains."""
+    if not c["target_groups"] or not c["private_ip"]:
+        return False
+    if c["id"] not in DRAINING:
+        delay = deregister(c)
+        DRAINING[c["id"]] = time.time() + delay
+        if delay > 0:
+            log(f"service {c['service']}: task {c['task_arn'].rsplit('/', 1)[-1]} drains for {delay:.0f}s")
+    if time.time() < DRAINING[c["id"]]:
+        return True
+    DRAINING.pop(c["id"], None)
+    return False
+
+
 def retire(c: dict, reason: str, exited: bool = False) -> None:
-    """Stop the task a container stands for, remove the container, free its
-    address and, as Fargate does, delete its network interface."""
+    """Stop the task a container stands for (behind a load balancer: after
+    draining), remove the container, free its address and, as Fargate does,
+    delete its network interface."""
+    if exited:
+        if c["target_groups"] and c["private_ip"] and c["id"] not in DRAINING:
+            deregister(c)
+        DRAINING.pop(c["id"], None)
+    elif draining(c):
+        return
     stop_task(c["cluster"], c["task_arn"], reason, only_if_running=exited)
     if c["status"] == "running":
         docker("stop", "-t", str(STOP_GRACE_SECONDS), c["id"], timeout=DOCKER_TIMEOUT)
@@ -318,6 +382,22 @@ def retire(c: dict, reason: str, exited: bool = False) -> None:
         log(f"docker: rm {c['id']} failed: {short(rm.stderr)}")
     release_address(c)
     delete_eni(c["cluster"], c["task_arn"])
+
+
+def target_states() -> dict[tuple[str, str, int], str]:
+    """(target group, ip, port) -> state, as the local load balancer last saw them."""
+    try:
+        with open(LB_HEALTH, encoding="utf-8") as f:
+            data = json.load(f)
+    except (OSError, ValueError):
+        return {}
+    return {(tg, t.get("id", ""), int(t.get("port") or 0)): t.get("state", "")
+            for tg, targets in (data.get("target_groups") or {}).items() for t in targets}
+
+
+def in_service(c: dict, states: dict[tuple[str, str, int], str]) -> bool:
+    """Healthy in every target group of its service (a task with none counts)."""
+    return all(states.get((tg, c["private_ip"], c["target_port"])) == "healthy" for tg in c["target_groups"])
 
 
 # ---------------------------------------------------------------------------
@@ -489,6 +569,10 @@ def start_task(cluster: str, svc: dict, td_arn: str, deployment: str,
     task_arn = task["taskArn"]
     task_id = task_arn.rsplit("/", 1)[-1]
     log(f"ecs: RunTask service {name} -> task {task_id} ({run_kwargs['taskDefinition'].rsplit('/', 1)[-1]})")
+    private_ip = next((d.get("value", "") for att in task.get("attachments", [])
+                       for d in att.get("details", []) if d.get("name") == "privateIPv4Address"), "")
+    balancers = [lb for lb in svc.get("loadBalancers") or [] if lb.get("targetGroupArn")]
+    target_port = int(balancers[0].get("containerPort") or 0) if balancers else 0
     c = {"cluster": cluster, "task_arn": task_arn, "status": "none", "id": "", "name": "",
          "address": address, "allocation_id": "", "association_id": ""}
 
@@ -538,7 +622,10 @@ def start_task(cluster: str, svc: dict, td_arn: str, deployment: str,
             "--label", f"{LABEL}.deployment={deployment}",
             "--label", f"{LABEL}.address={address}",
             "--label", f"{LABEL}.allocation-id={c['allocation_id']}",
-            "--label", f"{LABEL}.association-id={c['association_id']}"]
+            "--label", f"{LABEL}.association-id={c['association_id']}",
+            "--label", f"{LABEL}.private-ip={private_ip}",
+            "--label", f"{LABEL}.target-groups={','.join(lb['targetGroupArn'] for lb in balancers)}",
+            "--label", f"{LABEL}.target-port={target_port}"]
     for p in ports:
         args += ["-p", f"{address}:{p}:{p}"]
     for env in container.get("environment") or []:
@@ -578,6 +665,16 @@ def start_task(cluster: str, svc: dict, td_arn: str, deployment: str,
         fail("CannotStartContainerError: " + short(run.stderr, 200))
     cid = run.stdout.strip()[:12]
     taken_addresses.add(address)
+    # ECS registers the running task in its service's target groups.
+    for lb in balancers:
+        try:
+            ELB.register_targets(TargetGroupArn=lb["targetGroupArn"],
+                                 Targets=[{"Id": private_ip, "Port": int(lb.get("containerPort") or target_port)}])
+            log(f"elbv2: task {task_id} ({private_ip}:{lb.get('containerPort')}) registered in "
+                f"{lb['targetGroupArn'].split('/')[-2]}")
+        except (ClientError, BotoCoreError) as e:
+            docker("rm", "-f", cname)
+            fail(f"ResourceInitializationError: registering the task in {lb['targetGroupArn']} failed: {short(e, 150)}")
     published = ", ".join(f"{address}:{p}" for p in ports) or "no ports"
     log(f"docker: started {cname} ({cid}) for service {name}, task {task_id}, on {published}")
 
@@ -586,6 +683,7 @@ def start_task(cluster: str, svc: dict, td_arn: str, deployment: str,
 # One pass of the loop
 # ---------------------------------------------------------------------------
 BACKOFF: dict[tuple[str, str], tuple[float, float]] = {}   # key -> (not before, delay)
+WAITING: dict[tuple[str, str], str] = {}   # key -> the deployment whose new tasks are awaited
 
 
 def one_pass() -> int:
@@ -624,6 +722,11 @@ def one_pass() -> int:
             continue
         deployment = primary_deployment(svc)
         mine = [c for c in kept if (c["cluster"], c["service"]) == key]
+        # Tasks that drain are on their way out: they finish, and count for nothing.
+        on_the_way_out = {c["id"] for c in mine if c["id"] in DRAINING}
+        for c in [c for c in mine if c["id"] in on_the_way_out]:
+            retire(c, "Task is draining")
+        mine = [c for c in mine if c["id"] not in on_the_way_out]
         current = [c for c in mine if c["task_definition"] == td_arn
                    and (not deployment or c["deployment"] == deployment)]
         stale = [c for c in mine if c not in current]
@@ -648,7 +751,16 @@ def one_pass() -> int:
                 BACKOFF[key] = (time.time() + delay, delay)
                 log(f"service {name}: task start failed: {short(e)}; next try in {delay:.0f}s")
                 break
-        if missing <= 0:
+        # Behind a load balancer, the old tasks stay until the new ones are
+        # healthy in the target group (minimumHealthyPercent 100).
+        ready = True
+        if svc.get("loadBalancers") and stale:
+            states = target_states()
+            ready = len(current) >= desired and all(in_service(c, states) for c in current[:desired])
+            if not ready and WAITING.get(key) != deployment:
+                WAITING[key] = deployment
+                log(f"service {name}: {len(stale)} old task(s) kept until the new ones are healthy in the target group")
+        if missing <= 0 and ready:
             for c in stale:
                 retire(c, scaling_reason)
         for c in current[desired:] if len(current) > desired else []:
