@@ -59,6 +59,31 @@ execution-role-secrets
                      stops with ECS's ResourceInitializationError, as Fargate
                      does. moto runs no task and checks no role.
 
+sg-in-use            DeleteSecurityGroup is refused with DependencyViolation
+                     while a network interface uses the group or another
+                     group's rule names it as its source, as EC2 does (moto
+                     deletes it anyway).
+lb-interfaces        A deleted load balancer's network interfaces linger for
+                     LB_INTERFACES_SECONDS, so its security groups stay in use
+                     (DependencyViolation) that long after DeleteLoadBalancer.
+revoke-description   RevokeSecurityGroupIngress of a rule whose source is a
+                     security group revokes it whatever its description, as
+                     EC2 does; moto finds no such rule unless the request
+                     repeats the description.
+
+The local load balancer (scripts/elb/elb.py) adds, answered here from what it
+writes to $DASHDEPLOY_STACK_DIR/run/lb-health.json:
+target-health        DescribeTargetHealth says what ELB's health checks found
+                     for each registered target (initial, healthy, unhealthy
+                     with ELB's reason and description, draining for the
+                     group's deregistration delay after deregistration);
+                     moto says every target is healthy the moment it is
+                     registered.
+lb-provisioning      DescribeLoadBalancers says a new load balancer is
+                     `provisioning` until the local load balancer serves it
+                     (ELB_PROVISIONING_SECONDS after it was made), then
+                     `active`; moto says `active` at once.
+
 Each can be switched off (scripts/test-stack fidelity off NAME) to show a test
 fail without it: the names of those switched off are lines of the file
 $DASHDEPLOY_STACK_DIR/run/fidelity-off, read at every request.
@@ -83,6 +108,7 @@ LISTEN_PORT = int(os.environ.get("FIDELITY_PORT", "5056"))
 MOTO = urllib.parse.urlparse(os.environ.get("FIDELITY_UPSTREAM", "http://127.0.0.1:5055"))
 STACK_DIR = os.environ.get("DASHDEPLOY_STACK_DIR", "/var/lib/dashdeploy-test-stack")
 OFF_FILE = os.path.join(STACK_DIR, "run", "fidelity-off")
+LB_HEALTH = os.path.join(STACK_DIR, "run", "lb-health.json")
 
 BEHAVIOURS = [
     "service-linked-role",
@@ -94,7 +120,13 @@ BEHAVIOURS = [
     "iam-enforced",
     "stopped-task-enis",
     "execution-role-secrets",
+    "target-health",
+    "lb-provisioning",
+    "sg-in-use",
+    "lb-interfaces",
+    "revoke-description",
 ]
+LB_INTERFACES_SECONDS = 10.0
 PROPAGATION_SECONDS = 6.0
 DRAIN_SECONDS = 6.0
 OPT_IN_REGION = "af-south-1"
@@ -104,6 +136,8 @@ ACCOUNT = "123456789012"
 LOCK = threading.Lock()
 ROLES_MADE: dict[str, float] = {}        # role name -> when it was made
 SERVICES_DELETED: dict[str, float] = {}  # cluster -> when its service was deleted
+LB_GROUPS_FREED: dict[str, float] = {}   # security group -> when a deleted load balancer's interfaces are gone
+LB_DELETING: dict[str, list[str]] = {}   # load balancer being deleted -> its security groups
 EMPTY_PAGES: dict[str, bytes] = {}       # our nextToken -> the original request body
 ROUTED: set[str] = set()                 # default VPCs given their internet route
 LOOKED: dict[str, float] = {}            # region -> when its default VPC was last looked at
@@ -221,6 +255,12 @@ def young(role: str) -> bool:
     with LOCK:
         made = ROLES_MADE.get(role)
     return made is not None and time.monotonic() - made < PROPAGATION_SECONDS
+
+
+def ec2_error(code: str, message: str, status: int = 400):
+    body = (f"<Response><Errors><Error><Code>{code}</Code><Message>{escape(message)}</Message></Error></Errors>"
+            f"<RequestID>{uuid.uuid4()}</RequestID></Response>").encode()
+    return status, [("Content-Type", "text/xml")], body
 
 
 def json_error(kind: str, message: str, status: int = 400):
@@ -684,6 +724,125 @@ def enforce(headers, service: str, region: str, action: str, body: bytes, form: 
     return None
 
 
+def ec2_xml(params: dict[str, str], region: str):
+    import xml.etree.ElementTree as ET
+    status, data = moto_query("ec2", {"Version": "2016-11-15", **params}, region)
+    if status != 200:
+        raise RuntimeError(f"moto answered {status} to {params.get('Action')}")
+    root = ET.fromstring(data)
+    for e in root.iter():
+        e.tag = e.tag.rsplit("}", 1)[-1]
+    return root
+
+
+def group_users(group: str, region: str) -> list[str]:
+    """What keeps a security group from being deleted: the interfaces that
+    use it and the groups whose rules name it."""
+    users = []
+    for eni in ec2_xml({"Action": "DescribeNetworkInterfaces"}, region).findall("networkInterfaceSet/item"):
+        if any(g.findtext("groupId") == group for g in eni.findall("groupSet/item")):
+            users.append(eni.findtext("networkInterfaceId") or "an interface")
+    for sg in ec2_xml({"Action": "DescribeSecurityGroups"}, region).find("securityGroupInfo") or []:
+        other = sg.findtext("groupId")
+        if other == group:
+            continue
+        for perms in ("ipPermissions", "ipPermissionsEgress"):
+            for pair in sg.findall(f"{perms}/item/groups/item"):
+                if pair.findtext("groupId") == group and other not in users:
+                    users.append(other)
+    return users
+
+
+def with_rule_descriptions(form: dict[str, str], region: str) -> dict[str, str] | None:
+    """The revoke's form with each group source's description as the rule
+    has it, when the request leaves it out (None: nothing to add)."""
+    group = form.get("GroupId", "")
+    sources = {k: v for k, v in form.items()
+               if re.fullmatch(r"IpPermissions\.\d+\.Groups\.\d+\.GroupId", k)}
+    missing = {k: v for k, v in sources.items() if k.replace("GroupId", "Description") not in form}
+    if not group or not missing:
+        return None
+    root = ec2_xml({"Action": "DescribeSecurityGroups", "GroupId.1": group}, region)
+    described = {}
+    for perm in root.iter("item"):
+        port = perm.findtext("fromPort")
+        for pair in perm.findall("groups/item"):
+            if pair.findtext("description") is not None:
+                described[(port, pair.findtext("groupId"))] = pair.findtext("description")
+    out = dict(form)
+    added = False
+    for key, source in missing.items():
+        perm = key.split(".Groups.")[0]
+        description = described.get((form.get(f"{perm}.FromPort"), source))
+        if description is not None:
+            out[key.replace("GroupId", "Description")] = description
+            added = True
+    return out if added else None
+
+
+def lb_health() -> dict:
+    try:
+        with open(LB_HEALTH, encoding="utf-8") as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return {}
+
+
+ELB_NS = "http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/"
+
+
+def balancer_answer(action: str, form: dict[str, str], answer):
+    """moto's DescribeLoadBalancers / DescribeTargetHealth answer, told as
+    the local load balancer sees it (lb-provisioning, target-health)."""
+    status, headers, data = answer
+    if action == "DescribeLoadBalancers" and on("lb-provisioning"):
+        known = lb_health().get("load_balancers") or {}
+
+        def with_state(m: re.Match) -> bytes:
+            code = (known.get(m.group(2).decode()) or {}).get("state", "provisioning")
+            return m.group(1) + m.group(3) + b"<State><Code>" + escape(code).encode() + b"</Code>"
+        data = re.sub(rb"(<LoadBalancerArn>([^<]*)</LoadBalancerArn>)(.*?)<State><Code>[^<]*</Code>",
+                      with_state, data, flags=re.DOTALL)
+        return status, headers, data
+    if action == "DescribeTargetHealth" and on("target-health"):
+        import xml.etree.ElementTree as ET
+        group = form.get("TargetGroupArn", "")
+        seen = {(t.get("id"), str(t.get("port"))): t
+                for t in (lb_health().get("target_groups") or {}).get(group, [])}
+        root = ET.fromstring(data)
+        registered = []
+        for member in root.iter(f"{{{ELB_NS}}}member"):
+            target = member.find(f"{{{ELB_NS}}}Target")
+            if target is None:
+                continue
+            tid = target.findtext(f"{{{ELB_NS}}}Id", "")
+            port = target.findtext(f"{{{ELB_NS}}}Port", "")
+            registered.append((tid, port, member.findtext(f"{{{ELB_NS}}}HealthCheckPort", port)))
+        out = []
+        for tid, port, check_port in registered:
+            t = seen.pop((tid, port), None) or {"state": "initial", "reason": "Elb.RegistrationInProgress",
+                                                "description": "Target registration is in progress"}
+            out.append((tid, port, check_port, t))
+        # Deregistered targets still draining are listed as ELB lists them.
+        for (tid, port), t in seen.items():
+            if t.get("state") == "draining":
+                out.append((tid, port, port, t))
+        members = "".join(
+            f"<member><Target><Id>{escape(tid)}</Id><Port>{escape(port)}</Port></Target>"
+            f"<HealthCheckPort>{escape(check_port)}</HealthCheckPort><TargetHealth>"
+            f"<State>{escape(t.get('state', ''))}</State>"
+            + (f"<Reason>{escape(t['reason'])}</Reason>" if t.get("reason") else "")
+            + (f"<Description>{escape(t['description'])}</Description>" if t.get("description") else "")
+            + "</TargetHealth></member>"
+            for tid, port, check_port, t in out)
+        body = (f'<DescribeTargetHealthResponse xmlns="{ELB_NS}"><DescribeTargetHealthResult>'
+                f"<TargetHealthDescriptions>{members}</TargetHealthDescriptions></DescribeTargetHealthResult>"
+                f"<ResponseMetadata><RequestId>{uuid.uuid4()}</RequestId></ResponseMetadata>"
+                "</DescribeTargetHealthResponse>").encode()
+        return status, headers, body
+    return answer
+
+
 def escape(text: str) -> str:
     from xml.sax.saxutils import escape as xml_escape
     return xml_escape(text)
@@ -745,6 +904,11 @@ class Handler(BaseHTTPRequestHandler):
             except OSError as e:
                 return self.reply(502, [("Content-Type", "text/plain")], f"emulator unreachable: {e}".encode())
             self.observe(service, action, body, form, answer[0])
+            if service == "elasticloadbalancing" and answer[0] == 200:
+                try:
+                    answer = balancer_answer(action, form, answer)
+                except Exception as e:  # never worse than moto's own answer
+                    log(f"rewriting {action} failed ({e!r}); moto's answer passed on")
         self.reply(*answer)
 
     # -- the rules: an answer of AWS's own, or None to pass the call on ----
@@ -760,6 +924,32 @@ class Handler(BaseHTTPRequestHandler):
         if service == "iam" and action == "CreateServiceLinkedRole" and form.get("AWSServiceName") == "ecs.amazonaws.com" \
                 and on("service-linked-role"):
             return self.create_ecs_slr()
+        if service == "ec2" and action == "DeleteSecurityGroup":
+            group = form.get("GroupId", "")
+            with LOCK:
+                freed = LB_GROUPS_FREED.get(group, 0.0)
+            if on("lb-interfaces") and time.monotonic() < freed:
+                log(f"lb-interfaces: DeleteSecurityGroup {group} refused, a deleted load balancer's interfaces linger")
+                return ec2_error("DependencyViolation", f"resource {group} has a dependent object")
+            if on("sg-in-use") and group:
+                users = group_users(group, region or "us-east-1")
+                if users:
+                    log(f"sg-in-use: DeleteSecurityGroup {group} refused, used by {', '.join(users)}")
+                    return ec2_error("DependencyViolation", f"resource {group} has a dependent object")
+        if service == "ec2" and action == "RevokeSecurityGroupIngress" and on("revoke-description"):
+            fuller = with_rule_descriptions(form, region or "us-east-1")
+            if fuller is not None:
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("connection", "content-length")}
+                log(f"revoke-description: the revoke of a group rule in {form.get('GroupId')} names its description")
+                return upstream(self.command, self.path, headers, urllib.parse.urlencode(fuller).encode())
+        if service == "elasticloadbalancing" and action == "DeleteLoadBalancer" and on("lb-interfaces"):
+            status, data = moto_query("elasticloadbalancing", {
+                "Action": "DescribeLoadBalancers", "Version": "2015-12-01",
+                "LoadBalancerArns.member.1": form.get("LoadBalancerArn", "")}, region or "us-east-1")
+            groups = re.findall(rb"<member>(sg-[0-9a-f]+)</member>", data) if status == 200 else []
+            with LOCK:
+                LB_DELETING[form.get("LoadBalancerArn", "")] = [g.decode() for g in groups]
+            return None
         if service != "ecs" and action not in ("FilterLogEvents",):
             return None
         request = json.loads(body or b"{}")
@@ -857,6 +1047,10 @@ class Handler(BaseHTTPRequestHandler):
         if service == "iam" and action == "CreateRole":
             with LOCK:
                 ROLES_MADE[form.get("RoleName", "")] = time.monotonic()
+        if service == "elasticloadbalancing" and action == "DeleteLoadBalancer":
+            with LOCK:
+                for g in LB_DELETING.pop(form.get("LoadBalancerArn", ""), []):
+                    LB_GROUPS_FREED[g] = time.monotonic() + LB_INTERFACES_SECONDS
         if service == "ecs" and action == "DeleteService":
             cluster = json.loads(body or b"{}").get("cluster", "default").rsplit("/", 1)[-1]
             with LOCK:

@@ -274,8 +274,8 @@ pub async fn security_group(
             }
             Err(e) if e.code() == Some("DependencyViolation") => {
                 return Err(format!(
-                    "{} Network interfaces of the stopped tasks still held it after {} s (AWS deletes them a \
-                     while after the tasks stop): run destroy again in a few minutes to finish it.",
+                    "{} Network interfaces (of the stopped tasks, or of a deleted load balancer) still held it \
+                     after {} s (AWS deletes them a while later): run destroy again in a few minutes to finish it.",
                     error::query_sentence(&format!("delete the security group {id}"), &e),
                     GROUP_FREE_WITHIN.as_secs()
                 ));
