@@ -25,14 +25,25 @@ pub(crate) fn client_for(
     )
 }
 
-/// ELB names allow 32 characters, letters, digits and hyphens.
+/// ELB names allow 32 characters, letters, digits and hyphens; a longer
+/// one is cut and ends with a hash of the whole name, so two long names
+/// that begin alike still differ.
 fn short_name(prefix: &str, app: &str) -> String {
-    let name: String = format!("{prefix}{app}")
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-        .take(32)
-        .collect();
-    name.trim_end_matches('-').to_string()
+    let clean = |text: &str| -> String {
+        text.chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+            .collect()
+    };
+    let whole = clean(&format!("{prefix}{app}"));
+    if whole.len() <= 32 {
+        return whole.trim_end_matches('-').to_string();
+    }
+    // FNV-1a, 32 bits: stable across runs and versions.
+    let hash = app.bytes().fold(0x811c_9dc5_u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    });
+    let head: String = whole.chars().take(23).collect();
+    format!("{}-{hash:08x}", head.trim_end_matches('-'))
 }
 
 /// The app's load balancer: `dd-<app>`.
@@ -572,6 +583,17 @@ mod tests {
         assert_eq!(long.len(), 32);
         assert_eq!(load_balancer_name("x_y"), "dd-x-y");
         assert!(!short_name("dd-", &format!("{}-b", "a".repeat(28))).ends_with('-'));
+        // Long names that begin alike stay apart.
+        let (one, two) = (
+            load_balancer_name(&format!("{}-one", "team-dashboard".repeat(3))),
+            load_balancer_name(&format!("{}-two", "team-dashboard".repeat(3))),
+        );
+        assert_ne!(one, two);
+        assert!(one.len() <= 32 && two.len() <= 32, "{one} {two}");
+        assert!(
+            one.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'),
+            "{one}"
+        );
     }
 
     #[test]

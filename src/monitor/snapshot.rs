@@ -60,9 +60,32 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
-    /// The service runs what it should and the app answers with a Dash page.
+    /// The service runs what it should and the app answers with a Dash
+    /// page (behind a load balancer, through it, every task in service).
     pub fn is_healthy(&self) -> bool {
-        self.is_steady() && self.health.as_ref().is_some_and(Health::is_healthy)
+        self.is_steady()
+            && self.in_service()
+            && self.health.as_ref().is_some_and(Health::is_healthy)
+    }
+
+    /// Behind a load balancer: each task that is to keep running passed
+    /// the load balancer's health checks (an answer before that may come
+    /// from a task the load balancer only tries because none is healthy
+    /// yet). Without one: true.
+    pub fn in_service(&self) -> bool {
+        if self.load_balancer.is_none() {
+            return true;
+        }
+        let kept: Vec<&TaskFacts> = self
+            .tasks
+            .iter()
+            .filter(|t| t.last_status == "RUNNING" && t.desired_status == "RUNNING")
+            .filter(|t| t.target_health.as_deref() != Some("draining"))
+            .collect();
+        !kept.is_empty()
+            && kept
+                .iter()
+                .all(|t| t.target_health.as_deref() == Some("healthy"))
     }
 
     /// One deployment, as many tasks running as desired, none starting.

@@ -173,12 +173,31 @@ pub fn http_get(host: &str, port: u16, path: &str) -> Result<(u16, String), Stri
         host.starts_with("127."),
         "tests only send traffic to loopback, not {host}"
     );
-    let mut stream = connect(&format!("{host}:{port}"))?;
+    get_from(&format!("{host}:{port}"), &format!("{host}:{port}"), path)
+}
+
+/// One plain HTTP/1.0 GET of `http://<name>/<path>`, where `name` is a load
+/// balancer's DNS name that the stack maps to a loopback address in
+/// /etc/hosts (a name that resolves elsewhere is refused, never asked).
+pub fn http_get_name(name: &str, path: &str) -> Result<(u16, String), String> {
+    let addrs: Vec<SocketAddr> = (name, 80)
+        .to_socket_addrs()
+        .map_err(|e| format!("{name} does not resolve: {e}"))?
+        .collect();
+    let first = addrs.first().ok_or(format!("{name} has no address"))?;
+    assert!(
+        first.ip().is_loopback(),
+        "tests only send traffic to loopback, and {name} resolves to {first}"
+    );
+    get_from(&first.to_string(), name, path)
+}
+
+fn get_from(addr: &str, host: &str, path: &str) -> Result<(u16, String), String> {
+    let mut stream = connect(addr)?;
     stream
         .set_read_timeout(Some(Duration::from_secs(5)))
         .map_err(|e| e.to_string())?;
-    write!(stream, "GET {path} HTTP/1.0\r\nHost: {host}:{port}\r\n\r\n")
-        .map_err(|e| e.to_string())?;
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: {host}\r\n\r\n").map_err(|e| e.to_string())?;
     let mut response = String::new();
     stream
         .read_to_string(&mut response)

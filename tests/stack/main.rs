@@ -22,6 +22,7 @@ mod destroy;
 mod dockerfile;
 mod ecr;
 mod engine_down;
+mod load_balancer;
 mod monitor;
 mod ownership;
 mod pipeline;
@@ -85,14 +86,24 @@ pub async fn watch_until(
     limit: std::time::Duration,
     done: impl Fn(&dashdeploy::monitor::Snapshot) -> bool,
 ) -> dashdeploy::monitor::Snapshot {
+    let target = dashdeploy::monitor::look::Target::for_app(name);
+    watch_target_until(&target, what, limit, done).await
+}
+
+/// `watch_until` for what `target` says (an app behind its load balancer).
+pub async fn watch_target_until(
+    target: &dashdeploy::monitor::look::Target,
+    what: &str,
+    limit: std::time::Duration,
+    done: impl Fn(&dashdeploy::monitor::Snapshot) -> bool,
+) -> dashdeploy::monitor::Snapshot {
     let session = dashdeploy::aws::Session::open(&dashdeploy::aws::AwsTarget::default())
         .await
         .unwrap();
-    let target = dashdeploy::monitor::look::Target::for_app(name);
     let started = std::time::Instant::now();
     let mut last = None;
     while started.elapsed() < limit {
-        match dashdeploy::monitor::look::take(&session, &target).await {
+        match dashdeploy::monitor::look::take(&session, target).await {
             Ok(snapshot) if done(&snapshot) => return snapshot,
             Ok(snapshot) => last = Some(snapshot),
             Err(e) => eprintln!("{e}"),

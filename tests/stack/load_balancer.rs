@@ -1,0 +1,385 @@
+//! Issue 18 against the test stack: the load balancer way. The stack's
+//! local load balancer (scripts/elb/elb.py) serves each load balancer made
+//! in the emulator on a loopback address under its DNS name, health-checks
+//! the targets the Fargate stand-in registers, and forwards only to healthy
+//! ones; the stand-in drains a task for its group's deregistration delay
+//! before it stops it. So the tests make real requests through the name:
+//!
+//! - `deploy --load-balancer` with two tasks answers on the load balancer's
+//!   name; the tasks admit 8050 from the load balancer's group only;
+//! - a redeploy of a changed app switches to the new version while a
+//!   request loop through the name sees no failed request;
+//! - a killed task is replaced, and requests fail only within the health
+//!   check's unhealthy window;
+//! - destroy leaves no ELBv2, scaling or security-group resource.
+//!
+//! Needs `scripts/test-stack up`; fails, never skips, without it.
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use dashdeploy::aws::{AwsTarget, Session, elbv2};
+use dashdeploy::monitor::Snapshot;
+use dashdeploy::monitor::look::Target;
+
+use crate::common::stack::{self, Stack};
+use crate::{dashdeploy, said};
+
+/// How long the stand-in may take to start, drain or replace tasks.
+const WAIT: Duration = Duration::from_secs(180);
+
+async fn session() -> Session {
+    Session::open(&AwsTarget::default()).await.unwrap()
+}
+
+fn deploy(stack: &Stack, app: &Path, state: &Path, name: &str, extra: &[&str]) -> Output {
+    dashdeploy(stack, state, &["deploy", &app.to_string_lossy()])
+        .args(["--yes", "--name", name, "--allow-from", "0.0.0.0/0"])
+        .args(extra)
+        .output()
+        .expect("run dashdeploy")
+}
+
+fn status_json(stack: &Stack, app: &Path, state: &Path, name: &str) -> serde_json::Value {
+    let out = dashdeploy(stack, state, &["status", &app.to_string_lossy()])
+        .args(["--json", "--name", name])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", said(&out));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The page's `<title>`: which version of the app answered.
+fn title(body: &str) -> Option<String> {
+    let start = body.find("<title>")? + "<title>".len();
+    let end = body[start..].find("</title>")?;
+    Some(body[start..start + end].to_string())
+}
+
+/// One answer of the request loop: when, and the title or what failed.
+#[derive(Debug, Clone)]
+struct Answer {
+    at: Instant,
+    result: Result<String, String>,
+}
+
+/// Asks `http://<dns>/` every 50 ms on a thread of its own until stopped.
+struct Requests {
+    stop: Arc<AtomicBool>,
+    thread: std::thread::JoinHandle<Vec<Answer>>,
+}
+
+impl Requests {
+    fn start(dns: &str) -> Requests {
+        let stop = Arc::new(AtomicBool::new(false));
+        let (flag, dns) = (stop.clone(), dns.to_string());
+        let thread = std::thread::spawn(move || {
+            let mut answers = Vec::new();
+            while !flag.load(Ordering::Relaxed) {
+                let result = match stack::http_get_name(&dns, "/") {
+                    Ok((200, body)) => {
+                        title(&body).ok_or(format!("200 without a title: {body:.80}"))
+                    }
+                    Ok((status, body)) => Err(format!("HTTP {status}: {body:.80}")),
+                    Err(e) => Err(e),
+                };
+                answers.push(Answer {
+                    at: Instant::now(),
+                    result,
+                });
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            answers
+        });
+        Requests { stop, thread }
+    }
+
+    fn finish(self) -> Vec<Answer> {
+        self.stop.store(true, Ordering::Relaxed);
+        self.thread.join().unwrap()
+    }
+}
+
+fn failures(answers: &[Answer]) -> Vec<&Answer> {
+    answers.iter().filter(|a| a.result.is_err()).collect()
+}
+
+/// The running tasks of the app, each healthy at the load balancer.
+fn all_in_service(s: &Snapshot, count: usize) -> bool {
+    let running: Vec<_> = s
+        .tasks
+        .iter()
+        .filter(|t| t.last_status == "RUNNING" && t.desired_status == "RUNNING")
+        .collect();
+    running.len() == count
+        && running
+            .iter()
+            .all(|t| t.target_health.as_deref() == Some("healthy"))
+        && s.health.as_ref().is_some_and(|h| h.is_healthy())
+}
+
+fn target(name: &str) -> Target {
+    Target::for_app(name).behind_load_balancer(None)
+}
+
+/// The stand-in's running containers of the app.
+fn containers(name: &str) -> Vec<String> {
+    let out = Command::new("docker")
+        .args(["ps", "-q", "--filter"])
+        .arg(format!("label=dashdeploy.standin.service={name}"))
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .map(str::to_string)
+        .collect()
+}
+
+/// The id of the task the stand-in's container `id` stands for.
+fn task_of(id: &str) -> String {
+    let out = Command::new("docker")
+        .args([
+            "inspect",
+            "--format",
+            "{{index .Config.Labels \"dashdeploy.standin.task-arn\"}}",
+            id,
+        ])
+        .output()
+        .unwrap();
+    let arn = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    arn.rsplit('/').next().unwrap_or_default().to_string()
+}
+
+/// The ingress rules of the security group `name` on `port`: (CIDR
+/// sources, group sources).
+async fn sources(name: &str, port: &str) -> (Vec<String>, Vec<String>) {
+    let groups = crate::common::ec2::groups_named(None, name).await;
+    let mut cidrs = Vec::new();
+    let mut from_groups = Vec::new();
+    for g in &groups {
+        for p in g
+            .items("ipPermissions")
+            .filter(|p| p.text_of("fromPort") == Some(port))
+        {
+            cidrs.extend(
+                p.items("ipRanges")
+                    .filter_map(|r| r.text_of("cidrIp"))
+                    .map(str::to_string),
+            );
+            from_groups.extend(
+                p.items("groups")
+                    .filter_map(|r| r.text_of("groupId"))
+                    .map(str::to_string),
+            );
+        }
+    }
+    (cidrs, from_groups)
+}
+
+/// Nothing of the load balancer way is left for `name`.
+async fn nothing_left(name: &str) {
+    let session = session().await;
+    assert_eq!(
+        elbv2::find_load_balancer(&session, &elbv2::load_balancer_name(name))
+            .await
+            .unwrap(),
+        None,
+        "the load balancer is gone"
+    );
+    assert_eq!(
+        elbv2::find_target_group(&session, &elbv2::target_group_name(name))
+            .await
+            .unwrap(),
+        None,
+        "the target group is gone"
+    );
+    for group in [
+        format!("dashdeploy-{name}"),
+        format!("dashdeploy-{name}-lb"),
+    ] {
+        assert!(
+            crate::common::ec2::groups_named(None, &group)
+                .await
+                .is_empty(),
+            "the security group {group} is gone"
+        );
+    }
+    let resource = dashdeploy::aws::autoscaling::resource_id(name, name);
+    assert_eq!(
+        dashdeploy::aws::autoscaling::target(&session, &resource)
+            .await
+            .unwrap(),
+        None,
+        "the scaling is gone"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_name_answers_through_a_redeploy_and_a_killed_task_and_destroy_leaves_nothing() {
+    let stack = stack::require();
+    let work = tempfile::tempdir().unwrap();
+    let name = stack::unique("lb");
+    let app = crate::sample_app(work.path(), &name);
+    let state = work.path().join("state");
+
+    // Two tasks behind the load balancer, watched until both are in service.
+    let out = deploy(
+        &stack,
+        &app,
+        &state,
+        &name,
+        &["--load-balancer", "--desired-count", "2"],
+    );
+    let log = said(&out);
+    assert!(out.status.success(), "{log}");
+    assert!(log.contains("monitor: done: healthy after"), "{log}");
+    let lb = elbv2::find_load_balancer(&session().await, &elbv2::load_balancer_name(&name))
+        .await
+        .unwrap()
+        .expect("the load balancer");
+    let url = format!("http://{}/", lb.dns_name);
+    let json = status_json(&stack, &app, &state, &name);
+    assert_eq!(json["url"], url.as_str(), "{json:#}");
+    assert_eq!(json["load_balancer"]["dns_name"], lb.dns_name.as_str());
+    assert_eq!(json["load_balancer"]["state"], "active");
+    assert_eq!(json["health"]["http_status"], 200, "{json:#}");
+    let running: Vec<&serde_json::Value> = json["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["last_status"] == "RUNNING")
+        .collect();
+    assert_eq!(running.len(), 2, "{json:#}");
+    assert!(
+        running.iter().all(|t| t["target_health"] == "healthy"),
+        "{json:#}"
+    );
+    let (status, body) = stack::http_get_name(&lb.dns_name, "/").unwrap();
+    assert_eq!(status, 200);
+    assert!(dashdeploy::http_probe::is_dash_page(&body), "{body:.200}");
+    assert_eq!(title(&body).as_deref(), Some("Sales dashboard"));
+
+    // The tasks admit 8050 from the load balancer's group only; it admits 80.
+    let lb_group = &lb.security_groups[0];
+    let (cidrs, groups) = sources(&format!("dashdeploy-{name}"), "8050").await;
+    assert!(cidrs.is_empty(), "no address reaches the tasks: {cidrs:?}");
+    assert_eq!(groups, std::slice::from_ref(lb_group));
+    let (cidrs, _) = sources(&format!("dashdeploy-{name}-lb"), "80").await;
+    assert_eq!(cidrs, ["0.0.0.0/0"]);
+
+    // A redeploy of a changed app: the requests never fail, and in the end
+    // only the new version answers.
+    let source = app.join("dashapp.py");
+    let text = std::fs::read_to_string(&source).unwrap();
+    std::fs::write(
+        &source,
+        text.replace(
+            "app.title = \"Sales dashboard\"",
+            "app.title = \"Sales dashboard v2\"",
+        ),
+    )
+    .unwrap();
+    let requests = Requests::start(&lb.dns_name);
+    let redeploy_started = Instant::now();
+    let out = deploy(&stack, &app, &state, &name, &[]);
+    assert!(out.status.success(), "{}", said(&out));
+    // Until the old tasks have drained and only v2 answers (bounded).
+    let mut only_new_since = None;
+    while redeploy_started.elapsed() < WAIT {
+        match stack::http_get_name(&lb.dns_name, "/") {
+            Ok((200, body)) if title(&body).as_deref() == Some("Sales dashboard v2") => {
+                let since = *only_new_since.get_or_insert_with(Instant::now);
+                if since.elapsed() > Duration::from_secs(5) {
+                    break;
+                }
+            }
+            _ => only_new_since = None,
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let answers = requests.finish();
+    assert!(answers.len() > 100, "{} requests", answers.len());
+    let failed = failures(&answers);
+    assert!(
+        failed.is_empty(),
+        "{} of {} requests failed during the redeploy: {:?}",
+        failed.len(),
+        answers.len(),
+        failed.iter().take(5).collect::<Vec<_>>()
+    );
+    let last: Vec<&Answer> = answers.iter().rev().take(20).collect();
+    assert!(
+        last.iter()
+            .all(|a| a.result.as_deref() == Ok("Sales dashboard v2")),
+        "the last answers: {last:?}"
+    );
+    assert!(
+        answers
+            .iter()
+            .any(|a| a.result.as_deref() == Ok("Sales dashboard")),
+        "the old version answered while the new one started"
+    );
+
+    // A killed task: requests fail at most within the unhealthy window
+    // (two checks 5 s apart, the stand-in's and the load balancer's
+    // passes), and a replacement comes into service.
+    let before = crate::watch_target_until(&target(&name), "two tasks in service", WAIT, |s| {
+        all_in_service(s, 2)
+    })
+    .await;
+    let before: Vec<String> = before.tasks.iter().map(|t| t.id.clone()).collect();
+    let requests = Requests::start(&lb.dns_name);
+    std::thread::sleep(Duration::from_secs(2));
+    let victims = containers(&name);
+    assert_eq!(victims.len(), 2, "{victims:?}");
+    let victim = task_of(&victims[0]);
+    assert!(before.contains(&victim), "{victim} in {before:?}");
+    let killed_at = Instant::now();
+    assert!(
+        Command::new("docker")
+            .args(["kill", &victims[0]])
+            .status()
+            .unwrap()
+            .success()
+    );
+    crate::watch_target_until(&target(&name), "a replacement in service", WAIT, |s| {
+        let stopped = s
+            .tasks
+            .iter()
+            .any(|t| t.id == victim && t.last_status == "STOPPED");
+        let new = s
+            .tasks
+            .iter()
+            .any(|t| t.last_status == "RUNNING" && !before.contains(&t.id));
+        stopped && new && all_in_service(s, 2)
+    })
+    .await;
+    std::thread::sleep(Duration::from_secs(3));
+    let answers = requests.finish();
+    let window = Duration::from_secs(5 * 2 + 2 + 1 + 5);
+    let late: Vec<&Answer> = failures(&answers)
+        .into_iter()
+        .filter(|a| a.at < killed_at || a.at > killed_at + window)
+        .collect();
+    assert!(
+        late.is_empty(),
+        "requests failed outside the {window:?} after the kill: {late:?}"
+    );
+    assert!(
+        answers.iter().rev().take(20).all(|a| a.result.is_ok()),
+        "answers again after the replacement"
+    );
+
+    // destroy leaves nothing of it.
+    let out = dashdeploy(&stack, &state, &["destroy", &app.to_string_lossy()])
+        .args(["--yes", "--name", &name])
+        .output()
+        .unwrap();
+    let log = said(&out);
+    assert!(out.status.success(), "{log}");
+    assert!(log.contains("load balancer"), "{log}");
+    nothing_left(&name).await;
+}
