@@ -71,6 +71,21 @@ revoke-description   RevokeSecurityGroupIngress of a rule whose source is a
                      EC2 does; moto finds no such rule unless the request
                      repeats the description.
 
+acm-validation       A certificate requested with DNS validation is ISSUED
+                     only once its validation CNAME is in a Route 53 hosted
+                     zone of the account (then moto issues it after
+                     MOTO_ACM_VALIDATION_WAIT seconds); moto issues it after
+                     that wait whatever DNS holds.
+acm-record-delay     DescribeCertificate gives a new certificate's validation
+                     record only ACM_RECORD_SECONDS after RequestCertificate,
+                     as ACM takes a few seconds to make it.
+
+And it fills one gap of moto's (always on, not a difference from AWS):
+autoscaling-tags     Application Auto Scaling's tags: moto drops the Tags of
+                     RegisterScalableTarget and has no ListTagsForResource,
+                     TagResource or UntagResource; the proxy keeps the tags
+                     (in run/autoscaling-tags.json) and answers those.
+
 The local load balancer (scripts/elb/elb.py) adds, answered here from what it
 writes to $DASHDEPLOY_STACK_DIR/run/lb-health.json:
 target-health        DescribeTargetHealth says what ELB's health checks found
@@ -109,6 +124,7 @@ MOTO = urllib.parse.urlparse(os.environ.get("FIDELITY_UPSTREAM", "http://127.0.0
 STACK_DIR = os.environ.get("DASHDEPLOY_STACK_DIR", "/var/lib/dashdeploy-test-stack")
 OFF_FILE = os.path.join(STACK_DIR, "run", "fidelity-off")
 LB_HEALTH = os.path.join(STACK_DIR, "run", "lb-health.json")
+SCALING_TAGS = os.path.join(STACK_DIR, "run", "autoscaling-tags.json")
 
 BEHAVIOURS = [
     "service-linked-role",
@@ -125,7 +141,10 @@ BEHAVIOURS = [
     "sg-in-use",
     "lb-interfaces",
     "revoke-description",
+    "acm-validation",
+    "acm-record-delay",
 ]
+ACM_RECORD_SECONDS = 4.0
 LB_INTERFACES_SECONDS = 10.0
 PROPAGATION_SECONDS = 6.0
 DRAIN_SECONDS = 6.0
@@ -138,6 +157,7 @@ ROLES_MADE: dict[str, float] = {}        # role name -> when it was made
 SERVICES_DELETED: dict[str, float] = {}  # cluster -> when its service was deleted
 LB_GROUPS_FREED: dict[str, float] = {}   # security group -> when a deleted load balancer's interfaces are gone
 LB_DELETING: dict[str, list[str]] = {}   # load balancer being deleted -> its security groups
+CERTS_REQUESTED: dict[str, float] = {}   # certificate ARN -> when it was requested
 EMPTY_PAGES: dict[str, bytes] = {}       # our nextToken -> the original request body
 ROUTED: set[str] = set()                 # default VPCs given their internet route
 LOOKED: dict[str, float] = {}            # region -> when its default VPC was last looked at
@@ -780,6 +800,122 @@ def with_rule_descriptions(form: dict[str, str], region: str) -> dict[str, str] 
     return out if added else None
 
 
+def route53_get(path: str) -> bytes:
+    headers = {
+        "Authorization": "AWS4-HMAC-SHA256 Credential=fidelity/20260101/us-east-1/route53/aws4_request, "
+        "SignedHeaders=host, Signature=0",
+        "Host": f"{MOTO.hostname}:{MOTO.port}",
+    }
+    status, _, data = upstream("GET", path, headers, b"")
+    return data if status == 200 else b""
+
+
+def cname_in_a_zone(name: str, value: str) -> bool:
+    """Whether a hosted zone of the account holds the CNAME name -> value."""
+    import xml.etree.ElementTree as ET
+
+    def tree(data: bytes):
+        root = ET.fromstring(data or b"<x/>")
+        for e in root.iter():
+            e.tag = e.tag.rsplit("}", 1)[-1]
+        return root
+    norm = lambda t: (t or "").rstrip(".").lower()  # noqa: E731
+    for zone in tree(route53_get("/2013-04-01/hostedzone")).iter("HostedZone"):
+        zone_id = (zone.findtext("Id") or "").rsplit("/", 1)[-1]
+        for rrset in tree(route53_get(f"/2013-04-01/hostedzone/{zone_id}/rrset")).iter("ResourceRecordSet"):
+            if rrset.findtext("Type") != "CNAME" or norm(rrset.findtext("Name")) != norm(name):
+                continue
+            if any(norm(r.findtext("Value")) == norm(value) for r in rrset.iter("ResourceRecord")):
+                return True
+    return False
+
+
+def certificate_answer(action: str, answer):
+    """ACM as AWS answers: the validation record a few seconds after the
+    request (acm-record-delay), ISSUED only once DNS proves the domain
+    (acm-validation)."""
+    status, headers, data = answer
+    if action == "RequestCertificate":
+        arn = json.loads(data or b"{}").get("CertificateArn", "")
+        with LOCK:
+            CERTS_REQUESTED[arn] = time.monotonic()
+        return answer
+    if action != "DescribeCertificate":
+        return answer
+    got = json.loads(data or b"{}")
+    cert = got.get("Certificate") or {}
+    with LOCK:
+        requested = CERTS_REQUESTED.get(cert.get("CertificateArn", ""))
+    changed = False
+    options = cert.get("DomainValidationOptions") or []
+    if on("acm-record-delay") and requested is not None and time.monotonic() - requested < ACM_RECORD_SECONDS:
+        for o in options:
+            if o.pop("ResourceRecord", None) is not None:
+                changed = True
+    if on("acm-validation") and cert.get("Type") == "AMAZON_ISSUED" and cert.get("Status") == "ISSUED":
+        records = [o.get("ResourceRecord") or {} for o in options]
+        proved = records and all(r.get("Name") and cname_in_a_zone(r["Name"], r.get("Value", "")) for r in records)
+        if not proved:
+            cert["Status"] = "PENDING_VALIDATION"
+            for o in options:
+                o["ValidationStatus"] = "PENDING_VALIDATION"
+            changed = True
+    if not changed:
+        return answer
+    return status, headers, json.dumps(got, default=str).encode()
+
+
+def scaling_tags() -> dict[str, dict]:
+    try:
+        with open(SCALING_TAGS, encoding="utf-8") as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return {}
+
+
+def save_scaling_tags(tags: dict[str, dict]) -> None:
+    with open(SCALING_TAGS + ".new", "w", encoding="utf-8") as f:
+        json.dump(tags, f)
+    os.replace(SCALING_TAGS + ".new", SCALING_TAGS)
+
+
+def scaling_tags_after(action: str, request: dict, answer: bytes) -> None:
+    """Keeps a scalable target's tags as RegisterScalableTarget gives them;
+    forgets them when it is deregistered."""
+    with LOCK:
+        tags = scaling_tags()
+        key = f"{request.get('ServiceNamespace')}|{request.get('ResourceId')}|{request.get('ScalableDimension')}"
+        if action == "RegisterScalableTarget":
+            arn = json.loads(answer or b"{}").get("ScalableTargetARN", "")
+            if arn:
+                entry = tags.setdefault(arn, {"key": key, "tags": {}})
+                entry["tags"].update(request.get("Tags") or {})
+                save_scaling_tags(tags)
+        elif action == "DeregisterScalableTarget":
+            for arn in [a for a, e in tags.items() if e.get("key") == key]:
+                del tags[arn]
+            save_scaling_tags(tags)
+
+
+def scaling_tags_answer(action: str, request: dict):
+    arn = request.get("ResourceARN", "")
+    with LOCK:
+        tags = scaling_tags()
+        if arn not in tags:
+            return 400, [("Content-Type", "application/x-amz-json-1.1")], json.dumps({
+                "__type": "ResourceNotFoundException",
+                "message": f"No scalable target found for {arn}"}).encode()
+        if action == "TagResource":
+            tags[arn]["tags"].update(request.get("Tags") or {})
+            save_scaling_tags(tags)
+        elif action == "UntagResource":
+            for k in request.get("TagKeys") or []:
+                tags[arn]["tags"].pop(k, None)
+            save_scaling_tags(tags)
+        body = {"Tags": tags[arn]["tags"]} if action == "ListTagsForResource" else {}
+    return 200, [("Content-Type", "application/x-amz-json-1.1")], json.dumps(body).encode()
+
+
 def lb_health() -> dict:
     try:
         with open(LB_HEALTH, encoding="utf-8") as f:
@@ -904,6 +1040,10 @@ class Handler(BaseHTTPRequestHandler):
             except OSError as e:
                 return self.reply(502, [("Content-Type", "text/plain")], f"emulator unreachable: {e}".encode())
             self.observe(service, action, body, form, answer[0])
+            if service == "acm" and answer[0] == 200:
+                answer = certificate_answer(action, answer)
+            if service == "application-autoscaling" and answer[0] == 200:
+                scaling_tags_after(action, json.loads(body or b"{}"), answer[2])
             if service == "elasticloadbalancing" and answer[0] == 200:
                 try:
                     answer = balancer_answer(action, form, answer)
@@ -924,6 +1064,8 @@ class Handler(BaseHTTPRequestHandler):
         if service == "iam" and action == "CreateServiceLinkedRole" and form.get("AWSServiceName") == "ecs.amazonaws.com" \
                 and on("service-linked-role"):
             return self.create_ecs_slr()
+        if service == "application-autoscaling" and action in ("ListTagsForResource", "TagResource", "UntagResource"):
+            return scaling_tags_answer(action, json.loads(body or b"{}"))
         if service == "ec2" and action == "DeleteSecurityGroup":
             group = form.get("GroupId", "")
             with LOCK:

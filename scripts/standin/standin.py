@@ -727,8 +727,13 @@ def one_pass() -> int:
         for c in [c for c in mine if c["id"] in on_the_way_out]:
             retire(c, "Task is draining")
         mine = [c for c in mine if c["id"] not in on_the_way_out]
+        # A change of the service's load balancers starts a new deployment in
+        # ECS: a task registered elsewhere than the service says is stale.
+        groups = sorted(lb.get("targetGroupArn", "") for lb in svc.get("loadBalancers") or []
+                        if lb.get("targetGroupArn"))
         current = [c for c in mine if c["task_definition"] == td_arn
-                   and (not deployment or c["deployment"] == deployment)]
+                   and (not deployment or c["deployment"] == deployment)
+                   and sorted(c["target_groups"]) == groups]
         stale = [c for c in mine if c not in current]
         desired = int(svc.get("desiredCount") or 0)
         scaling_reason = f"Scaling activity initiated by (deployment {deployment or 'unknown'})"
@@ -754,7 +759,7 @@ def one_pass() -> int:
         # Behind a load balancer, the old tasks stay until the new ones are
         # healthy in the target group (minimumHealthyPercent 100).
         ready = True
-        if svc.get("loadBalancers") and stale:
+        if groups and stale:
             states = target_states()
             ready = len(current) >= desired and all(in_service(c, states) for c in current[:desired])
             if not ready and WAITING.get(key) != deployment:

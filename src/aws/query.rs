@@ -131,7 +131,7 @@ impl Element {
 }
 
 /// Parses an XML document into its root element.
-pub(crate) fn parse(text: &str) -> Result<Element, String> {
+pub fn parse(text: &str) -> Result<Element, String> {
     use xmlparser::{ElementEnd, Token, Tokenizer};
     let mut stack: Vec<Element> = Vec::new();
     let mut root = None;

@@ -297,6 +297,9 @@ async fn close_direct_rules(
     Ok(())
 }
 
+/// How long ACM may take to give a new certificate's validation record.
+const VALIDATION_RECORD_WITHIN: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// The certificate of `domain`: the one named, else an issued one, else
 /// one requested (DNS validation, its record added when the account has the
 /// domain's hosted zone). Its ARN once issued, and what is still to do.
@@ -351,6 +354,18 @@ async fn certificate(
     }
     if cert.status == "ISSUED" {
         return Ok((Some(cert.arn), None));
+    }
+    // ACM gives the validation record a few seconds after the request.
+    let mut cert = cert;
+    let deadline = tokio::time::Instant::now() + VALIDATION_RECORD_WITHIN;
+    while cert.validation.is_none() && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+        if let Some(again) = acm::describe(session, &cert.arn)
+            .await
+            .map_err(|e| sentence("look up the certificate", &e))?
+        {
+            cert = again;
+        }
     }
     let Some((name, value)) = cert.validation.clone() else {
         return Ok((

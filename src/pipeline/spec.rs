@@ -331,7 +331,9 @@ fn resolve_balancing(choices: &Choices, config: &AppConfig) -> Result<Option<Bal
     let min = choices.min_tasks.or(config.min_tasks);
     let max = choices.max_tasks.or(config.max_tasks);
     if !on {
-        if domain.is_some() || min.is_some() || max.is_some() {
+        // Only what the flags ask for now is refused: dashdeploy.toml keeps
+        // the load balancer's settings for when it is back.
+        if choices.domain.is_some() || choices.min_tasks.is_some() || choices.max_tasks.is_some() {
             return Err(
                 "A domain (--domain) and scaling (--min-tasks/--max-tasks) need the load balancer: add --load-balancer (or load_balancer = true in dashdeploy.toml)."
                     .into(),

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod ec2;
+pub mod route53;
 pub mod stack;
 
 use std::path::PathBuf;

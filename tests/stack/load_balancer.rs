@@ -236,6 +236,11 @@ async fn one_name_answers_through_a_redeploy_and_a_killed_task_and_destroy_leave
     let log = said(&out);
     assert!(out.status.success(), "{log}");
     assert!(log.contains("monitor: done: healthy after"), "{log}");
+    // Provisioning first, as on AWS; watched until active.
+    assert!(
+        log.contains("is provisioning") && log.contains("is active"),
+        "{log}"
+    );
     let lb = elbv2::find_load_balancer(&session().await, &elbv2::load_balancer_name(&name))
         .await
         .unwrap()
@@ -382,4 +387,457 @@ async fn one_name_answers_through_a_redeploy_and_a_killed_task_and_destroy_leave
     assert!(out.status.success(), "{log}");
     assert!(log.contains("load balancer"), "{log}");
     nothing_left(&name).await;
+}
+
+/// The running tasks' public IPs of a public-IP snapshot that answers.
+fn answers_on_a_task(s: &Snapshot) -> bool {
+    s.load_balancer.is_none()
+        && s.url.as_deref().is_some_and(|u| u.ends_with(":8050/"))
+        && s.health.as_ref().is_some_and(|h| h.is_healthy())
+}
+
+fn record_kinds(state: &Path, name: &str) -> Vec<String> {
+    let rec = dashdeploy::store::record::load(state, name, "us-east-1").unwrap();
+    let mut kinds: Vec<String> = rec
+        .resources
+        .iter()
+        .filter(|r| r.created)
+        .map(|r| format!("{:?}", r.kind))
+        .collect();
+    kinds.sort();
+    kinds.dedup();
+    kinds
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deployment_switches_from_public_ip_to_the_load_balancer_with_scaling_and_back() {
+    let stack = stack::require();
+    let work = tempfile::tempdir().unwrap();
+    let name = stack::unique("lbswitch");
+    let app = crate::sample_app(work.path(), &name);
+    let state = work.path().join("state");
+
+    // The tutorial's way first: a task's public IP, 8050 open to the source.
+    let out = deploy(&stack, &app, &state, &name, &[]);
+    assert!(out.status.success(), "{}", said(&out));
+    crate::watch_until(&name, "the app on its task's IP", WAIT, answers_on_a_task).await;
+    let (cidrs, _) = sources(&format!("dashdeploy-{name}"), "8050").await;
+    assert_eq!(cidrs, ["0.0.0.0/0"]);
+
+    // Rerun with the load balancer and scaling: one name, the direct rule
+    // closed, the scaling registered between its bounds.
+    let out = deploy(
+        &stack,
+        &app,
+        &state,
+        &name,
+        &["--load-balancer", "--min-tasks", "1", "--max-tasks", "3"],
+    );
+    let log = said(&out);
+    assert!(out.status.success(), "{log}");
+    assert!(
+        log.contains("closed: the tasks are reached through the load balancer only"),
+        "{log}"
+    );
+    assert!(log.contains("scaling between 1 and 3 tasks"), "{log}");
+    let lb = elbv2::find_load_balancer(&session().await, &elbv2::load_balancer_name(&name))
+        .await
+        .unwrap()
+        .expect("the load balancer");
+    let (status, body) = stack::http_get_name(&lb.dns_name, "/").unwrap();
+    assert_eq!(status, 200);
+    assert!(dashdeploy::http_probe::is_dash_page(&body));
+    let (cidrs, groups) = sources(&format!("dashdeploy-{name}"), "8050").await;
+    assert!(cidrs.is_empty(), "{cidrs:?}");
+    assert_eq!(groups, lb.security_groups);
+    let resource = dashdeploy::aws::autoscaling::resource_id(&name, &name);
+    let (arn, min, max) = dashdeploy::aws::autoscaling::target(&session().await, &resource)
+        .await
+        .unwrap()
+        .expect("a scalable target");
+    assert_eq!((min, max), (1, 3));
+    let tags = dashdeploy::aws::autoscaling::tags(&session().await, &arn)
+        .await
+        .unwrap();
+    assert!(
+        tags.iter()
+            .any(|(k, v)| k == "dashdeploy:app" && v == &name),
+        "{tags:?}"
+    );
+    let kinds = record_kinds(&state, &name);
+    for kind in [
+        "LoadBalancer",
+        "TargetGroup",
+        "Listener",
+        "ScalableTarget",
+        "SecurityGroup",
+    ] {
+        assert!(kinds.contains(&kind.to_string()), "{kind} not in {kinds:?}");
+    }
+
+    // A rerun makes nothing twice.
+    let out = deploy(
+        &stack,
+        &app,
+        &state,
+        &name,
+        &["--load-balancer", "--min-tasks", "1", "--max-tasks", "3"],
+    );
+    assert!(out.status.success(), "{}", said(&out));
+    let log = said(&out);
+    assert!(!log.contains("created ("), "nothing made again: {log}");
+    assert!(
+        log.contains("service") && log.contains("unchanged"),
+        "{log}"
+    );
+
+    // The record lost (another machine): rebuilt from the tags, with the
+    // load balancer's parts.
+    let other = work.path().join("other-state");
+    let out = dashdeploy(&stack, &other, &["status", &app.to_string_lossy()])
+        .args(["--name", &name])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", said(&out));
+    assert!(said(&out).contains("rebuilt the record"), "{}", said(&out));
+    let rebuilt = record_kinds(&other, &name);
+    for kind in ["LoadBalancer", "TargetGroup", "Listener", "ScalableTarget"] {
+        assert!(
+            rebuilt.contains(&kind.to_string()),
+            "{kind} not in {rebuilt:?}"
+        );
+    }
+
+    // Back to the public IP: the load balancer way's parts go, 8050 opens
+    // to the source again.
+    let out = deploy(&stack, &app, &state, &name, &["--public-ip"]);
+    let log = said(&out);
+    assert!(out.status.success(), "{log}");
+    crate::watch_until(
+        &name,
+        "the app on its task's IP again",
+        WAIT,
+        answers_on_a_task,
+    )
+    .await;
+    let (cidrs, groups) = sources(&format!("dashdeploy-{name}"), "8050").await;
+    assert_eq!(cidrs, ["0.0.0.0/0"]);
+    assert!(groups.is_empty(), "{groups:?}");
+    nothing_left_but_the_task_group(&name).await;
+    let kinds = record_kinds(&state, &name);
+    assert!(
+        !kinds.iter().any(
+            |k| ["LoadBalancer", "TargetGroup", "Listener", "ScalableTarget"].contains(&k.as_str())
+        ),
+        "{kinds:?}"
+    );
+
+    let out = dashdeploy(&stack, &state, &["destroy", &app.to_string_lossy()])
+        .args(["--yes", "--name", &name])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", said(&out));
+    nothing_left(&name).await;
+}
+
+/// Back on public IPs: no load balancer, target group, scaling or load
+/// balancer's group.
+async fn nothing_left_but_the_task_group(name: &str) {
+    let session = session().await;
+    assert_eq!(
+        elbv2::find_load_balancer(&session, &elbv2::load_balancer_name(name))
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        elbv2::find_target_group(&session, &elbv2::target_group_name(name))
+            .await
+            .unwrap(),
+        None
+    );
+    assert!(
+        crate::common::ec2::groups_named(None, &format!("dashdeploy-{name}-lb"))
+            .await
+            .is_empty()
+    );
+    let resource = dashdeploy::aws::autoscaling::resource_id(name, name);
+    assert_eq!(
+        dashdeploy::aws::autoscaling::target(&session, &resource)
+            .await
+            .unwrap(),
+        None
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_health_check_and_a_blocking_group_are_explained_and_fixed_by_a_rerun() {
+    let stack = stack::require();
+    let work = tempfile::tempdir().unwrap();
+    let name = stack::unique("lbcheck");
+    let app = crate::sample_app(work.path(), &name);
+    let state = work.path().join("state");
+    std::fs::write(
+        app.join("dashdeploy.toml"),
+        "load_balancer = true\nhealth_check_path = \"/assets/no-such-file.txt\"\n",
+    )
+    .unwrap();
+
+    // The checked page answers 404 (a Dash app answers 200 on any path but
+    // its assets'): the targets are unhealthy, and said why.
+    let out = deploy(&stack, &app, &state, &name, &["--until", "deploy"]);
+    assert!(out.status.success(), "{}", said(&out));
+    let unhealthy = crate::watch_target_until(&target(&name), "an unhealthy target", WAIT, |s| {
+        s.tasks
+            .iter()
+            .any(|t| t.target_health.as_deref() == Some("unhealthy"))
+    })
+    .await;
+    let task = unhealthy
+        .tasks
+        .iter()
+        .find(|t| t.target_health.as_deref() == Some("unhealthy"))
+        .unwrap();
+    assert_eq!(
+        task.target_health_reason.as_deref(),
+        Some("Target.ResponseCodeMismatch: Health checks failed with these codes: [404]")
+    );
+    let json = status_json(&stack, &app, &state, &name);
+    let explained = json["explanations"].to_string();
+    assert!(
+        explained.contains("fails the load balancer's health check")
+            && explained.contains("health_check_path"),
+        "{json:#}"
+    );
+    assert!(!unhealthy.in_service());
+
+    // The path fixed in dashdeploy.toml: a rerun sets the check, and the
+    // task comes into service.
+    std::fs::write(
+        app.join("dashdeploy.toml"),
+        std::fs::read_to_string(app.join("dashdeploy.toml"))
+            .unwrap()
+            .replace("/assets/no-such-file.txt", "/"),
+    )
+    .unwrap();
+    let out = deploy(&stack, &app, &state, &name, &[]);
+    let log = said(&out);
+    assert!(out.status.success(), "{log}");
+    assert!(log.contains("monitor: done: healthy after"), "{log}");
+
+    // A group that no longer admits the load balancer: the checks time out,
+    // and said why; the Network step puts the rule back.
+    let lb = elbv2::find_load_balancer(&session().await, &elbv2::load_balancer_name(&name))
+        .await
+        .unwrap()
+        .unwrap();
+    let task_group =
+        &crate::common::ec2::groups_named(None, &format!("dashdeploy-{name}")).await[0];
+    let group_id = task_group.text_of("groupId").unwrap().to_string();
+    crate::common::ec2::call(
+        None,
+        "RevokeSecurityGroupIngress",
+        &[
+            ("GroupId", &group_id),
+            ("IpPermissions.1.IpProtocol", "tcp"),
+            ("IpPermissions.1.FromPort", "8050"),
+            ("IpPermissions.1.ToPort", "8050"),
+            ("IpPermissions.1.Groups.1.GroupId", &lb.security_groups[0]),
+        ],
+    )
+    .await;
+    let blocked = crate::watch_target_until(&target(&name), "a target that times out", WAIT, |s| {
+        s.tasks.iter().any(|t| {
+            t.target_health.as_deref() == Some("unhealthy")
+                && t.target_health_reason
+                    .as_deref()
+                    .is_some_and(|r| r.contains("Target.Timeout"))
+        })
+    })
+    .await;
+    let explanations = dashdeploy::monitor::explain::explain(&blocked, "us-east-1").join("\n");
+    assert!(
+        explanations.contains("cannot reach task") && explanations.contains("security group"),
+        "{explanations}"
+    );
+    let out = deploy(&stack, &app, &state, &name, &[]);
+    assert!(out.status.success(), "{}", said(&out));
+    let (_, groups) = sources(&format!("dashdeploy-{name}"), "8050").await;
+    assert_eq!(groups, lb.security_groups);
+
+    let out = dashdeploy(&stack, &state, &["destroy", &app.to_string_lossy()])
+        .args(["--yes", "--name", &name])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", said(&out));
+    nothing_left(&name).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_domain_gets_a_validated_certificate_https_and_an_alias_and_destroy_removes_them() {
+    use crate::common::route53;
+    let stack = stack::require();
+    let work = tempfile::tempdir().unwrap();
+    let name = stack::unique("lbdomain");
+    let app = crate::sample_app(work.path(), &name);
+    let state = work.path().join("state");
+    let zone_name = format!("{name}.example.test");
+    let domain = format!("app.{zone_name}");
+    let zone = route53::create_zone(&zone_name).await;
+
+    // First run: the certificate is requested, its validation record and
+    // the alias go into the account's zone; HTTPS waits for ACM.
+    let args = ["--load-balancer", "--domain", &domain, "--until", "deploy"];
+    let out = deploy(&stack, &app, &state, &name, &args);
+    let log = said(&out);
+    assert!(out.status.success(), "{log}");
+    assert!(
+        log.contains(&format!("certificate for {domain} requested")),
+        "{log}"
+    );
+    assert!(log.contains("is being validated (its record"), "{log}");
+    assert!(
+        log.contains(&format!("{domain} points at the load balancer")),
+        "{log}"
+    );
+    let records = route53::records(&zone).await;
+    assert!(
+        records.contains(&(domain.clone(), "A".to_string())),
+        "{records:?}"
+    );
+    assert!(
+        records.iter().any(|(_, kind)| kind == "CNAME"),
+        "{records:?}"
+    );
+    let session = session().await;
+    let lb = elbv2::find_load_balancer(&session, &elbv2::load_balancer_name(&name))
+        .await
+        .unwrap()
+        .unwrap();
+    let listeners = elbv2::listeners(&session, &lb.arn).await.unwrap();
+    assert_eq!(listeners.len(), 1, "{listeners:?}");
+    assert_eq!(
+        (listeners[0].port, listeners[0].action.as_str()),
+        (80, "forward")
+    );
+
+    // ACM issues it once DNS proves the domain (seconds on the stack).
+    let started = Instant::now();
+    let issued = loop {
+        let found = dashdeploy::aws::acm::for_domain(&session, &domain)
+            .await
+            .unwrap();
+        if let Some(cert) = found.iter().find(|c| c.status == "ISSUED") {
+            break cert.clone();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "not issued: {found:?}"
+        );
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    };
+
+    // Second run: HTTPS on 443 with it, and 80 redirecting there.
+    let out = deploy(&stack, &app, &state, &name, &args);
+    assert!(out.status.success(), "{}", said(&out));
+    let mut listeners = elbv2::listeners(&session, &lb.arn).await.unwrap();
+    listeners.sort_by_key(|l| l.port);
+    assert_eq!(listeners.len(), 2, "{listeners:?}");
+    assert_eq!(
+        (listeners[0].port, listeners[0].action.as_str()),
+        (80, "redirect")
+    );
+    assert_eq!(listeners[1].port, 443);
+    assert_eq!(
+        listeners[1].certificate.as_deref(),
+        Some(issued.arn.as_str())
+    );
+    let (status, _) = stack::http_get_name(&lb.dns_name, "/").unwrap();
+    assert_eq!(status, 301, "80 redirects to HTTPS");
+    let json = status_json(&stack, &app, &state, &name);
+    assert_eq!(json["url"], format!("https://{domain}/"), "{json:#}");
+
+    // destroy removes the records and the certificate it requested.
+    let out = dashdeploy(&stack, &state, &["destroy", &app.to_string_lossy()])
+        .args([
+            "--yes",
+            "--name",
+            &name,
+            "--domain",
+            &domain,
+            "--load-balancer",
+        ])
+        .output()
+        .unwrap();
+    let log = said(&out);
+    assert!(out.status.success(), "{log}");
+    nothing_left(&name).await;
+    let left: Vec<(String, String)> = route53::records(&zone)
+        .await
+        .into_iter()
+        .filter(|(_, kind)| kind != "SOA" && kind != "NS")
+        .collect();
+    assert!(left.is_empty(), "{left:?}\n{log}");
+    assert!(
+        dashdeploy::aws::acm::for_domain(&session, &domain)
+            .await
+            .unwrap()
+            .is_empty(),
+        "{log}"
+    );
+    route53::delete_zone(&zone).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_domain_whose_zone_is_elsewhere_waits_for_its_validation_record_and_says_which() {
+    let stack = stack::require();
+    let work = tempfile::tempdir().unwrap();
+    let name = stack::unique("lbnozone");
+    let app = crate::sample_app(work.path(), &name);
+    let state = work.path().join("state");
+    // No hosted zone of it in the account: the DNS is at another provider.
+    let domain = format!("{name}.example.org");
+    let out = deploy(
+        &stack,
+        &app,
+        &state,
+        &name,
+        &["--load-balancer", "--domain", &domain, "--until", "deploy"],
+    );
+    let log = said(&out);
+    assert!(out.status.success(), "{log}");
+    assert!(
+        log.contains("waits for validation: add the CNAME") && log.contains("at your DNS provider"),
+        "{log}"
+    );
+    assert!(
+        log.contains(&format!("point {domain} at dd-")),
+        "the alias to add by hand: {log}"
+    );
+    // ACM does not issue it while DNS does not prove the domain (moto alone
+    // would after 5 s).
+    tokio::time::sleep(Duration::from_secs(8)).await;
+    let found = dashdeploy::aws::acm::for_domain(&session().await, &domain)
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].status, "PENDING_VALIDATION");
+    let json = status_json(&stack, &app, &state, &name);
+    assert!(
+        json["explanations"].to_string().contains("HTTPS on"),
+        "{json:#}"
+    );
+
+    let out = dashdeploy(&stack, &state, &["destroy", &app.to_string_lossy()])
+        .args(["--yes", "--name", &name])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", said(&out));
+    nothing_left(&name).await;
+    assert!(
+        dashdeploy::aws::acm::for_domain(&session().await, &domain)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }

@@ -140,9 +140,15 @@ pub async fn run(
         if let Some(pending) = &made.pending {
             reporter.log(LogLevel::Warn, pending.clone());
         }
+        // What the flags chose is kept, so that `status`, `destroy` and the
+        // next run see the same load balancer.
         spec.keep(|config| {
             config.allow_from = Some(source.to_string());
             config.load_balancer = Some(true);
+            config.domain = balancing.domain.clone();
+            config.certificate_arn = balancing.certificate_arn.clone();
+            config.min_tasks = balancing.scaling.map(|s| s.min);
+            config.max_tasks = balancing.scaling.map(|s| s.max);
         })?;
         return Ok(format!(
             "{vpc_line} · load balancer {} ({}) · {} · HTTP{} from {source}",
