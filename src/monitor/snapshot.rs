@@ -135,3 +135,74 @@ impl Snapshot {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn task(id: &str, last: &str, desired: &str, health: Option<&str>) -> TaskFacts {
+        TaskFacts {
+            id: id.into(),
+            last_status: last.into(),
+            desired_status: desired.into(),
+            started_at: None,
+            stopped_at: None,
+            public_ip: None,
+            stopped_reason: None,
+            exit_code: None,
+            container_reason: None,
+            task_definition: "sales:2".into(),
+            cpu: None,
+            memory: None,
+            private_ip: Some(format!("10.0.0.{}", id.len())),
+            target_health: health.map(str::to_string),
+            target_health_reason: None,
+        }
+    }
+
+    fn behind(tasks: Vec<TaskFacts>) -> Snapshot {
+        Snapshot {
+            tasks,
+            load_balancer: Some(LoadBalancerFacts {
+                name: "dd-sales".into(),
+                dns_name: "dd-sales-1.us-east-1.elb.amazonaws.com".into(),
+                state: "active".into(),
+            }),
+            ..Snapshot::default()
+        }
+    }
+
+    #[test]
+    fn behind_a_load_balancer_every_kept_task_must_be_in_service() {
+        let healthy = || task("a", "RUNNING", "RUNNING", Some("healthy"));
+        assert!(behind(vec![healthy()]).in_service());
+        // One still initial (an answer may come from the load balancer
+        // failing open): not yet.
+        assert!(
+            !behind(vec![
+                healthy(),
+                task("bb", "RUNNING", "RUNNING", Some("initial"))
+            ])
+            .in_service()
+        );
+        // A draining old task, or one on its way out, does not count.
+        assert!(
+            behind(vec![
+                healthy(),
+                task("bb", "RUNNING", "RUNNING", Some("draining"))
+            ])
+            .in_service()
+        );
+        assert!(
+            behind(vec![
+                healthy(),
+                task("bb", "RUNNING", "STOPPED", Some("unhealthy"))
+            ])
+            .in_service()
+        );
+        // None running: not in service.
+        assert!(!behind(vec![task("a", "STOPPED", "STOPPED", None)]).in_service());
+        // Without a load balancer there is nothing to wait for.
+        assert!(Snapshot::default().in_service());
+    }
+}
