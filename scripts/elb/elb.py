@@ -20,11 +20,14 @@ in them (the Fargate stand-in registers a service's tasks as ECS does). Then:
   matcher. It starts `initial`, becomes `healthy` or `unhealthy` as ELB
   decides, with ELB's reason codes (Target.ResponseCodeMismatch,
   Target.Timeout, Target.FailedHealthChecks); a target whose security
-  groups do not admit the load balancer's group (or its VPC) on the port
-  fails as ELB's checks do there, with Target.Timeout;
+  groups do not admit the group of the load balancer that forwards to it
+  (or the VPC's addresses) on the port fails as ELB's checks do there, with
+  Target.Timeout;
 * a target no longer registered is `draining` for the group's
   deregistration delay: no new request goes to it, those in flight finish;
-* a request on a listener is forwarded to a healthy target, in turn (round
+* a request from an address the load balancer's security groups do not
+  admit on the listener's port gets no answer (dropped, as a security group
+  drops it); one they admit is forwarded to a healthy target, in turn (round
   robin), with the X-Forwarded-* headers an ALB adds; with no healthy
   target the load balancer fails open to every registered target that is
   not draining, as ELB does, and with none answers 503. A target that
@@ -171,6 +174,7 @@ class Balancer:
         self.address = ""
         self.active = False
         self.listeners: dict[int, dict] = {}   # port -> {"protocol", "action"}
+        self.sources: dict[int, list] = {}     # port -> the networks its groups admit
 
 
 BALANCERS: dict[str, Balancer] = {}
@@ -222,6 +226,10 @@ def read_balancers() -> None:
             actions = li.get("DefaultActions") or []
             listeners[int(li["Port"])] = {"protocol": li.get("Protocol", "HTTP"),
                                           "action": actions[0] if actions else {}}
+        for port, li in listeners.items():
+            before = b.listeners.get(port)
+            if before is not None and before["action"].get("Type") != li["action"].get("Type"):
+                log(f"load balancer {b.name}: listener {port} now {li['action'].get('Type')}s")
         b.listeners = listeners
         if arn not in BALANCERS:
             log(f"load balancer {b.name} ({b.dns}) found, provisioning")
@@ -302,8 +310,34 @@ def read_groups() -> None:
         GROUPS[arn] = g
 
 
-def lb_groups_of_vpc(vpc: str) -> set[str]:
-    return {sg for b in BALANCERS.values() if b.vpc == vpc or not vpc for sg in b.groups}
+def groups_forwarding_to(arn: str) -> set[str]:
+    """The security groups of the load balancers whose listeners forward to
+    the target group `arn`: what a target must admit."""
+    out = set()
+    for b in BALANCERS.values():
+        for li in b.listeners.values():
+            action = li["action"]
+            targets = {action.get("TargetGroupArn")} | {
+                t.get("TargetGroupArn") for t in (action.get("ForwardConfig") or {}).get("TargetGroups") or []}
+            if arn in targets:
+                out.update(b.groups)
+    return out
+
+
+def read_sources() -> None:
+    """The networks each load balancer's groups admit on each listener port."""
+    for b in BALANCERS.values():
+        sources: dict[int, list] = {port: [] for port in b.listeners}
+        if b.groups:
+            for sg in EC2.describe_security_groups(GroupIds=b.groups)["SecurityGroups"]:
+                for perm in sg.get("IpPermissions") or []:
+                    proto = perm.get("IpProtocol")
+                    low, high = perm.get("FromPort", 0), perm.get("ToPort", 65535)
+                    for port in sources:
+                        if proto == "-1" or (proto == "tcp" and low <= port <= high):
+                            sources[port] += [ipaddress.ip_network(r["CidrIp"], strict=False)
+                                              for r in perm.get("IpRanges") or [] if r.get("CidrIp")]
+        b.sources = sources
 
 
 def admits(interface: dict, port: int, lb_groups: set[str], vpc_cidrs: list[str]) -> bool:
@@ -347,7 +381,7 @@ def locate_targets() -> None:
                 vpcs = EC2.describe_vpcs(VpcIds=[vpc])["Vpcs"] if vpc else []
                 vpc_cidrs[vpc] = [v["CidrBlock"] for v in vpcs]
             check_port = port if g.check_port == "traffic-port" else int(g.check_port)
-            target.admits = admits(eni, check_port, lb_groups_of_vpc(vpc), vpc_cidrs[vpc])
+            target.admits = admits(eni, check_port, groups_forwarding_to(g.arn), vpc_cidrs[vpc])
 
 
 # ---------------------------------------------------------------------------
@@ -466,6 +500,11 @@ class Handler(BaseHTTPRequestHandler):
             listener = b.listeners.get(port) if b else None
         if not b or not listener or not b.active:
             return self.answer(503, "Service Temporarily Unavailable")
+        client = ipaddress.ip_address(self.client_address[0])
+        if not any(client in net for net in b.sources.get(port, [])):
+            # The load balancer's security group drops it: no answer at all.
+            self.close_connection = True
+            return
         action = listener["action"]
         if action.get("Type") == "redirect":
             cfg = action.get("RedirectConfig") or {}
@@ -487,8 +526,7 @@ class Handler(BaseHTTPRequestHandler):
         if target is None or not target.address:
             return self.answer(503, "Service Temporarily Unavailable")
         headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP}
-        client = self.client_address[0]
-        headers["X-Forwarded-For"] = ", ".join(filter(None, [self.headers.get("X-Forwarded-For"), client]))
+        headers["X-Forwarded-For"] = ", ".join(filter(None, [self.headers.get("X-Forwarded-For"), str(client)]))
         headers["X-Forwarded-Proto"] = "http"
         headers["X-Forwarded-Port"] = str(port)
         headers["X-Amzn-Trace-Id"] = "Root=1-" + format(int(time.time()), "08x") + "-" + uuid.uuid4().hex[:24]
@@ -634,6 +672,7 @@ def one_pass() -> None:
         read_groups()
         assign_addresses()
     locate_targets()
+    read_sources()
     serve()
     write_hosts(hosts_lines())
     publish()

@@ -74,31 +74,59 @@ pub async fn describe(session: &Session, arn: &str) -> Result<Option<Certificate
 
 /// The certificates of `domain`, issued ones first.
 pub async fn for_domain(session: &Session, domain: &str) -> Result<Vec<Certificate>, QueryError> {
-    let listed = call(
-        session,
-        "ListCertificates",
-        &json!({"CertificateStatuses": ["ISSUED", "PENDING_VALIDATION"]}),
-    )
-    .await?;
     let mut found = Vec::new();
-    for c in listed["CertificateSummaryList"]
-        .as_array()
-        .into_iter()
-        .flatten()
-    {
-        if c["DomainName"].as_str().map(str::to_ascii_lowercase)
-            != Some(domain.to_ascii_lowercase())
-        {
-            continue;
+    let mut token: Option<String> = None;
+    // Bounded: 100 pages of 1000 is far more than an account holds.
+    for _ in 0..100 {
+        let mut request =
+            json!({"CertificateStatuses": ["ISSUED", "PENDING_VALIDATION"], "MaxItems": 1000});
+        if let Some(t) = &token {
+            request["NextToken"] = json!(t);
         }
-        if let Some(arn) = c["CertificateArn"].as_str()
-            && let Some(cert) = describe(session, arn).await?
+        let listed = call(session, "ListCertificates", &request).await?;
+        for c in listed["CertificateSummaryList"]
+            .as_array()
+            .into_iter()
+            .flatten()
         {
-            found.push(cert);
+            if c["DomainName"].as_str().map(str::to_ascii_lowercase)
+                != Some(domain.to_ascii_lowercase())
+            {
+                continue;
+            }
+            if let Some(arn) = c["CertificateArn"].as_str()
+                && let Some(cert) = describe(session, arn).await?
+            {
+                found.push(cert);
+            }
+        }
+        token = listed["NextToken"]
+            .as_str()
+            .filter(|t| !t.is_empty())
+            .map(str::to_string);
+        if token.is_none() {
+            break;
         }
     }
     found.sort_by_key(|c| c.status != "ISSUED");
     Ok(found)
+}
+
+/// RequestCertificate's idempotency token: the folder's id and the domain
+/// (a request repeated within the hour gets the same certificate; another
+/// domain gets its own), at most 32 letters and digits.
+fn idempotency_token(id: &str, domain: &str) -> String {
+    let hash = format!("{id}/{domain}")
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        });
+    let head: String = id
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .take(16)
+        .collect();
+    format!("{head}{hash:016x}")
 }
 
 /// Requests a certificate for `domain`, validated through DNS, tagged; its ARN.
@@ -114,15 +142,18 @@ pub async fn request(session: &Session, domain: &str, owner: &Owner) -> Result<S
         &json!({
             "DomainName": domain,
             "ValidationMethod": "DNS",
-            "IdempotencyToken": owner.id.chars().filter(char::is_ascii_alphanumeric).take(32).collect::<String>(),
+            "IdempotencyToken": idempotency_token(&owner.id, domain),
             "Tags": tags,
         }),
     )
     .await?;
-    Ok(got["CertificateArn"]
+    got["CertificateArn"]
         .as_str()
-        .unwrap_or_default()
-        .to_string())
+        .filter(|a| !a.is_empty())
+        .map(str::to_string)
+        .ok_or_else(|| {
+            QueryError::Network("ACM's answer to RequestCertificate has no CertificateArn".into())
+        })
 }
 
 pub async fn delete(session: &Session, arn: &str) -> Result<(), QueryError> {
@@ -133,4 +164,21 @@ pub async fn delete(session: &Session, arn: &str) -> Result<(), QueryError> {
     )
     .await
     .map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_request_token_is_the_folders_and_the_domains() {
+        let id = "6f1c2b3a-9d8e-4c7b-8a6f-5e4d3c2b1a09";
+        let a = idempotency_token(id, "dash.example.com");
+        assert_eq!(a, idempotency_token(id, "dash.example.com"));
+        assert_ne!(a, idempotency_token(id, "other.example.com"));
+        assert!(
+            a.len() <= 32 && a.chars().all(|c| c.is_ascii_alphanumeric()),
+            "{a}"
+        );
+    }
 }

@@ -110,6 +110,8 @@ pub struct Listener {
     pub port: u16,
     /// `forward` or `redirect`.
     pub action: String,
+    /// The target group it forwards to.
+    pub target_group: Option<String>,
     pub certificate: Option<String>,
 }
 
@@ -296,7 +298,8 @@ fn health_params(params: Params, check: &HealthCheck) -> Params {
 }
 
 /// Makes the target group `name`: `ip` targets on `port` in `vpc`, HTTP,
-/// with `check`, tagged; its deregistration delay set to 30 s.
+/// with `check`, tagged (its deregistration delay is set apart, once it is
+/// in the deployment record: [`set_deregistration_delay`]).
 pub async fn create_target_group(
     session: &Session,
     name: &str,
@@ -323,7 +326,6 @@ pub async fn create_target_group(
         .ok_or_else(|| {
             QueryError::Network("ELB made the target group but did not describe it".into())
         })?;
-    set_deregistration_delay(session, &group.arn).await?;
     Ok(group)
 }
 
@@ -378,6 +380,12 @@ pub async fn listeners(session: &Session, lb_arn: &str) -> Result<Vec<Listener>,
                 .next()
                 .map(|a| text(a, "Type"))
                 .unwrap_or_default(),
+            target_group: l
+                .members("DefaultActions")
+                .next()
+                .and_then(|a| a.text_of("TargetGroupArn"))
+                .filter(|t| !t.is_empty())
+                .map(str::to_string),
             certificate: l
                 .members("Certificates")
                 .next()
@@ -428,19 +436,28 @@ pub async fn create_listener(
     };
     let params = tag_params(action_params(params, action), owner);
     let answer = session.elbv2()?.call("CreateListener", &params.0).await?;
-    Ok(result(&answer, "CreateListener")
+    result(&answer, "CreateListener")
         .and_then(|r| r.members("Listeners").next())
         .map(|l| text(l, "ListenerArn"))
-        .unwrap_or_default())
+        .filter(|a| !a.is_empty())
+        .ok_or_else(|| QueryError::Network("ELB made the listener but did not give its ARN".into()))
 }
 
-/// The listener's default action set to `action`.
-pub async fn set_listener_action(
+/// The listener's default action set to `action`, and its certificate to
+/// `certificate` (an HTTPS listener).
+pub async fn set_listener(
     session: &Session,
     arn: &str,
     action: &Action<'_>,
+    certificate: Option<&str>,
 ) -> Result<(), QueryError> {
-    let params = action_params(Params::new().set("ListenerArn", arn), action);
+    let mut params = action_params(Params::new().set("ListenerArn", arn), action);
+    if let Some(cert) = certificate {
+        params = params
+            .set("Protocol", "HTTPS")
+            .set("SslPolicy", TLS_POLICY)
+            .set("Certificates.member.1.CertificateArn", cert);
+    }
     session
         .elbv2()?
         .call("ModifyListener", &params.0)

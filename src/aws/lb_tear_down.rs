@@ -162,12 +162,36 @@ pub async fn certificate(session: &Session, arn: &str, mine: &Mine<'_>) -> Resul
     if let Some(kept) = mine.keeps(&format!("the certificate {arn}"), pairs(&cert.tags)) {
         return Ok(kept);
     }
-    match acm::delete(session, arn).await {
-        Ok(()) => Ok(Outcome::Removed),
-        Err(e) if e.code() == Some("ResourceNotFoundException") => Ok(Outcome::AlreadyGone),
-        Err(e) => Err(query_sentence("delete the certificate", &e)),
+    // ACM says a certificate is in use for a while after the listener that
+    // used it, and its load balancer, are gone.
+    let deadline = tokio::time::Instant::now() + CERTIFICATE_FREE_WITHIN;
+    loop {
+        match acm::delete(session, arn).await {
+            Ok(()) => return Ok(Outcome::Removed),
+            Err(e) if e.code() == Some("ResourceNotFoundException") => {
+                return Ok(Outcome::AlreadyGone);
+            }
+            Err(e)
+                if e.code() == Some("ResourceInUseException")
+                    && tokio::time::Instant::now() < deadline =>
+            {
+                tokio::time::sleep(Duration::from_secs(5)).await;
+            }
+            Err(e) if e.code() == Some("ResourceInUseException") => {
+                return Err(format!(
+                    "{} ACM still said it was in use {} s after its load balancer was deleted: run destroy \
+                     again in a few minutes to finish it.",
+                    query_sentence("delete the certificate", &e),
+                    CERTIFICATE_FREE_WITHIN.as_secs()
+                ));
+            }
+            Err(e) => return Err(query_sentence("delete the certificate", &e)),
+        }
     }
 }
+
+/// How long ACM may say a certificate is in use after its listener went.
+const CERTIFICATE_FREE_WITHIN: Duration = Duration::from_secs(120);
 
 /// The deployment record's id of a DNS record dashdeploy made: the zone,
 /// the name, the type, what it points at and (for an alias) the load
@@ -220,7 +244,14 @@ pub async fn dns_record(session: &Session, id: &str) -> Result<Outcome, String> 
     };
     match route53::change(session, zone, "DELETE", &change).await {
         Ok(()) => Ok(Outcome::Removed),
-        Err(e) if e.code() == Some("InvalidChangeBatch") => Ok(Outcome::AlreadyGone),
+        // Deleted meanwhile: "Tried to delete resource record set … but it
+        // was not found". Any other refusal (the record changed) is said.
+        Err(e)
+            if e.code() == Some("InvalidChangeBatch")
+                && e.message().is_some_and(|m| m.contains("not found")) =>
+        {
+            Ok(Outcome::AlreadyGone)
+        }
         Err(e) => Err(query_sentence(&format!("delete the DNS record {name}"), &e)),
     }
 }

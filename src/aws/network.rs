@@ -45,7 +45,8 @@ pub fn group_name(app: &str) -> String {
 
 /// The load balancer's security group's name for an app.
 pub fn lb_group_name(app: &str) -> String {
-    format!("dashdeploy-{app}-lb")
+    // A dot, which no app name holds: no app's own group can be named so.
+    format!("dashdeploy-{app}.lb")
 }
 
 /// The VPC to run in: `chosen`, else the region's default one; with its

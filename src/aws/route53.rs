@@ -51,8 +51,16 @@ impl Route53 {
                         .and_then(|d| d.find(name))
                         .map(|e| e.text.clone())
                 };
+                // Most errors are `<ErrorResponse><Error><Code>`; some
+                // (InvalidChangeBatch) are named by the root element.
+                let root = doc
+                    .as_ref()
+                    .map(|d| d.name.clone())
+                    .filter(|n| n != "ErrorResponse" && !n.is_empty());
                 Err(QueryError::Service {
-                    code: field("Code").unwrap_or_else(|| format!("HTTP {status}")),
+                    code: field("Code")
+                        .or(root)
+                        .unwrap_or_else(|| format!("HTTP {status}")),
                     message: field("Message").unwrap_or_default(),
                 })
             })
@@ -92,7 +100,7 @@ pub async fn zone_for(session: &super::Session, domain: &str) -> Result<Option<Z
     for start in 0..labels.len().saturating_sub(1) {
         let candidate = dotted(&labels[start..].join("."));
         let query = format!(
-            "{API}/hostedzonesbyname?dnsname={}&maxitems=1",
+            "{API}/hostedzonesbyname?dnsname={}&maxitems=100",
             percent_encoding::utf8_percent_encode(&candidate, percent_encoding::NON_ALPHANUMERIC)
         );
         let answer = r53.call("ListHostedZonesByName", "GET", &query, "").await?;

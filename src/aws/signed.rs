@@ -44,6 +44,14 @@ impl QueryError {
             _ => None,
         }
     }
+
+    /// The service's message, when it answered with an error.
+    pub fn message(&self) -> Option<&str> {
+        match self {
+            QueryError::Service { message, .. } => Some(message),
+            _ => None,
+        }
+    }
 }
 
 /// One service's endpoint, signed for.

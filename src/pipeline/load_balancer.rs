@@ -117,7 +117,23 @@ pub async fn ensure(
     )
     .await
     .map_err(StepFailure::new)?;
-    cloud.record(ResourceKind::SecurityGroup, &lb_group.id, lb_group.created)?;
+    let ours = if lb_group.created {
+        true
+    } else {
+        let tags = network::named_groups(session, &lb_group.name)
+            .await
+            .map_err(StepFailure::new)?
+            .into_iter()
+            .find(|g| g.id == lb_group.id)
+            .map(|g| g.tags)
+            .unwrap_or_default();
+        check_ours(
+            &format!("The security group {} ({})", lb_group.name, lb_group.id),
+            &tags,
+            owner,
+        )?
+    };
+    cloud.record(ResourceKind::SecurityGroup, &lb_group.id, ours)?;
     let mut ports = vec![80];
     if balancing.domain.is_some() {
         ports.push(443);
@@ -132,8 +148,9 @@ pub async fn ensure(
             added,
         )?;
     }
-    // The tasks admit 8050 from the load balancer only: an address rule of
-    // an earlier public-IP run goes.
+    // The tasks admit 8050 from the load balancer (an address rule of an
+    // earlier public-IP run goes once the service is attached to the target
+    // group, in the Deploy step: close_direct_rules).
     let added = network::allow(session, &task_group.id, APP_PORT, &lb_group.id)
         .await
         .map_err(StepFailure::new)?;
@@ -142,7 +159,6 @@ pub async fn ensure(
         &format!("{}/tcp/{APP_PORT}/{}", task_group.id, lb_group.id),
         added,
     )?;
-    close_direct_rules(cloud, &task_group.id, reporter).await?;
 
     // The load balancer.
     let name = elbv2::load_balancer_name(app);
@@ -216,6 +232,11 @@ pub async fn ensure(
             tg
         }
     };
+    // 30 s instead of AWS's 300, so a redeploy does not stall (set at every
+    // run: cheap, and what a failed earlier run missed).
+    elbv2::set_deregistration_delay(session, &target_group.arn)
+        .await
+        .map_err(|e| sentence("set the target group's deregistration delay", &e))?;
 
     // HTTPS when a domain is given and its certificate is issued.
     let (certificate, pending) = match &balancing.domain {
@@ -260,8 +281,9 @@ pub async fn ensure(
 }
 
 /// Closes the tasks' direct 8050 rules from addresses that an earlier
-/// public-IP run of this app opened (the deployment record lists them).
-async fn close_direct_rules(
+/// public-IP run of this app opened (the deployment record lists them):
+/// for the Deploy step, once the service is attached to the target group.
+pub async fn close_direct_rules(
     cloud: &Cloud,
     task_group: &str,
     reporter: &Reporter,
@@ -381,22 +403,39 @@ async fn certificate(
         .map_err(|e| sentence("look for the domain's hosted zone", &e))?
     {
         Some(zone) => {
-            route53::change(
-                session,
-                &zone.id,
-                "UPSERT",
-                &route53::Change::Cname {
-                    name: &name,
-                    value: &value,
-                },
-            )
-            .await
-            .map_err(|e| sentence("add the certificate's validation record", &e))?;
-            cloud.record(
-                ResourceKind::DnsRecord,
-                &dns_record_id(&zone.id, &name, "CNAME", &value, ""),
-                true,
-            )?;
+            // ACM gives every certificate of a domain the same record: one
+            // already there serves this one too, and is not dashdeploy's.
+            let there = route53::record(session, &zone.id, &name, "CNAME")
+                .await
+                .map_err(|e| sentence("read the certificate's validation record", &e))?;
+            let wanted = value.trim_end_matches('.').to_ascii_lowercase();
+            match there {
+                Some(r) if r.points_at == wanted => {}
+                Some(r) => {
+                    return Err(StepFailure::new(format!(
+                        "The hosted zone {} already has a record {name} that points at {}, not at the value ACM asks                          for ({value}): nothing was changed. Remove that record, then run the Network step again.",
+                        zone.name, r.points_at
+                    )));
+                }
+                None => {
+                    route53::change(
+                        session,
+                        &zone.id,
+                        "UPSERT",
+                        &route53::Change::Cname {
+                            name: &name,
+                            value: &value,
+                        },
+                    )
+                    .await
+                    .map_err(|e| sentence("add the certificate's validation record", &e))?;
+                    cloud.record(
+                        ResourceKind::DnsRecord,
+                        &dns_record_id(&zone.id, &name, "CNAME", &value, ""),
+                        true,
+                    )?;
+                }
+            }
             format!(
                 "the certificate of {domain} is being validated (its record {name} is added to the hosted zone \
                  {}): ACM takes a few minutes; run the Network step again then to turn on HTTPS",
@@ -412,7 +451,8 @@ async fn certificate(
 }
 
 /// The listeners: with a certificate, HTTPS on 443 forwarding to the
-/// target group and 80 redirecting to it; else 80 forwarding.
+/// target group and 80 redirecting to it; else 80 forwarding (and a 443
+/// listener of an earlier run with a domain goes).
 async fn listeners(
     cloud: &Cloud,
     owner: &Owner,
@@ -432,27 +472,49 @@ async fn listeners(
         }
         None => wanted.push((80, None, Action::Forward(&tg.arn))),
     }
-    for (port, cert, action) in wanted {
-        let kind = match action {
-            Action::Forward(_) => "forward",
-            Action::RedirectToHttps => "redirect",
+    for (port, cert, action) in &wanted {
+        let (kind, group) = match action {
+            Action::Forward(arn) => ("forward", Some(*arn)),
+            Action::RedirectToHttps => ("redirect", None),
         };
-        match existing.iter().find(|l| l.port == port) {
+        match existing.iter().find(|l| l.port == *port) {
             Some(l) => {
-                if l.action != kind {
-                    elbv2::set_listener_action(session, &l.arn, &action)
+                // The listener is the load balancer's, and the load balancer
+                // this folder's: what it does is set as wanted.
+                if l.action != kind
+                    || l.target_group.as_deref() != group
+                    || (cert.is_some() && l.certificate.as_deref() != *cert)
+                {
+                    elbv2::set_listener(session, &l.arn, action, *cert)
                         .await
                         .map_err(|e| sentence(&format!("set the listener on {port}"), &e))?;
                 }
                 cloud.record(ResourceKind::Listener, &l.arn, true)?;
             }
             None => {
-                let arn = elbv2::create_listener(session, &lb.arn, port, cert, &action, owner)
+                let arn = elbv2::create_listener(session, &lb.arn, *port, *cert, action, owner)
                     .await
                     .map_err(|e| sentence(&format!("create the listener on {port}"), &e))?;
                 cloud.record(ResourceKind::Listener, &arn, true)?;
             }
         }
+    }
+    for l in existing
+        .iter()
+        .filter(|l| !wanted.iter().any(|(port, _, _)| *port == l.port))
+    {
+        elbv2::delete_listener(session, &l.arn)
+            .await
+            .map_err(|e| sentence(&format!("remove the listener on {}", l.port), &e))?;
+        let state = crate::store::state_dir().map_err(StepFailure::new)?;
+        record::forget(
+            &state,
+            &cloud.app,
+            &cloud.region,
+            ResourceKind::Listener,
+            &l.arn,
+        )
+        .map_err(StepFailure::new)?;
     }
     Ok(())
 }

@@ -91,9 +91,15 @@ async fn find(spec: &Spec, cloud: &Cloud) -> Result<Record, String> {
     if let Some((arn, tags)) = ecs::service_tags(session, name, name).await? {
         note(ResourceKind::Service, &arn, &tags);
     }
-    let domain = spec.config.domain.as_deref();
-    for (kind, at, tags) in super::record_rebuild_lb::find(session, name, domain).await? {
-        note(kind, &at, &tags);
+    // The load balancer way's, when dashdeploy.toml says the app uses it.
+    if spec.config.load_balancer == Some(true) {
+        let domain = spec.config.domain.as_deref();
+        let scaled = spec.config.min_tasks.is_some();
+        for (kind, at, tags) in
+            super::record_rebuild_lb::find(session, name, domain, scaled).await?
+        {
+            note(kind, &at, &tags);
+        }
     }
     for var in &spec.config.secrets {
         let parameter = ssm::parameter_name(name, var);

@@ -25,11 +25,13 @@ async fn elb_tags(session: &Session, arn: &str) -> Result<Vec<(String, String)>,
 }
 
 /// What AWS holds of the load balancer way for the app `name`, whose
-/// domain (from dashdeploy.toml) is `domain`.
+/// domain (from dashdeploy.toml) is `domain`, scaled when `scaled` (only
+/// what the app uses is looked at: the policy grants no more).
 pub async fn find(
     session: &Session,
     name: &str,
     domain: Option<&str>,
+    scaled: bool,
 ) -> Result<Vec<Found>, String> {
     let mut out: Vec<Found> = Vec::new();
     let lb = elbv2::find_load_balancer(session, &elbv2::load_balancer_name(name))
@@ -65,9 +67,10 @@ pub async fn find(
         }
     }
     let resource = autoscaling::resource_id(name, name);
-    if let Some((arn, _, _)) = autoscaling::target(session, &resource)
-        .await
-        .map_err(|e| query_sentence("look up the service's scaling", &e))?
+    if scaled
+        && let Some((arn, _, _)) = autoscaling::target(session, &resource)
+            .await
+            .map_err(|e| query_sentence("look up the service's scaling", &e))?
     {
         let tags = autoscaling::tags(session, &arn)
             .await

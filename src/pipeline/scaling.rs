@@ -22,6 +22,16 @@ pub async fn ensure(
 ) -> Result<(), StepFailure> {
     let session = &cloud.session;
     let resource = autoscaling::resource_id(&cloud.app, &cloud.app);
+    // Not asked for, and none made earlier: nothing to look at (and no
+    // Application Auto Scaling permission needed).
+    let state = crate::store::state_dir().map_err(StepFailure::new)?;
+    let recorded = record::load(&state, &cloud.app, &cloud.region)
+        .map_err(StepFailure::new)?
+        .of(ResourceKind::ScalableTarget)
+        .any(|r| r.created);
+    if scaling.is_none() && !recorded {
+        return Ok(());
+    }
     let found = autoscaling::target(session, &resource)
         .await
         .map_err(|e| StepFailure::new(query_sentence("look up the service's scaling", &e)))?;
@@ -30,7 +40,23 @@ pub async fn ensure(
             .await
             .map_err(|e| StepFailure::new(query_sentence("read the scaling's tags", &e)))?;
         let pairs = tags.iter().map(|(k, v)| (k.as_str(), v.as_str()));
-        if let Claim::Other { .. } | Claim::Untagged = claim(pairs, &owner.app, Some(&owner.id)) {
+        let theirs = matches!(
+            claim(pairs, &owner.app, Some(&owner.id)),
+            Claim::Other { .. } | Claim::Untagged
+        );
+        if theirs && scaling.is_none() {
+            // Someone else's scaling of the service: left as it is.
+            record::forget(
+                &state,
+                &cloud.app,
+                &cloud.region,
+                ResourceKind::ScalableTarget,
+                &resource,
+            )
+            .map_err(StepFailure::new)?;
+            return Ok(());
+        }
+        if theirs {
             return Err(StepFailure::new(format!(
                 "The service {resource} already has a scaling target that dashdeploy did not make for this folder: it is \
                  left as it is and nothing was changed. Remove it (aws application-autoscaling \
@@ -40,7 +66,6 @@ pub async fn ensure(
     }
     let Some(scaling) = scaling else {
         if found.is_some() {
-            let state = crate::store::state_dir().map_err(StepFailure::new)?;
             let item = Resource {
                 kind: ResourceKind::ScalableTarget,
                 id: resource.clone(),

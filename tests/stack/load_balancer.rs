@@ -198,7 +198,7 @@ async fn nothing_left(name: &str) {
     );
     for group in [
         format!("dashdeploy-{name}"),
-        format!("dashdeploy-{name}-lb"),
+        format!("dashdeploy-{name}.lb"),
     ] {
         assert!(
             crate::common::ec2::groups_named(None, &group)
@@ -272,7 +272,7 @@ async fn one_name_answers_through_a_redeploy_and_a_killed_task_and_destroy_leave
     let (cidrs, groups) = sources(&format!("dashdeploy-{name}"), "8050").await;
     assert!(cidrs.is_empty(), "no address reaches the tasks: {cidrs:?}");
     assert_eq!(groups, std::slice::from_ref(lb_group));
-    let (cidrs, _) = sources(&format!("dashdeploy-{name}-lb"), "80").await;
+    let (cidrs, _) = sources(&format!("dashdeploy-{name}.lb"), "80").await;
     assert_eq!(cidrs, ["0.0.0.0/0"]);
 
     // A redeploy of a changed app: the requests never fail, and in the end
@@ -557,7 +557,7 @@ async fn nothing_left_but_the_task_group(name: &str) {
         None
     );
     assert!(
-        crate::common::ec2::groups_named(None, &format!("dashdeploy-{name}-lb"))
+        crate::common::ec2::groups_named(None, &format!("dashdeploy-{name}.lb"))
             .await
             .is_empty()
     );
@@ -752,8 +752,20 @@ async fn a_domain_gets_a_validated_certificate_https_and_an_alias_and_destroy_re
         listeners[1].certificate.as_deref(),
         Some(issued.arn.as_str())
     );
-    let (status, _) = stack::http_get_name(&lb.dns_name, "/").unwrap();
-    assert_eq!(status, 301, "80 redirects to HTTPS");
+    // 80 redirects to HTTPS (a listener's change reaches ELB's nodes within
+    // seconds, the local load balancer's at its next pass).
+    let started = Instant::now();
+    loop {
+        let (status, _) = stack::http_get_name(&lb.dns_name, "/").unwrap();
+        if status == 301 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "80 answers {status}, not a redirect to HTTPS"
+        );
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
     let json = status_json(&stack, &app, &state, &name);
     assert_eq!(json["url"], format!("https://{domain}/"), "{json:#}");
 

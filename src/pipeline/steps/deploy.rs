@@ -190,7 +190,10 @@ pub async fn run(spec: &Spec, reporter: &Reporter) -> Result<String, StepFailure
         reporter,
     )
     .await?;
-    if balancing.is_none() {
+    if balancing.is_some() {
+        // The tasks are reached through the load balancer from now on.
+        load_balancer::close_direct_rules(&cloud, &group.id, reporter).await?;
+    } else {
         // Back on public IPs: the load balancer way's resources go.
         load_balancer::remove_unused(&cloud, &owner, reporter).await?;
     }
