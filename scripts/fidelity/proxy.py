@@ -410,7 +410,8 @@ def listed(value) -> list[str]:
 
 # The condition keys the proxy can say anything about; any other is not met.
 KNOWN_KEYS = ("aws:requesttag/", "aws:resourcetag/", "ec2:resourcetag/", "aws:tagkeys", "aws:requestedregion",
-              "ecs:cluster", "ecs:createaction", "ec2:createaction", "iam:passedtoservice",
+              "ecs:cluster", "ecs:createaction", "ec2:createaction", "elasticloadbalancing:createaction",
+              "iam:passedtoservice",
               "iam:awsservicename", "iam:policyarn")
 
 
@@ -700,7 +701,112 @@ def checks_for(service: str, region: str, action: str, body: bytes, form: dict[s
         return iam_checks(action, form)
     if service == "ec2":
         return ec2_checks(action, region, form)
+    if service == "elasticloadbalancing":
+        return elb_checks(action, region, form)
+    if service in ("acm", "application-autoscaling"):
+        req = json.loads(body or b"{}")
+        return (acm_checks if service == "acm" else scaling_checks)(action, region, req)
+    if service == "route53":
+        return route53_checks(action, form)
     return [Check(f"{service}:{action}", None, {})]
+
+
+def moto_json(service: str, target: str, body: dict, region: str) -> dict:
+    """One JSON-protocol call to moto for `service`, unsigned."""
+    headers = {
+        "Content-Type": "application/x-amz-json-1.1",
+        "X-Amz-Target": target,
+        "Authorization": f"AWS4-HMAC-SHA256 Credential=fidelity/20260101/{region}/{service}/aws4_request, "
+        "SignedHeaders=host, Signature=0",
+        "Host": f"{MOTO.hostname}:{MOTO.port}",
+    }
+    status, _, data = upstream("POST", "/", headers, json.dumps(body).encode())
+    return json.loads(data or b"{}") if status == 200 else {}
+
+
+def elb_checks(action: str, region: str, form: dict[str, str]) -> list[Check]:
+    """ELBv2 as IAM authorizes it: Describe* on `*`; a create on the ARN it
+    makes (and elasticloadbalancing:AddTags on it when it carries tags); the
+    rest on the ARN the request names."""
+    elb = "elasticloadbalancing"
+    tags = numbered(form, "Tags.member.")
+    ctx = tag_context(tags)
+    if action.startswith("Describe"):
+        return [Check(f"{elb}:{action}", "*", ctx)]
+    made = None
+    if action == "CreateLoadBalancer":
+        made = arn(elb, region, f"loadbalancer/app/{form.get('Name', '')}/new")
+        checks = [Check(f"{elb}:{action}", made, ctx)]
+    elif action == "CreateTargetGroup":
+        made = arn(elb, region, f"targetgroup/{form.get('Name', '')}/new")
+        checks = [Check(f"{elb}:{action}", made, ctx)]
+    elif action == "CreateListener":
+        lb = form.get("LoadBalancerArn", "")
+        made = lb.replace(":loadbalancer/", ":listener/") + "/new"
+        checks = [Check(f"{elb}:{action}", lb, ctx)]
+    elif action == "AddTags":
+        checks = [Check(f"{elb}:{action}", v, ctx) for k, v in form.items()
+                  if k.startswith("ResourceArns.member.")]
+    else:
+        named = form.get("ListenerArn") or form.get("TargetGroupArn") or form.get("LoadBalancerArn")
+        checks = [Check(f"{elb}:{action}", named, ctx)]
+    if made and tags:
+        checks.append(Check(f"{elb}:AddTags", made, {**ctx, "elasticloadbalancing:createaction": [action]}))
+    return checks
+
+
+def acm_checks(action: str, region: str, req: dict) -> list[Check]:
+    tags = {t.get("Key", ""): t.get("Value", "") for t in req.get("Tags") or []}
+    ctx = tag_context(tags)
+    if action == "RequestCertificate":
+        checks = [Check(f"acm:{action}", "*", ctx)]
+        if tags:
+            checks.append(Check("acm:AddTagsToCertificate", "*", ctx))
+        return checks
+    if action == "ListCertificates":
+        return [Check(f"acm:{action}", "*", ctx)]
+    cert = req.get("CertificateArn")
+    if cert and action == "DeleteCertificate":
+        listed = moto_json("acm", "CertificateManager.ListTagsForCertificate", {"CertificateArn": cert}, region)
+        held = {t.get("Key", ""): t.get("Value", "") for t in listed.get("Tags") or []}
+        ctx = {**ctx, **{f"aws:resourcetag/{k.lower()}": [v] for k, v in held.items()}}
+    return [Check(f"acm:{action}", cert, ctx)]
+
+
+def scaling_checks(action: str, region: str, req: dict) -> list[Check]:
+    """Application Auto Scaling scopes nothing; a target-tracking policy
+    makes and removes its CloudWatch alarms as the caller, and a target
+    registered with tags is a tagging."""
+    tags = req.get("Tags") or {}
+    ctx = tag_context(tags)
+    checks = [Check(f"application-autoscaling:{action}", "*", ctx)]
+    if action == "RegisterScalableTarget" and tags:
+        checks.append(Check("application-autoscaling:TagResource", "*", ctx))
+    if action == "PutScalingPolicy" and req.get("PolicyType") == "TargetTrackingScaling":
+        checks += [Check("cloudwatch:PutMetricAlarm", "*", {}), Check("cloudwatch:DescribeAlarms", "*", {})]
+    if action == "DeleteScalingPolicy":
+        checks += [Check("cloudwatch:DeleteAlarms", "*", {}), Check("cloudwatch:DescribeAlarms", "*", {})]
+    return checks
+
+
+def route53_action(method: str, path: str) -> str:
+    """Route 53's REST calls named as IAM names them."""
+    parts = [p for p in urllib.parse.urlparse(path).path.split("/") if p][1:]
+    if parts[:1] == ["hostedzonesbyname"]:
+        return "ListHostedZonesByName"
+    if parts[:1] == ["hostedzone"]:
+        if len(parts) == 1:
+            return "CreateHostedZone" if method == "POST" else "ListHostedZones"
+        if len(parts) >= 3 and parts[2] == "rrset":
+            return "ChangeResourceRecordSets" if method == "POST" else "ListResourceRecordSets"
+        return {"GET": "GetHostedZone", "DELETE": "DeleteHostedZone"}.get(method, "")
+    return ""
+
+
+def route53_checks(action: str, form: dict[str, str]) -> list[Check]:
+    zone = form.get("zone", "")
+    resource = f"arn:aws:route53:::hostedzone/{zone}" if zone else "*"
+    return [Check(f"route53:{action}", resource, {})]
 
 
 def enforce(headers, service: str, region: str, action: str, body: bytes, form: dict[str, str], json_protocol: bool):
@@ -1018,6 +1124,11 @@ class Handler(BaseHTTPRequestHandler):
         if not action and body and "x-www-form-urlencoded" in self.headers.get("Content-Type", ""):
             form = dict(urllib.parse.parse_qsl(body.decode("utf-8", "replace")))
             action = form.get("Action", "")
+        if not action and service == "route53":
+            action = route53_action(self.command, self.path)
+            parts = [p for p in urllib.parse.urlparse(self.path).path.split("/") if p]
+            if len(parts) >= 3 and parts[1] == "hostedzone":
+                form = {"zone": parts[2]}
         refusal = None
         if on("iam-enforced"):
             try:

@@ -27,6 +27,7 @@ mod monitor;
 mod ownership;
 mod pipeline;
 mod policy;
+mod policy_lb;
 mod prereqs;
 mod push;
 mod push_faults;

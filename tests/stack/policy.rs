@@ -33,10 +33,12 @@ const NOT_ON_THIS_PATH: [(&str, &str); 1] = [(
 )];
 
 /// An IAM user of the emulator with one customer managed policy.
-struct User {
+pub(crate) struct User {
     name: String,
     key_id: String,
     secret: String,
+    /// How many customer managed policies it holds.
+    policies: usize,
 }
 
 async fn iam() -> aws_sdk_iam::Client {
@@ -49,22 +51,31 @@ async fn iam() -> aws_sdk_iam::Client {
 /// Makes the user `name` holding only `policy` (as a customer managed
 /// policy, as the header of `dashdeploy policy` says), with an access key.
 async fn user_with(name: &str, policy: &Value) -> User {
+    user_with_all(name, &[policy]).await
+}
+
+/// Makes the user `name` holding only `policies`, each a customer managed
+/// policy (`name`, `name-2`, ...), with an access key.
+pub(crate) async fn user_with_all(name: &str, policies: &[&Value]) -> User {
     let iam = iam().await;
     iam.create_user().user_name(name).send().await.unwrap();
-    let made = iam
-        .create_policy()
-        .policy_name(name)
-        .policy_document(policy.to_string())
-        .send()
-        .await
-        .unwrap();
-    let arn = made.policy().and_then(|p| p.arn()).unwrap().to_string();
-    iam.attach_user_policy()
-        .user_name(name)
-        .policy_arn(arn)
-        .send()
-        .await
-        .unwrap();
+    for (i, policy) in policies.iter().enumerate() {
+        let policy_name = policy_name(name, i);
+        let made = iam
+            .create_policy()
+            .policy_name(&policy_name)
+            .policy_document(policy.to_string())
+            .send()
+            .await
+            .unwrap();
+        let arn = made.policy().and_then(|p| p.arn()).unwrap().to_string();
+        iam.attach_user_policy()
+            .user_name(name)
+            .policy_arn(arn)
+            .send()
+            .await
+            .unwrap();
+    }
     let key = iam
         .create_access_key()
         .user_name(name)
@@ -76,21 +87,35 @@ async fn user_with(name: &str, policy: &Value) -> User {
         name: name.to_string(),
         key_id: key.access_key_id().to_string(),
         secret: key.secret_access_key().to_string(),
+        policies: policies.len(),
+    }
+}
+
+fn policy_name(user: &str, i: usize) -> String {
+    if i == 0 {
+        user.to_string()
+    } else {
+        format!("{user}-{}", i + 1)
     }
 }
 
 /// Removes the user, its key and its policy (best effort: a test that
 /// failed before this leaves them, which harms no other test).
-async fn remove(user: &User) {
+pub(crate) async fn remove(user: &User) {
     let iam = iam().await;
-    let arn = format!("arn:aws:iam::123456789012:policy/{}", user.name);
-    let _ = iam
-        .detach_user_policy()
-        .user_name(&user.name)
-        .policy_arn(&arn)
-        .send()
-        .await;
-    let _ = iam.delete_policy().policy_arn(&arn).send().await;
+    for i in 0..user.policies {
+        let arn = format!(
+            "arn:aws:iam::123456789012:policy/{}",
+            policy_name(&user.name, i)
+        );
+        let _ = iam
+            .detach_user_policy()
+            .user_name(&user.name)
+            .policy_arn(&arn)
+            .send()
+            .await;
+        let _ = iam.delete_policy().policy_arn(&arn).send().await;
+    }
     let _ = iam
         .delete_access_key()
         .user_name(&user.name)
@@ -101,7 +126,7 @@ async fn remove(user: &User) {
 }
 
 /// `dashdeploy ARGS` as `user`.
-fn run_as(stack: &Stack, state: &Path, user: &User, args: &[&str]) -> Output {
+pub(crate) fn run_as(stack: &Stack, state: &Path, user: &User, args: &[&str]) -> Output {
     crate::dashdeploy(stack, state, args)
         .env("AWS_ACCESS_KEY_ID", &user.key_id)
         .env("AWS_SECRET_ACCESS_KEY", &user.secret)
@@ -124,7 +149,7 @@ fn policy_of(stack: &Stack, state: &Path, app: &Path, name: &str) -> Value {
         .unwrap_or_else(|e| panic!("policy --json is not JSON ({e}): {}", said(&out)))
 }
 
-fn actions(policy: &Value) -> BTreeSet<String> {
+pub(crate) fn actions(policy: &Value) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     for statement in policy["Statement"].as_array().unwrap() {
         match &statement["Action"] {
@@ -177,7 +202,7 @@ fn fidelity(stack: &Stack, path: &str) -> Value {
 
 /// Fails (never skips) when the proxy does not enforce IAM: an older proxy,
 /// or the behaviour switched off.
-fn require_enforcement(stack: &Stack) {
+pub(crate) fn require_enforcement(stack: &Stack) {
     let state = fidelity(stack, "/_fidelity");
     assert!(
         state["iam-enforced"] == true,
@@ -186,7 +211,7 @@ fn require_enforcement(stack: &Stack) {
     );
 }
 
-fn listed(stack: &Stack, page: &str, user: &User) -> Vec<String> {
+pub(crate) fn listed(stack: &Stack, page: &str, user: &User) -> Vec<String> {
     fidelity(stack, &format!("/_fidelity/{page}?user={}", user.name))
         .as_array()
         .unwrap()
