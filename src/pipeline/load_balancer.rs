@@ -673,3 +673,82 @@ pub async fn remove_unused(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aws::network::Subnet;
+
+    fn vpc(zones: &[&str]) -> Vpc {
+        Vpc {
+            id: "vpc-1".into(),
+            cidr: "172.31.0.0/16".into(),
+            is_default: true,
+            subnets: zones
+                .iter()
+                .enumerate()
+                .map(|(i, z)| Subnet {
+                    id: format!("subnet-{i}"),
+                    zone: z.to_string(),
+                    public: true,
+                })
+                .collect(),
+        }
+    }
+
+    fn owner(id: &str) -> Owner {
+        Owner {
+            app: "sales".into(),
+            id: id.into(),
+            folder: "/home/ana/sales".into(),
+            deployed: "2026-12-04T12:00:00Z".into(),
+        }
+    }
+
+    fn tags_of(owner: &Owner) -> Vec<(String, String)> {
+        owner
+            .tags()
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect()
+    }
+
+    #[test]
+    fn only_this_folders_load_balancer_parts_are_used() {
+        let mine = owner("id-1");
+        assert!(check_ours("The load balancer dd-sales", &tags_of(&mine), &mine).unwrap());
+        let other = check_ours(
+            "The load balancer dd-sales",
+            &tags_of(&owner("id-2")),
+            &mine,
+        )
+        .unwrap_err()
+        .message;
+        assert!(
+            other.contains("belongs to another app (the folder /home/ana/sales"),
+            "{other}"
+        );
+        let untagged = check_ours("The target group dd-sales", &[], &mine)
+            .unwrap_err()
+            .message;
+        assert!(
+            untagged.contains("was not made by dashdeploy"),
+            "{untagged}"
+        );
+    }
+
+    #[test]
+    fn a_load_balancer_takes_one_subnet_per_zone_and_two_zones_at_least() {
+        assert_eq!(
+            subnets_in_two_zones(&vpc(&["us-east-1a", "us-east-1a", "us-east-1b"])).unwrap(),
+            ["subnet-0", "subnet-2"]
+        );
+        let refused = subnets_in_two_zones(&vpc(&["us-east-1a", "us-east-1a"]))
+            .unwrap_err()
+            .message;
+        assert!(
+            refused.contains("two availability zones") && refused.contains("--public-ip"),
+            "{refused}"
+        );
+    }
+}
