@@ -198,7 +198,16 @@ pub async fn find_load_balancer(
     session: &Session,
     name: &str,
 ) -> Result<Option<LoadBalancer>, QueryError> {
-    let params = Params::new().set("Names.member.1", name);
+    one_load_balancer(session, "Names.member.1", name).await
+}
+
+/// The one load balancer `key` names, None when ELB knows none.
+async fn one_load_balancer(
+    session: &Session,
+    key: &str,
+    value: &str,
+) -> Result<Option<LoadBalancer>, QueryError> {
+    let params = Params::new().set(key, value);
     match session
         .elbv2()?
         .call("DescribeLoadBalancers", &params.0)
@@ -249,11 +258,7 @@ pub async fn set_security_groups(
     let params = Params::new()
         .set("LoadBalancerArn", arn)
         .list("SecurityGroups.member", groups);
-    session
-        .elbv2()?
-        .call("SetSecurityGroups", &params.0)
-        .await
-        .map(|_| ())
+    call_only(session, "SetSecurityGroups", params).await
 }
 
 /// The target group `name`, when it exists.
@@ -261,7 +266,16 @@ pub async fn find_target_group(
     session: &Session,
     name: &str,
 ) -> Result<Option<TargetGroup>, QueryError> {
-    let params = Params::new().set("Names.member.1", name);
+    one_target_group(session, "Names.member.1", name).await
+}
+
+/// The one target group `key` names, None when ELB knows none.
+async fn one_target_group(
+    session: &Session,
+    key: &str,
+    value: &str,
+) -> Result<Option<TargetGroup>, QueryError> {
+    let params = Params::new().set(key, value);
     match session
         .elbv2()?
         .call("DescribeTargetGroups", &params.0)
@@ -336,11 +350,7 @@ pub async fn set_health_check(
     check: &HealthCheck,
 ) -> Result<(), QueryError> {
     let params = health_params(Params::new().set("TargetGroupArn", arn), check);
-    session
-        .elbv2()?
-        .call("ModifyTargetGroup", &params.0)
-        .await
-        .map(|_| ())
+    call_only(session, "ModifyTargetGroup", params).await
 }
 
 /// The deregistration delay of 30 s.
@@ -355,11 +365,7 @@ pub async fn set_deregistration_delay(session: &Session, arn: &str) -> Result<()
             "Attributes.member.1.Value",
             DEREGISTRATION_DELAY.to_string(),
         );
-    session
-        .elbv2()?
-        .call("ModifyTargetGroupAttributes", &params.0)
-        .await
-        .map(|_| ())
+    call_only(session, "ModifyTargetGroupAttributes", params).await
 }
 
 /// The load balancer's listeners.
@@ -458,11 +464,7 @@ pub async fn set_listener(
             .set("SslPolicy", TLS_POLICY)
             .set("Certificates.member.1.CertificateArn", cert);
     }
-    session
-        .elbv2()?
-        .call("ModifyListener", &params.0)
-        .await
-        .map(|_| ())
+    call_only(session, "ModifyListener", params).await
 }
 
 /// The health of the targets of the group `arn`.
@@ -517,38 +519,27 @@ pub async fn tags(
 /// Adds `owner`'s tags to the ELB resource `arn`.
 pub async fn add_tags(session: &Session, arn: &str, owner: &Owner) -> Result<(), QueryError> {
     let params = tag_params(Params::new().set("ResourceArns.member.1", arn), owner);
-    session
-        .elbv2()?
-        .call("AddTags", &params.0)
-        .await
-        .map(|_| ())
+    call_only(session, "AddTags", params).await
 }
 
 pub async fn delete_listener(session: &Session, arn: &str) -> Result<(), QueryError> {
     let params = Params::new().set("ListenerArn", arn);
-    session
-        .elbv2()?
-        .call("DeleteListener", &params.0)
-        .await
-        .map(|_| ())
+    call_only(session, "DeleteListener", params).await
 }
 
 pub async fn delete_load_balancer(session: &Session, arn: &str) -> Result<(), QueryError> {
     let params = Params::new().set("LoadBalancerArn", arn);
-    session
-        .elbv2()?
-        .call("DeleteLoadBalancer", &params.0)
-        .await
-        .map(|_| ())
+    call_only(session, "DeleteLoadBalancer", params).await
 }
 
 pub async fn delete_target_group(session: &Session, arn: &str) -> Result<(), QueryError> {
     let params = Params::new().set("TargetGroupArn", arn);
-    session
-        .elbv2()?
-        .call("DeleteTargetGroup", &params.0)
-        .await
-        .map(|_| ())
+    call_only(session, "DeleteTargetGroup", params).await
+}
+
+/// `action` with `params`, its answer unread.
+async fn call_only(session: &Session, action: &str, params: Params) -> Result<(), QueryError> {
+    session.elbv2()?.call(action, &params.0).await.map(|_| ())
 }
 
 /// The load balancer `arn` as ELB describes it now (None once it is gone).
@@ -556,18 +547,7 @@ pub async fn describe_load_balancer(
     session: &Session,
     arn: &str,
 ) -> Result<Option<LoadBalancer>, QueryError> {
-    let params = Params::new().set("LoadBalancerArns.member.1", arn);
-    match session
-        .elbv2()?
-        .call("DescribeLoadBalancers", &params.0)
-        .await
-    {
-        Ok(answer) => Ok(result(&answer, "DescribeLoadBalancers")
-            .and_then(|r| r.members("LoadBalancers").next())
-            .map(load_balancer)),
-        Err(e) if e.code() == Some("LoadBalancerNotFound") => Ok(None),
-        Err(e) => Err(e),
-    }
+    one_load_balancer(session, "LoadBalancerArns.member.1", arn).await
 }
 
 /// The target group `arn` as ELB describes it now (None once it is gone).
@@ -575,18 +555,7 @@ pub async fn describe_target_group(
     session: &Session,
     arn: &str,
 ) -> Result<Option<TargetGroup>, QueryError> {
-    let params = Params::new().set("TargetGroupArns.member.1", arn);
-    match session
-        .elbv2()?
-        .call("DescribeTargetGroups", &params.0)
-        .await
-    {
-        Ok(answer) => Ok(result(&answer, "DescribeTargetGroups")
-            .and_then(|r| r.members("TargetGroups").next())
-            .map(target_group)),
-        Err(e) if e.code() == Some("TargetGroupNotFound") => Ok(None),
-        Err(e) => Err(e),
-    }
+    one_target_group(session, "TargetGroupArns.member.1", arn).await
 }
 
 #[cfg(test)]

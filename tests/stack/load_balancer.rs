@@ -179,6 +179,19 @@ async fn sources(name: &str, port: &str) -> (Vec<String>, Vec<String>) {
     (cidrs, from_groups)
 }
 
+/// `destroy` of the app succeeded and left nothing of the load balancer
+/// way; what it said.
+async fn destroyed(stack: &Stack, state: &Path, app: &Path, name: &str) -> String {
+    let out = dashdeploy(stack, state, &["destroy", &app.to_string_lossy()])
+        .args(["--yes", "--name", name])
+        .output()
+        .unwrap();
+    let log = said(&out);
+    assert!(out.status.success(), "{log}");
+    nothing_left(name).await;
+    log
+}
+
 /// Nothing of the load balancer way is left for `name`.
 async fn nothing_left(name: &str) {
     let session = session().await;
@@ -379,14 +392,8 @@ async fn one_name_answers_through_a_redeploy_and_a_killed_task_and_destroy_leave
     );
 
     // destroy leaves nothing of it.
-    let out = dashdeploy(&stack, &state, &["destroy", &app.to_string_lossy()])
-        .args(["--yes", "--name", &name])
-        .output()
-        .unwrap();
-    let log = said(&out);
-    assert!(out.status.success(), "{log}");
+    let log = destroyed(&stack, &state, &app, &name).await;
     assert!(log.contains("load balancer"), "{log}");
-    nothing_left(&name).await;
 }
 
 /// The running tasks' public IPs of a public-IP snapshot that answers.
@@ -532,12 +539,7 @@ async fn a_deployment_switches_from_public_ip_to_the_load_balancer_with_scaling_
         "{kinds:?}"
     );
 
-    let out = dashdeploy(&stack, &state, &["destroy", &app.to_string_lossy()])
-        .args(["--yes", "--name", &name])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", said(&out));
-    nothing_left(&name).await;
+    destroyed(&stack, &state, &app, &name).await;
 }
 
 /// Back on public IPs: no load balancer, target group, scaling or load
@@ -665,12 +667,7 @@ async fn a_failing_health_check_and_a_blocking_group_are_explained_and_fixed_by_
     let (_, groups) = sources(&format!("dashdeploy-{name}"), "8050").await;
     assert_eq!(groups, lb.security_groups);
 
-    let out = dashdeploy(&stack, &state, &["destroy", &app.to_string_lossy()])
-        .args(["--yes", "--name", &name])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", said(&out));
-    nothing_left(&name).await;
+    destroyed(&stack, &state, &app, &name).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -770,20 +767,7 @@ async fn a_domain_gets_a_validated_certificate_https_and_an_alias_and_destroy_re
     assert_eq!(json["url"], format!("https://{domain}/"), "{json:#}");
 
     // destroy removes the records and the certificate it requested.
-    let out = dashdeploy(&stack, &state, &["destroy", &app.to_string_lossy()])
-        .args([
-            "--yes",
-            "--name",
-            &name,
-            "--domain",
-            &domain,
-            "--load-balancer",
-        ])
-        .output()
-        .unwrap();
-    let log = said(&out);
-    assert!(out.status.success(), "{log}");
-    nothing_left(&name).await;
+    let log = destroyed(&stack, &state, &app, &name).await;
     let left: Vec<(String, String)> = route53::records(&zone)
         .await
         .into_iter()
@@ -840,12 +824,7 @@ async fn a_domain_whose_zone_is_elsewhere_waits_for_its_validation_record_and_sa
         "{json:#}"
     );
 
-    let out = dashdeploy(&stack, &state, &["destroy", &app.to_string_lossy()])
-        .args(["--yes", "--name", &name])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", said(&out));
-    nothing_left(&name).await;
+    destroyed(&stack, &state, &app, &name).await;
     assert!(
         dashdeploy::aws::acm::for_domain(&session().await, &domain)
             .await
