@@ -908,13 +908,13 @@ mod tests {
     }
 
     /// The actions of the hand-made clients (EC2's Query, SSM's JSON, ...)
-    /// named in `call("X"` and `paged("X"`, a line break after the `(`
+    /// named in `call("X"`, `call_only(session, "X"` and `paged("X"`, a line break after the `(`
     /// allowed, and after a leading `session,` (a file's own `call`).
     fn query_calls<'a>(
         code: &'a str,
         service: &'a str,
     ) -> impl Iterator<Item = (usize, String)> + 'a {
-        ["call(", "paged("].into_iter().flat_map(move |opening| {
+        ["call(", "call_only(", "paged("].into_iter().flat_map(move |opening| {
             code.match_indices(opening).filter_map(move |(at, _)| {
                 let rest = code[at + opening.len()..].trim_start();
                 let rest = rest.strip_prefix("session,").map_or(rest, str::trim_start);
