@@ -914,20 +914,22 @@ mod tests {
         code: &'a str,
         service: &'a str,
     ) -> impl Iterator<Item = (usize, String)> + 'a {
-        ["call(", "call_only(", "paged("].into_iter().flat_map(move |opening| {
-            code.match_indices(opening).filter_map(move |(at, _)| {
-                let rest = code[at + opening.len()..].trim_start();
-                let rest = rest.strip_prefix("session,").map_or(rest, str::trim_start);
-                let rest = rest.strip_prefix('"')?;
-                let name: String = rest
-                    .chars()
-                    .take_while(|c| c.is_ascii_alphanumeric())
-                    .collect();
-                (rest[name.len()..].starts_with('"')
-                    && name.starts_with(|c: char| c.is_ascii_uppercase()))
-                .then(|| (at, format!("{service}:{name}")))
+        ["call(", "call_only(", "paged("]
+            .into_iter()
+            .flat_map(move |opening| {
+                code.match_indices(opening).filter_map(move |(at, _)| {
+                    let rest = code[at + opening.len()..].trim_start();
+                    let rest = rest.strip_prefix("session,").map_or(rest, str::trim_start);
+                    let rest = rest.strip_prefix('"')?;
+                    let name: String = rest
+                        .chars()
+                        .take_while(|c| c.is_ascii_alphanumeric())
+                        .collect();
+                    (rest[name.len()..].starts_with('"')
+                        && name.starts_with(|c: char| c.is_ascii_uppercase()))
+                    .then(|| (at, format!("{service}:{name}")))
+                })
             })
-        })
     }
 
     /// `create_repository` → `CreateRepository`.
