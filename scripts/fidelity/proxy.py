@@ -80,6 +80,11 @@ acm-record-delay     DescribeCertificate gives a new certificate's validation
                      record only ACM_RECORD_SECONDS after RequestCertificate,
                      as ACM takes a few seconds to make it.
 
+ecr-images           ECR's ListImages and BatchDeleteImage answer from the
+                     registry posing as ECR (scripts/fidelity/ecr_images.py):
+                     on AWS a pushed image is in ECR; moto knows of no image
+                     pushed to the registry and lists none.
+
 And it fills one gap of moto's (always on, not a difference from AWS):
 autoscaling-tags     Application Auto Scaling's tags: moto drops the Tags of
                      RegisterScalableTarget and has no ListTagsForResource,
@@ -119,6 +124,9 @@ import urllib.parse
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import ecr_images  # noqa: E402  (next to this file)
+
 LISTEN_PORT = int(os.environ.get("FIDELITY_PORT", "5056"))
 MOTO = urllib.parse.urlparse(os.environ.get("FIDELITY_UPSTREAM", "http://127.0.0.1:5055"))
 STACK_DIR = os.environ.get("DASHDEPLOY_STACK_DIR", "/var/lib/dashdeploy-test-stack")
@@ -127,6 +135,7 @@ LB_HEALTH = os.path.join(STACK_DIR, "run", "lb-health.json")
 SCALING_TAGS = os.path.join(STACK_DIR, "run", "autoscaling-tags.json")
 
 BEHAVIOURS = [
+    "ecr-images",
     "service-linked-role",
     "iam-propagation",
     "empty-log-pages",
@@ -1162,6 +1171,22 @@ class Handler(BaseHTTPRequestHandler):
                     log(f"rewriting {action} failed ({e!r}); moto's answer passed on")
         self.reply(*answer)
 
+    def ecr_images(self, region: str, action: str, req: dict):
+        """ListImages / BatchDeleteImage from the registry, for a repository
+        moto has (else moto's own answer: RepositoryNotFoundException)."""
+        repo = req.get("repositoryName", "")
+        found = moto_json("ecr", "AmazonEC2ContainerRegistry_V20150921.DescribeRepositories",
+                          {"repositoryNames": [repo]}, region)
+        if not found.get("repositories"):
+            return None
+        try:
+            data = ecr_images.answer(action, region, req)
+        except OSError as e:
+            log(f"ecr-images: the registry could not be read ({e})")
+            return json_error("ServerException", f"the registry could not be read: {e}", 500)
+        log(f"ecr-images: {action} of {repo} answered from the registry")
+        return 200, [("Content-Type", "application/x-amz-json-1.1")], json.dumps(data).encode()
+
     # -- the rules: an answer of AWS's own, or None to pass the call on ----
     def rule(self, service: str, region: str, action: str, body: bytes, form: dict[str, str]):
         if service == "ec2" and region and on("default-vpc-routes") and action != "DeleteVpc":
@@ -1177,6 +1202,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.create_ecs_slr()
         if service == "application-autoscaling" and action in ("ListTagsForResource", "TagResource", "UntagResource"):
             return scaling_tags_answer(action, json.loads(body or b"{}"))
+        if service == "ecr" and action in ("ListImages", "BatchDeleteImage") and on("ecr-images"):
+            return self.ecr_images(region or "us-east-1", action, json.loads(body or b"{}"))
         if service == "ec2" and action == "DeleteSecurityGroup":
             group = form.get("GroupId", "")
             with LOCK:

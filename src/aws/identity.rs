@@ -407,6 +407,20 @@ pub(crate) fn network_reason(err: &(dyn std::error::Error + 'static)) -> String 
     innermost
 }
 
+/// The ARN of whoever the session's credentials belong to (STS
+/// GetCallerIdentity): who deployed a release.
+pub async fn caller_arn(session: &super::Session) -> Result<String, String> {
+    let who = session
+        .sts()
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(|e| super::error::sentence("ask AWS STS whose the credentials are", &e))?;
+    who.arn().map(str::to_string).ok_or_else(|| {
+        "AWS STS did not name the ARN of these credentials; retry the step.".to_string()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -103,6 +103,27 @@ pub enum Commands {
         #[arg(long)]
         keep_repository: bool,
     },
+    /// List the app's releases, newest first: each deploy that changed what runs, and each rollback
+    Releases {
+        /// The Dash app's folder (default: the current folder)
+        #[arg(value_name = "APP_DIR", value_parser = parse_app_dir)]
+        app_dir: Option<PathBuf>,
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run an earlier release again (the one before the current by default) and watch it until healthy
+    Rollback {
+        /// The Dash app's folder (default: the current folder)
+        #[arg(value_name = "APP_DIR", value_parser = parse_app_dir)]
+        app_dir: Option<PathBuf>,
+        /// The release to go back to (its number in `dashdeploy releases`)
+        #[arg(long, value_name = "N")]
+        to: Option<u32>,
+        /// Roll back without asking
+        #[arg(long)]
+        yes: bool,
+    },
     /// Print the app's log from CloudWatch
     Logs {
         /// The Dash app's folder (default: the current folder)

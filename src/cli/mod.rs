@@ -9,6 +9,8 @@ pub mod destroy;
 pub mod logs;
 pub mod plan;
 pub mod policy;
+pub mod releases;
+pub mod rollback;
 pub mod status;
 pub mod wizard;
 
@@ -62,6 +64,12 @@ pub fn run(cli: Cli, started: Instant) -> ExitCode {
         }) => headless(shared, app_dir, |choices| {
             destroy::run(choices, yes, keep_repository)
         }),
+        Some(Commands::Releases { app_dir, json }) => {
+            headless(shared, app_dir, |choices| releases::run(choices, json))
+        }
+        Some(Commands::Rollback { app_dir, to, yes }) => {
+            headless(shared, app_dir, |choices| rollback::run(choices, to, yes))
+        }
         Some(Commands::Logs {
             app_dir,
             follow,

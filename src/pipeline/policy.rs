@@ -151,6 +151,8 @@ pub fn document(scope: &Scope) -> Value {
         "ecr:ListTagsForResource",
         "ecr:PutLifecyclePolicy",
         "ecr:DeleteRepository",
+        // Which releases can run again (their images still there).
+        "ecr:ListImages",
     ]
     .into_iter()
     .chain(PUSH_ACTIONS)

@@ -8,6 +8,7 @@ pub mod atomic;
 pub mod config;
 pub mod local_tests;
 pub mod record;
+pub mod releases;
 
 use std::path::PathBuf;
 

@@ -78,6 +78,9 @@ pub struct Record {
     pub region: String,
     #[serde(default)]
     pub resources: Vec<Resource>,
+    /// The app's releases, oldest first ([`super::releases`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub releases: Vec<super::releases::Release>,
 }
 
 impl Record {
@@ -86,6 +89,7 @@ impl Record {
             app: app.to_string(),
             region: region.to_string(),
             resources: Vec::new(),
+            releases: Vec::new(),
         }
     }
 

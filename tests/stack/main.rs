@@ -32,6 +32,7 @@ mod prereqs;
 mod push;
 mod push_faults;
 mod real_aws;
+mod releases;
 mod secrets;
 mod signals;
 mod two_runs;

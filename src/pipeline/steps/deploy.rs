@@ -11,7 +11,7 @@ use crate::pipeline::built_image;
 use crate::pipeline::cloud::Cloud;
 use crate::pipeline::runner::Reporter;
 use crate::pipeline::{EventKind, LogLevel, Spec, StepFailure};
-use crate::pipeline::{cloud_env, load_balancer, ownership, scaling};
+use crate::pipeline::{cloud_env, load_balancer, ownership, releases, scaling};
 use crate::store::record::ResourceKind;
 
 /// The parts of the step, for its progress bar.
@@ -174,6 +174,9 @@ pub async fn run(spec: &Spec, reporter: &Reporter) -> Result<String, StepFailure
             "the ECS service-linked role AWSServiceRoleForECS was made (once for the account)",
         );
     }
+    let ran_before = crate::aws::ecs_revisions::running(session, &app, &app)
+        .await
+        .map_err(StepFailure::new)?;
     let (service_arn, change) = until_ready(reporter, role.young, || {
         ecs::ensure_service(session, &service, &owner)
     })
@@ -183,6 +186,23 @@ pub async fn run(spec: &Spec, reporter: &Reporter) -> Result<String, StepFailure
         &service_arn,
         change == ServiceChange::Created,
     )?;
+    // What runs changed: a new release, settled by the watch that follows.
+    if ran_before.as_deref() != Some(task_definition.as_str()) || service.force_new_deployment {
+        match releases::begin(&cloud, &task_definition, None).await {
+            Ok(release) => reporter.log(
+                LogLevel::Info,
+                format!(
+                    "release {} ({})",
+                    release.number,
+                    status::short_td(&task_definition)
+                ),
+            ),
+            Err(e) => reporter.log(
+                LogLevel::Warn,
+                format!("the release could not be written down ({e}); `dashdeploy releases` will not list this deploy"),
+            ),
+        }
+    }
     scaling::ensure(
         &cloud,
         &owner,

@@ -10,8 +10,10 @@ use std::time::{Duration, Instant};
 use crate::monitor::look::take;
 use crate::monitor::{Snapshot, next_poll};
 use crate::pipeline::cloud::Cloud;
+use crate::pipeline::releases;
 use crate::pipeline::runner::Reporter;
 use crate::pipeline::{Answers, EventKind, LogLevel, Spec, StepFailure};
+use crate::store::releases::{Outcome, Release};
 
 /// How long a headless deploy waits for the app to become healthy.
 const HEADLESS_LIMIT: Duration = Duration::from_secs(300);
@@ -28,6 +30,14 @@ pub async fn run(
     let mut previous: Option<Snapshot> = None;
     let mut calls = 0u32;
     let mut last_error: Option<String> = None;
+    // The release the Deploy step began, settled by what is seen.
+    let mut open = releases::open(&cloud).await.unwrap_or_else(|e| {
+        reporter.log(
+            LogLevel::Warn,
+            format!("the releases could not be read ({e})"),
+        );
+        None
+    });
     loop {
         let wait = match take(&cloud.session, &target).await {
             Ok(snapshot) => {
@@ -42,6 +52,12 @@ pub async fn run(
                     reporter.log(LogLevel::Info, line);
                 }
                 reporter.send(EventKind::Monitor(Box::new(snapshot.clone())));
+                if let Some(release) = &open
+                    && let Some(outcome) = releases::seen(release, &snapshot)
+                {
+                    settle(&cloud, release, outcome, reporter).await;
+                    open = None;
+                }
                 if headless && snapshot.is_healthy() {
                     return Ok(format!(
                         "healthy after {:.0} s · {} · {calls} AWS calls",
@@ -74,12 +90,34 @@ pub async fn run(
                     why
                 })
                 .unwrap_or_else(|| "the service could not be read".into());
+            if let Some(release) = &open {
+                settle(&cloud, release, Outcome::Failed, reporter).await;
+            }
             return Err(StepFailure::new(format!(
                 "The app did not become healthy within {} s: {why}. `dashdeploy status` and `dashdeploy logs` show more; retry the step to keep watching.",
                 HEADLESS_LIMIT.as_secs()
             )));
         }
         tokio::time::sleep(wait).await;
+    }
+}
+
+/// Writes the release's outcome down, saying so (a failure to write is
+/// said, not fatal: the watch goes on).
+async fn settle(cloud: &Cloud, release: &Release, outcome: Outcome, reporter: &Reporter) {
+    match releases::settle(cloud, release, outcome).await {
+        Ok(()) => reporter.log(
+            LogLevel::Info,
+            format!("release {} is {}", release.number, outcome.word()),
+        ),
+        Err(e) => reporter.log(
+            LogLevel::Warn,
+            format!(
+                "release {}'s outcome ({}) could not be written down: {e}",
+                release.number,
+                outcome.word()
+            ),
+        ),
     }
 }
 

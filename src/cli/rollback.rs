@@ -1,0 +1,50 @@
+//! `dashdeploy rollback [--to N] [--yes]`: what would change, the question
+//! (unless --yes), then the rollback watched until healthy.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::process::ExitCode;
+
+use crate::pipeline::Choices;
+use crate::pipeline::rollback;
+
+use super::{cloud, failed};
+
+pub async fn run(choices: Choices, to: Option<u32>, yes: bool) -> ExitCode {
+    let (spec, cloud) = match cloud(&choices).await {
+        Ok(found) => found,
+        Err(e) => return failed(&e),
+    };
+    let plan = match rollback::plan(&cloud, to).await {
+        Ok(plan) => plan,
+        Err(e) => return failed(&e),
+    };
+    for line in plan.lines() {
+        println!("{line}");
+    }
+    if !yes && !confirmed(plan.target.release.number) {
+        return failed("Nothing was changed. Run again with --yes to roll back, or answer y.");
+    }
+    let say = |text: String| eprintln!("{text}");
+    match rollback::run(&spec, &cloud, &plan, &say).await {
+        Ok(summary) => {
+            println!("Done: {summary}.");
+            ExitCode::SUCCESS
+        }
+        Err(e) => failed(&e),
+    }
+}
+
+/// Asks on the terminal; anything but y/yes is a no. Without a terminal,
+/// no (a script must say --yes).
+fn confirmed(number: u32) -> bool {
+    if !std::io::stdin().is_terminal() {
+        return false;
+    }
+    print!("Roll back to release {number}? [y/N] ");
+    let _ = std::io::stdout().flush();
+    let mut answer = String::new();
+    if std::io::stdin().lock().read_line(&mut answer).is_err() {
+        return false;
+    }
+    matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes")
+}

@@ -1,0 +1,236 @@
+//! Releases: each deploy that changes what runs (and each rollback) gets a
+//! number, kept in the deployment record and on the task definition
+//! revision it ran as an ECS tag (`dashdeploy:release:<n>`), so a second
+//! machine reads the same history from AWS. The tag's value is a few
+//! `key=value` words in the characters ECS allows in tags.
+
+use serde::{Deserialize, Serialize};
+
+/// The tag key prefix of a release on its task definition revision.
+pub const TAG_PREFIX: &str = "dashdeploy:release:";
+/// ECS's limit on a tag's value.
+const TAG_VALUE_MAX: usize = 256;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    /// Deployed, not yet seen healthy.
+    Deploying,
+    /// Seen serving, every task healthy.
+    Healthy,
+    /// ECS's circuit breaker went back to the release before it.
+    RolledBack,
+    /// Never became healthy.
+    Failed,
+}
+
+impl Outcome {
+    pub fn word(self) -> &'static str {
+        match self {
+            Outcome::Deploying => "deploying",
+            Outcome::Healthy => "healthy",
+            Outcome::RolledBack => "rolled-back",
+            Outcome::Failed => "failed",
+        }
+    }
+
+    fn parse(word: &str) -> Option<Outcome> {
+        [
+            Outcome::Deploying,
+            Outcome::Healthy,
+            Outcome::RolledBack,
+            Outcome::Failed,
+        ]
+        .into_iter()
+        .find(|o| o.word() == word)
+    }
+}
+
+/// One release.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Release {
+    pub number: u32,
+    /// When it was deployed (RFC 3339).
+    pub at: String,
+    /// The task definition revision's ARN.
+    pub task_definition: String,
+    /// `sha256:...` of the image it runs.
+    pub digest: String,
+    /// The image's content tag, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_tag: Option<String>,
+    /// CPU units and memory MiB.
+    pub cpu: u32,
+    pub memory: u32,
+    /// The caller's ARN.
+    pub deployed_by: String,
+    pub outcome: Outcome,
+    /// A rollback to this earlier release.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rollback_of: Option<u32>,
+}
+
+/// What the tag on a task definition revision says of one release (the
+/// rest, digest and size, is the revision itself).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tagged {
+    pub number: u32,
+    pub at: String,
+    pub outcome: Outcome,
+    pub deployed_by: String,
+    pub content_tag: Option<String>,
+    pub rollback_of: Option<u32>,
+}
+
+/// A character ECS takes in a tag value, or `_` in its place.
+fn allowed(c: char) -> char {
+    if c.is_alphanumeric() || " +-=._:/@".contains(c) {
+        c
+    } else {
+        '_'
+    }
+}
+
+impl Release {
+    /// The release's ECS tag: key and value.
+    pub fn tag(&self) -> (String, String) {
+        let mut value = format!("at={} outcome={}", self.at, self.outcome.word());
+        if let Some(tag) = &self.content_tag {
+            value.push_str(&format!(" tag={tag}"));
+        }
+        if let Some(n) = self.rollback_of {
+            value.push_str(&format!(" rollback-of={n}"));
+        }
+        // Who goes last, cut to fit the limit.
+        let room = TAG_VALUE_MAX.saturating_sub(value.len() + 4);
+        let by: String = self
+            .deployed_by
+            .chars()
+            .map(allowed)
+            .filter(|c| *c != ' ')
+            .take(room)
+            .collect();
+        value.push_str(&format!(" by={by}"));
+        (format!("{TAG_PREFIX}{}", self.number), value)
+    }
+}
+
+/// The release a tag describes, when it is one of ours and readable.
+pub fn from_tag(key: &str, value: &str) -> Option<Tagged> {
+    let number = key.strip_prefix(TAG_PREFIX)?.parse().ok()?;
+    let field = |name: &str| {
+        value
+            .split(' ')
+            .find_map(|w| w.strip_prefix(name)?.strip_prefix('='))
+            .map(str::to_string)
+    };
+    Some(Tagged {
+        number,
+        at: field("at")?,
+        outcome: Outcome::parse(&field("outcome")?)?,
+        deployed_by: field("by").unwrap_or_default(),
+        content_tag: field("tag"),
+        rollback_of: field("rollback-of").and_then(|n| n.parse().ok()),
+    })
+}
+
+/// The releases of both sources by number, newest first: what AWS says
+/// wins (another machine may have settled an outcome), the record fills
+/// in what AWS no longer shows.
+pub fn merged(from_aws: Vec<Release>, from_record: &[Release]) -> Vec<Release> {
+    let mut all = from_aws;
+    for r in from_record {
+        if !all.iter().any(|a| a.number == r.number) {
+            all.push(r.clone());
+        }
+    }
+    all.sort_by_key(|r| std::cmp::Reverse(r.number));
+    all
+}
+
+/// The release a rollback goes back to by default: the newest one before
+/// the newest that runs another task definition and did not fail.
+pub fn previous(releases: &[Release]) -> Option<&Release> {
+    let newest = releases.first()?;
+    releases.iter().skip(1).find(|r| {
+        r.task_definition != newest.task_definition
+            && !matches!(r.outcome, Outcome::Failed | Outcome::RolledBack)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn release(number: u32, td: &str, outcome: Outcome) -> Release {
+        Release {
+            number,
+            at: "2026-12-04T18:00:00Z".into(),
+            task_definition: format!("arn:aws:ecs:us-east-1:1:task-definition/{td}"),
+            digest: "sha256:ab".into(),
+            content_tag: Some("c-0123abcd".into()),
+            cpu: 512,
+            memory: 1024,
+            deployed_by: "arn:aws:iam::123456789012:user/alice".into(),
+            outcome,
+            rollback_of: None,
+        }
+    }
+
+    #[test]
+    fn a_release_survives_its_tag() {
+        let mut r = release(3, "sales:2", Outcome::Healthy);
+        r.rollback_of = Some(1);
+        let (key, value) = r.tag();
+        assert_eq!(key, "dashdeploy:release:3");
+        let back = from_tag(&key, &value).unwrap();
+        assert_eq!(back.number, 3);
+        assert_eq!(back.at, r.at);
+        assert_eq!(back.outcome, Outcome::Healthy);
+        assert_eq!(back.deployed_by, r.deployed_by);
+        assert_eq!(back.content_tag.as_deref(), Some("c-0123abcd"));
+        assert_eq!(back.rollback_of, Some(1));
+        assert!(from_tag("dashdeploy:app", &value).is_none());
+        assert!(from_tag("dashdeploy:release:x", &value).is_none());
+    }
+
+    #[test]
+    fn the_tag_value_keeps_to_what_ecs_allows() {
+        let mut r = release(1, "sales:1", Outcome::Deploying);
+        r.deployed_by = format!("arn:aws:sts::1:assumed-role/R/a,b{}", "x".repeat(400));
+        let (_, value) = r.tag();
+        assert!(value.len() <= 256, "{}", value.len());
+        assert!(
+            value
+                .chars()
+                .all(|c| c.is_alphanumeric() || " +-=._:/@".contains(c)),
+            "{value}"
+        );
+        assert!(value.contains("by=arn:aws:sts::1:assumed-role/R/a_b"));
+    }
+
+    #[test]
+    fn aws_wins_and_the_record_fills_in() {
+        let aws = vec![release(2, "sales:2", Outcome::Healthy)];
+        let record = vec![
+            release(1, "sales:1", Outcome::Healthy),
+            release(2, "sales:2", Outcome::Deploying),
+        ];
+        let all = merged(aws, &record);
+        assert_eq!(all.iter().map(|r| r.number).collect::<Vec<_>>(), vec![2, 1]);
+        assert_eq!(all[0].outcome, Outcome::Healthy);
+    }
+
+    #[test]
+    fn the_default_rollback_skips_the_same_revision_and_failures() {
+        let all = vec![
+            release(4, "sales:3", Outcome::Healthy),
+            release(3, "sales:3", Outcome::Healthy),
+            release(2, "sales:2", Outcome::Failed),
+            release(1, "sales:1", Outcome::Healthy),
+        ];
+        assert_eq!(previous(&all).map(|r| r.number), Some(1));
+        assert!(previous(&all[..2]).is_none());
+        assert!(previous(&[]).is_none());
+    }
+}
