@@ -518,6 +518,7 @@ fn deploy_in_progress() {
 // of what changed, then the snapshot.
 
 use dashdeploy::monitor::Snapshot;
+use dashdeploy::monitor::metrics::{Metrics, Reading};
 use dashdeploy::monitor::snapshot::{Health, ServiceEvent, ServiceFacts, TaskFacts};
 use dashdeploy::pipeline::{EventKind, LogLevel, PipelineEvent};
 
@@ -619,6 +620,26 @@ fn healthy() -> Snapshot {
         taken_at: "2025-06-03T12:01:02Z".into(),
         api_calls: 6,
         load_balancer: None,
+        metrics: Some(an_hour_of_metrics()),
+    }
+}
+
+/// An hour of one-minute CPU and memory figures, the way CloudWatch gives them.
+fn an_hour_of_metrics() -> Metrics {
+    let cpu: Vec<f64> = (0..60).map(|i| 6.0 + f64::from((i * 7) % 13)).collect();
+    let memory: Vec<f64> = (0..60).map(|i| 31.0 + f64::from(i % 9)).collect();
+    Metrics {
+        cpu_percent: Some(Reading {
+            value: cpu[59],
+            at: "2025-06-03T12:00:00Z".into(),
+        }),
+        memory_percent: Some(Reading {
+            value: memory[59],
+            at: "2025-06-03T12:00:00Z".into(),
+        }),
+        cpu_history: cpu,
+        memory_history: memory,
+        unavailable: None,
     }
 }
 
@@ -649,6 +670,7 @@ fn rolling_out() -> Snapshot {
         taken_at: "2025-06-03T12:01:02Z".into(),
         api_calls: 5,
         load_balancer: None,
+        metrics: Some(Metrics::from(&Default::default())),
     }
 }
 
@@ -688,6 +710,7 @@ fn crashed() -> Snapshot {
         taken_at: "2025-06-03T12:01:02Z".into(),
         api_calls: 5,
         load_balancer: None,
+        metrics: None,
     };
     snapshot.explanations = dashdeploy::monitor::explain::explain(&snapshot, "us-east-1");
     snapshot
@@ -759,6 +782,9 @@ fn monitor_steady_and_healthy() {
         "4f1c2b3a  RUNNING",
         "Booting worker",
         "has reached a steady state.",
+        "CPU      16 % of 0.5 vCPU",
+        "Memory   36 % of 1 GB",
+        "Health    84 ms",
         "Esc stop watching",
     ] {
         assert!(screen.contains(text), "{text} missing:\n{screen}");
@@ -775,6 +801,7 @@ fn monitor_steady_and_healthy_80x24() {
         "1/1 running",
         "● 200 Dash page in 84 ms",
         "RUNNING",
+        "CPU      16 % of 0.5 vCPU",
         "Esc stop watching",
     ] {
         assert!(screen.contains(text), "{text} missing:\n{screen}");

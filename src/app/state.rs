@@ -139,6 +139,9 @@ pub struct App {
     /// The monitor's latest snapshot, kept after it stops until a step
     /// runs again.
     pub monitor: Option<Box<crate::monitor::Snapshot>>,
+    /// The health check's latencies (ms) of the last looks, oldest first,
+    /// for the monitor's sparkline.
+    pub latencies: Vec<u64>,
     /// The local time zone's offset from UTC, to show AWS's UTC times as
     /// the log shows its own. UTC until the event loop sets it; the screens
     /// never read the clock.
@@ -184,6 +187,7 @@ impl App {
             progress: None,
             push: None,
             monitor: None,
+            latencies: Vec::new(),
             local_offset: chrono::Offset::fix(&chrono::Utc),
             app_dir: init.app_dir,
             app_name: init.app_name,

@@ -10,6 +10,8 @@ use super::state::{App, Overlay, Waiting};
 
 /// The source that lets anyone on the internet open the app.
 const ANYWHERE: &str = "0.0.0.0/0";
+/// Health check latencies kept for the monitor's sparkline.
+const LATENCIES_KEPT: usize = 120;
 
 impl App {
     /// Applies one input. `now` (`HH:MM:SS`) stamps any log line it adds.
@@ -563,7 +565,14 @@ impl App {
                 });
             }
             EventKind::Push(push) => self.push = Some((event.step, push)),
-            EventKind::Monitor(snapshot) => self.monitor = Some(snapshot),
+            EventKind::Monitor(snapshot) => {
+                if let Some(ms) = snapshot.health.as_ref().and_then(|h| h.latency_ms) {
+                    self.latencies.push(ms);
+                    let over = self.latencies.len().saturating_sub(LATENCIES_KEPT);
+                    self.latencies.drain(..over);
+                }
+                self.monitor = Some(snapshot)
+            }
             EventKind::Proposal(proposal) => {
                 self.typing = None;
                 self.env_screen = Default::default();

@@ -6,6 +6,7 @@
 
 pub mod acm;
 pub mod autoscaling;
+pub mod cloudwatch;
 pub mod ec2;
 pub mod ecr;
 pub mod ecr_images;

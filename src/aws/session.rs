@@ -29,6 +29,7 @@ pub struct Session {
     ecs: OnceLock<aws_sdk_ecs::Client>,
     ec2: OnceLock<Result<Ec2, String>>,
     elbv2: OnceLock<Result<QueryClient, String>>,
+    cloudwatch: OnceLock<Result<QueryClient, String>>,
     acm: OnceLock<Result<JsonClient, String>>,
     autoscaling: OnceLock<Result<JsonClient, String>>,
     route53: OnceLock<Result<super::route53::Route53, String>>,
@@ -86,6 +87,7 @@ impl Session {
             ecs: OnceLock::new(),
             ec2: OnceLock::new(),
             elbv2: OnceLock::new(),
+            cloudwatch: OnceLock::new(),
             acm: OnceLock::new(),
             autoscaling: OnceLock::new(),
             route53: OnceLock::new(),
@@ -119,6 +121,14 @@ impl Session {
     pub(crate) fn elbv2(&self) -> Result<&QueryClient, QueryError> {
         self.elbv2
             .get_or_init(|| super::elbv2::client_for(&self.config, &self.region))
+            .as_ref()
+            .map_err(|e| QueryError::Network(e.clone()))
+    }
+
+    /// CloudWatch metrics, over the Query protocol ([`super::cloudwatch`]).
+    pub(crate) fn cloudwatch(&self) -> Result<&QueryClient, QueryError> {
+        self.cloudwatch
+            .get_or_init(|| super::cloudwatch::client_for(&self.config, &self.region))
             .as_ref()
             .map_err(|e| QueryError::Network(e.clone()))
     }

@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use crate::aws::Session;
 use crate::aws::network::APP_PORT;
-use crate::aws::status;
+use crate::aws::{cloudwatch, status};
+
+use super::metrics::{Metrics, advice};
 
 use super::explain::explain;
 use super::snapshot::{Health, LoadBalancerFacts, Snapshot};
@@ -151,6 +153,15 @@ pub async fn take(session: &Session, target: &Target) -> Result<Snapshot, String
         snapshot.logs = lines;
         snapshot.api_calls += calls;
     }
+    if snapshot.service.is_some() {
+        snapshot.api_calls += 1;
+        snapshot.metrics = Some(
+            match cloudwatch::utilisation(session, &target.cluster, &target.service, 60).await {
+                Ok(u) => Metrics::from(&u),
+                Err(e) => Metrics::unavailable(&e),
+            },
+        );
+    }
     snapshot.url = live
         .and_then(|task| task.public_ip.as_ref())
         .map(|ip| format!("http://{ip}:{APP_PORT}/"));
@@ -184,5 +195,26 @@ pub async fn take(session: &Session, target: &Target) -> Result<Snapshot, String
     let found = std::mem::take(&mut snapshot.explanations);
     snapshot.explanations = explain(&snapshot, &session.region);
     snapshot.explanations.extend(found);
+    if let Some(advice) = size_advice(&snapshot, &session.region) {
+        snapshot.explanations.push(advice);
+    }
     Ok(snapshot)
+}
+
+/// Advice on the size from the figures, for the size the running tasks have.
+fn size_advice(snapshot: &Snapshot, region: &str) -> Option<String> {
+    let metrics = snapshot.metrics.as_ref()?;
+    let running: Vec<_> = snapshot
+        .tasks
+        .iter()
+        .filter(|t| t.last_status == "RUNNING")
+        .collect();
+    let task = running.first()?;
+    advice(
+        metrics,
+        task.cpu?,
+        task.memory?,
+        u32::try_from(running.len()).unwrap_or(1),
+        region,
+    )
 }

@@ -6,6 +6,7 @@
 pub mod explain;
 pub mod log_follow;
 pub mod look;
+pub mod metrics;
 pub mod snapshot;
 
 use std::time::Duration;

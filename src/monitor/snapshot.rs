@@ -47,6 +47,8 @@ pub struct Snapshot {
     /// The load balancer, the load balancer way.
     pub load_balancer: Option<LoadBalancerFacts>,
     pub health: Option<Health>,
+    /// The service's CPU and memory use (CloudWatch), when there is a service.
+    pub metrics: Option<super::metrics::Metrics>,
     /// Newest first.
     pub events: Vec<ServiceEvent>,
     /// The last lines of the running task's log, oldest first.

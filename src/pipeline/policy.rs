@@ -174,6 +174,7 @@ pub fn document(scope: &Scope) -> Value {
                 "ecs:DescribeTaskDefinition",
                 "ecs:ListTaskDefinitions",
                 "ecs:DeregisterTaskDefinition",
+                "cloudwatch:GetMetricData",
             ],
             "Resource": "*",
         }),
@@ -666,6 +667,7 @@ mod tests {
             "ecs:DescribeTaskDefinition",
             "ecs:ListTaskDefinitions",
             "ecs:DeregisterTaskDefinition",
+            "cloudwatch:GetMetricData",
         ]
         .into_iter()
         .map(String::from)
@@ -781,6 +783,7 @@ mod tests {
             let protocol_service = match short.as_str() {
                 "ssm.rs" => "ssm",
                 "elbv2.rs" => "elasticloadbalancing",
+                "cloudwatch.rs" => "cloudwatch",
                 "acm.rs" => "acm",
                 "autoscaling.rs" => "application-autoscaling",
                 "route53.rs" => "route53",

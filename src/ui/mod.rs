@@ -3,6 +3,7 @@
 
 mod credentials;
 mod environment;
+mod gauges;
 pub mod highlight;
 mod ingress;
 mod keys;

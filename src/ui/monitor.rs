@@ -15,6 +15,7 @@ use crate::monitor::Snapshot;
 use crate::monitor::snapshot::{Health, ServiceFacts, TaskFacts};
 use crate::pipeline::{StepId, StepStatus};
 
+use super::gauges;
 use super::theme;
 use super::wrap::wrap;
 
@@ -61,28 +62,38 @@ pub fn draw(app: &App, snapshot: &Snapshot, frame: &mut Frame, area: Rect) {
     }
     top.extend(service_lines(snapshot.service.as_ref(), width));
     top.extend(url_lines(snapshot, offset, width));
+    let gauge_rows = gauges::height(app, snapshot, width);
     let explanations = explanation_lines(&snapshot.explanations, width, height / 2);
-    let room = height.saturating_sub(top.len() + explanations.len() + BOTTOM_ROWS);
+    let room = height.saturating_sub(top.len() + gauge_rows + explanations.len() + BOTTOM_ROWS);
     let tasks = task_lines(snapshot, offset, width, room);
     // A blank line before the tasks and before the events when all fits.
-    let wanted =
-        top.len() + tasks.len() + explanations.len() + bottom_wanted(snapshot, inner.width);
+    let wanted = top.len()
+        + gauge_rows
+        + tasks.len()
+        + explanations.len()
+        + bottom_wanted(snapshot, inner.width);
+    let mut rest = Vec::new();
     if height >= wanted + 2 {
-        top.push(Line::default());
-        top.extend(tasks);
-        top.extend(explanations);
-        top.push(Line::default());
+        rest.push(Line::default());
+        rest.extend(tasks);
+        rest.extend(explanations);
+        rest.push(Line::default());
     } else {
-        top.extend(tasks);
-        top.extend(explanations);
+        rest.extend(tasks);
+        rest.extend(explanations);
     }
 
-    let used = u16::try_from(top.len())
-        .unwrap_or(u16::MAX)
-        .min(inner.height);
-    let [top_area, bottom] =
-        Layout::vertical([Constraint::Length(used), Constraint::Min(0)]).areas(inner);
-    frame.render_widget(Paragraph::new(top), top_area);
+    let rows = |n: usize| u16::try_from(n).unwrap_or(u16::MAX);
+    let [head_area, gauge_area, rest_area, bottom] = Layout::vertical([
+        Constraint::Length(rows(top.len())),
+        Constraint::Length(rows(gauge_rows)),
+        Constraint::Length(rows(rest.len())),
+        Constraint::Min(0),
+    ])
+    .areas(inner);
+    frame.render_widget(Paragraph::new(top), head_area);
+    gauges::draw(app, snapshot, frame, gauge_area);
+    frame.render_widget(Paragraph::new(rest), rest_area);
     events_and_logs(snapshot, running, offset, frame, bottom);
 }
 
