@@ -53,6 +53,8 @@ pub enum Action {
     Less,
     /// b: on the network screen, a load balancer or the task's public IP.
     LoadBalancer,
+    /// h: on the monitor, the app's releases (Enter rolls back to one).
+    Releases,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -82,6 +84,10 @@ pub enum Input {
     Removal(crate::pipeline::tear_down::Removal),
     /// The tear-down ended: its summary, or what could not be removed.
     TornDown(Result<String, String>),
+    /// The app's releases, newest first, or why they could not be read.
+    ReleasesList(Result<Vec<crate::pipeline::releases::Listed>, String>),
+    /// A rollback ended: its summary, or why it failed.
+    RolledBack(Result<String, String>),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -123,6 +129,11 @@ pub enum Command {
     /// Remove what dashdeploy made on AWS for this app, one
     /// [`Input::Removal`] per resource, then [`Input::TornDown`].
     TearDown,
+    /// Read the app's releases (answered by [`Input::ReleasesList`]).
+    ListReleases,
+    /// Roll back to release `to`, watched until healthy; notices as it
+    /// goes, then [`Input::RolledBack`].
+    Rollback { to: u32 },
     /// Stop everything that runs, give the terminal back, exit.
     Quit,
 }

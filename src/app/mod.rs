@@ -7,6 +7,7 @@ mod choices;
 mod credentials;
 mod environment;
 mod input;
+mod releases;
 mod state;
 mod tear_down;
 mod update;
@@ -15,6 +16,6 @@ pub use credentials::{CredentialsForm, Field, FormKey, REGIONS};
 pub use environment::EnvScreen;
 pub use input::{Action, Command, Input};
 pub use state::{
-    App, AppInit, LOG_CAPACITY, LogLine, Overlay, Progress, StepState, TearDownPhase, Typing,
-    Waiting,
+    App, AppInit, LOG_CAPACITY, LogLine, Overlay, Progress, ReleasesBusy, StepState, TearDownPhase,
+    Typing, Waiting,
 };

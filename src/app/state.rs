@@ -86,6 +86,23 @@ pub enum Overlay {
         list: Box<crate::pipeline::tear_down::TearDown>,
         scroll: u16,
     },
+    /// The app's releases, newest first, `selected` the highlighted one.
+    Releases {
+        list: Vec<crate::pipeline::releases::Listed>,
+        selected: usize,
+    },
+    /// What a rollback would change: roll back?
+    ConfirmRollback {
+        plan: Box<crate::pipeline::rollback::Plan>,
+        list: Vec<crate::pipeline::releases::Listed>,
+    },
+}
+
+/// What the releases view waits for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReleasesBusy {
+    Listing,
+    RollingBack,
 }
 
 /// A tear-down the event loop is carrying out.
@@ -142,6 +159,8 @@ pub struct App {
     /// The health check's latencies (ms) of the last looks, oldest first,
     /// for the monitor's sparkline.
     pub latencies: Vec<u64>,
+    /// The releases are being read, or a rollback runs.
+    pub releases_busy: Option<ReleasesBusy>,
     /// The local time zone's offset from UTC, to show AWS's UTC times as
     /// the log shows its own. UTC until the event loop sets it; the screens
     /// never read the clock.
@@ -188,6 +207,7 @@ impl App {
             push: None,
             monitor: None,
             latencies: Vec::new(),
+            releases_busy: None,
             local_offset: chrono::Offset::fix(&chrono::Utc),
             app_dir: init.app_dir,
             app_name: init.app_name,

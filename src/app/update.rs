@@ -49,6 +49,14 @@ impl App {
                 self.tear_down_listed(result, now);
                 Vec::new()
             }
+            Input::ReleasesList(result) => {
+                self.releases_listed(result, now);
+                Vec::new()
+            }
+            Input::RolledBack(result) => {
+                self.rolled_back(result, now);
+                Vec::new()
+            }
             Input::Removal(removal) => {
                 let level = if removal.failed() {
                     LogLevel::Error
@@ -115,6 +123,8 @@ impl App {
                 _ => Vec::new(),
             },
             Overlay::TearDown { list, scroll } => self.tear_down_key(action, &list, scroll, now),
+            Overlay::Releases { list, selected } => self.releases_key(action, list, selected, now),
+            Overlay::ConfirmRollback { plan, list } => self.rollback_key(action, *plan, list, now),
             Overlay::None => self.on_main_action(action, now),
         }
     }
@@ -179,6 +189,7 @@ impl App {
                 Vec::new()
             }
             Action::TearDown => self.ask_tear_down(now),
+            Action::Releases => self.ask_releases(now),
             Action::Help => {
                 self.overlay = Overlay::Help;
                 Vec::new()

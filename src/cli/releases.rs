@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use crate::pipeline::Choices;
-use crate::pipeline::releases::{Listed, list};
+use crate::pipeline::releases::{list, table};
 
 use super::{cloud, failed};
 
@@ -31,44 +31,8 @@ pub async fn run(choices: Choices, json: bool) -> ExitCode {
         );
         return ExitCode::SUCCESS;
     }
-    for line in lines(&listed) {
+    for line in table(&listed) {
         println!("{line}");
     }
     ExitCode::SUCCESS
-}
-
-/// One line a release, under a header.
-pub fn lines(listed: &[Listed]) -> Vec<String> {
-    let mut out = vec![format!(
-        "  {:>3}  {:<20}  {:<12}  {:<12}  {:<14}  {:<11}  {}",
-        "#", "deployed", "revision", "image", "size", "outcome", "by"
-    )];
-    for l in listed {
-        let r = &l.release;
-        let hex = r.digest.strip_prefix("sha256:").unwrap_or(&r.digest);
-        let mut outcome = r.outcome.word().to_string();
-        if let Some(n) = r.rollback_of {
-            outcome.push_str(&format!(" (back to {n})"));
-        }
-        let mut note = String::new();
-        if !l.restorable {
-            note.push_str("  image gone from ECR: not restorable");
-        }
-        out.push(format!(
-            "{} {:>3}  {:<20}  {:<12}  {:<12}  {:<14}  {:<11}  {}{note}",
-            if l.running { "▶" } else { " " },
-            r.number,
-            r.at,
-            crate::aws::status::short_td(&r.task_definition),
-            hex.get(..12).unwrap_or(hex),
-            format!(
-                "{}, {}",
-                crate::fargate::vcpu_label(r.cpu),
-                crate::fargate::memory_label(r.memory)
-            ),
-            outcome,
-            r.deployed_by.rsplit(':').next().unwrap_or(&r.deployed_by),
-        ));
-    }
-    out
 }

@@ -162,3 +162,39 @@ pub async fn settle(cloud: &Cloud, release: &Release, outcome: Outcome) -> Resul
     settled.outcome = outcome;
     write(cloud, &settled).await
 }
+
+/// One line a release, under a header.
+pub fn table(listed: &[Listed]) -> Vec<String> {
+    let mut out = vec![format!(
+        "  {:>3}  {:<20}  {:<12}  {:<12}  {:<14}  {:<11}  {}",
+        "#", "deployed", "revision", "image", "size", "outcome", "by"
+    )];
+    for l in listed {
+        let r = &l.release;
+        let hex = r.digest.strip_prefix("sha256:").unwrap_or(&r.digest);
+        let mut outcome = r.outcome.word().to_string();
+        if let Some(n) = r.rollback_of {
+            outcome.push_str(&format!(" (back to {n})"));
+        }
+        let mut note = String::new();
+        if !l.restorable {
+            note.push_str("  image gone from ECR: not restorable");
+        }
+        out.push(format!(
+            "{} {:>3}  {:<20}  {:<12}  {:<12}  {:<14}  {:<11}  {}{note}",
+            if l.running { "▶" } else { " " },
+            r.number,
+            r.at,
+            crate::aws::status::short_td(&r.task_definition),
+            hex.get(..12).unwrap_or(hex),
+            format!(
+                "{}, {}",
+                crate::fargate::vcpu_label(r.cpu),
+                crate::fargate::memory_label(r.memory)
+            ),
+            outcome,
+            r.deployed_by.rsplit(':').next().unwrap_or(&r.deployed_by),
+        ));
+    }
+    out
+}

@@ -16,10 +16,11 @@ use tokio::task::JoinHandle;
 
 use crate::app::{App, Command, Input};
 use crate::aws::profiles;
+use crate::pipeline::cloud::Cloud;
 use crate::pipeline::steps::local_test;
 use crate::pipeline::{
-    Answer, Answers, Choices, LogLevel, PipelineEvent, RunId, Spec, StepId, resume, runner,
-    tear_down,
+    Answer, Answers, Choices, LogLevel, PipelineEvent, RunId, Spec, StepId, releases, resume,
+    rollback, runner, tear_down,
 };
 use crate::{sample, ui};
 
@@ -43,6 +44,7 @@ pub async fn run(
         edit: None,
         local_test: None,
         tear_down: None,
+        rollback: None,
         pipeline_tx,
         side_tx,
     };
@@ -146,6 +148,8 @@ struct Jobs {
     local_test: Option<Arc<Choices>>,
     /// The tear-down removing what dashdeploy made, while it runs.
     tear_down: Option<JoinHandle<()>>,
+    /// A rollback from the releases view, while it runs.
+    rollback: Option<JoinHandle<()>>,
     pipeline_tx: mpsc::UnboundedSender<PipelineEvent>,
     side_tx: mpsc::UnboundedSender<Input>,
 }
@@ -264,6 +268,38 @@ impl Jobs {
                         let _ = tx.send(Input::TornDown(result));
                     }));
                 }
+                Command::ListReleases => {
+                    let tx = self.side_tx.clone();
+                    let choices = app.step_choices();
+                    tokio::spawn(async move {
+                        let list = async {
+                            let spec = Spec::load(&choices)?;
+                            let cloud = Cloud::new(&spec).await.map_err(|e| e.message)?;
+                            releases::list(&cloud).await
+                        };
+                        let _ = tx.send(Input::ReleasesList(list.await));
+                    });
+                }
+                Command::Rollback { to } => {
+                    if let Some(old) = self.rollback.take() {
+                        old.abort();
+                    }
+                    let tx = self.side_tx.clone();
+                    let choices = app.step_choices();
+                    self.rollback = Some(tokio::spawn(async move {
+                        let notices = tx.clone();
+                        let say = move |text: String| {
+                            let _ = notices.send(Input::Notice(LogLevel::Info, text));
+                        };
+                        let result = async {
+                            let spec = Spec::load(&choices)?;
+                            let cloud = Cloud::new(&spec).await.map_err(|e| e.message)?;
+                            let plan = rollback::plan(&cloud, Some(to)).await?;
+                            rollback::run(&spec, &cloud, &plan, &say).await
+                        };
+                        let _ = tx.send(Input::RolledBack(result.await));
+                    }));
+                }
                 Command::Quit => self.stop_all(),
             }
         }
@@ -285,6 +321,10 @@ impl Jobs {
         }
         // What is removed stays removed; the record says what is left.
         if let Some(handle) = self.tear_down.take() {
+            handle.abort();
+        }
+        // The service keeps the revision it was pointed at.
+        if let Some(handle) = self.rollback.take() {
             handle.abort();
         }
     }

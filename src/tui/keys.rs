@@ -33,6 +33,7 @@ pub fn action_for(key: &KeyEvent) -> Option<Action> {
         KeyCode::Char('c') => Some(Action::Credentials),
         KeyCode::Char('t') => Some(Action::TearDown),
         KeyCode::Char('b') => Some(Action::LoadBalancer),
+        KeyCode::Char('h') => Some(Action::Releases),
         KeyCode::Char(c @ '1'..='9') => Some(Action::Choose(c as usize - '0' as usize)),
         KeyCode::PageUp => Some(Action::ScrollUp),
         KeyCode::PageDown | KeyCode::Char(' ') => Some(Action::ScrollDown),

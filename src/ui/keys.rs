@@ -54,7 +54,7 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
             match app.step(StepId::Monitor).status {
                 StepStatus::Running => &[
                     ("Esc", "stop watching"),
-                    ("↑↓/jk", "select"),
+                    ("h", "releases"),
                     ("t", "tear down"),
                     ("l", "log"),
                     ("?", "help"),
@@ -62,7 +62,7 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
                 ],
                 StepStatus::Failed => &[
                     ("r", "watch again"),
-                    ("↑↓/jk", "select"),
+                    ("h", "releases"),
                     ("t", "tear down"),
                     ("l", "log"),
                     ("?", "help"),
@@ -85,6 +85,8 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
             &[("y/⏎", "use the sample"), ("n", "not now"), ("q", "quit")]
         }
         Overlay::TearDown { list, .. } if list.remove.is_empty() => &[("⏎/Esc", "close")],
+        Overlay::Releases { .. } => &[("↑↓", "select"), ("⏎", "roll back to it"), ("Esc", "close")],
+        Overlay::ConfirmRollback { .. } => &[("y", "roll back"), ("n/Esc", "back to the list")],
         Overlay::TearDown { .. } => &[
             ("y", "remove them"),
             ("n/Esc", "keep everything"),

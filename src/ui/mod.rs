@@ -13,6 +13,7 @@ mod overlay;
 mod panel;
 mod proposal;
 mod push;
+mod releases;
 mod sizing;
 mod steps;
 mod theme;

@@ -45,6 +45,20 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
             popup(frame, area, " Use the sample app? ", lines, 70);
         }
         Overlay::TearDown { list, scroll } => tear_down(list, *scroll, frame, area),
+        Overlay::Releases { list, selected } => {
+            let rows = usize::from(area.height.saturating_sub(8));
+            let lines = super::releases::list_lines(list, *selected, rows);
+            popup(frame, area, " Releases ", lines, 96);
+        }
+        Overlay::ConfirmRollback { plan, .. } => {
+            popup(
+                frame,
+                area,
+                " Roll back? ",
+                super::releases::confirm_lines(plan),
+                96,
+            );
+        }
     }
 }
 
@@ -175,6 +189,7 @@ fn help(app: &App, frame: &mut Frame, area: Rect) {
         ),
         ("Esc", "cancel the running step; here, close this help"),
         ("t", "tear down (remove what dashdeploy made on AWS)"),
+        ("h", "on the monitor: the releases; Enter rolls back to one"),
         ("l", "show or hide the event log"),
         ("?", "this help"),
         (
