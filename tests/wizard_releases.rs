@@ -88,6 +88,10 @@ fn h_lists_the_releases_and_a_rollback_is_asked_for_then_handed_to_the_loop() {
         screen.contains("back: release 1 · sales-dashboard:1"),
         "{screen}"
     );
+    // The question's keys fit under its sentences, at 100 and at 80 columns.
+    assert!(screen.contains("y roll back to release 1"), "{screen}");
+    let narrow = render(&app, 80, 24);
+    assert!(narrow.contains("y roll back to release 1"), "{narrow}");
 
     // n goes back to the list, on the same release.
     app.update(Input::Key(Action::No), NOW);

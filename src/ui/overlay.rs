@@ -55,7 +55,11 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
                 frame,
                 area,
                 " Roll back? ",
-                super::releases::confirm_lines(plan),
+                // Borders and padding take 4 of the 96 columns.
+                super::releases::confirm_lines(
+                    plan,
+                    usize::from(area.width.min(96)).saturating_sub(4),
+                ),
                 96,
             );
         }

@@ -69,9 +69,14 @@ pub fn list_lines(list: &[Listed], selected: usize, rows: usize) -> Vec<Line<'st
     lines
 }
 
-/// The rollback question.
-pub fn confirm_lines(plan: &Plan) -> Vec<Line<'static>> {
-    let mut lines: Vec<Line> = plan.lines().into_iter().map(Line::from).collect();
+/// The rollback question, its sentences wrapped at `width` columns.
+pub fn confirm_lines(plan: &Plan, width: usize) -> Vec<Line<'static>> {
+    let mut lines: Vec<Line> = plan
+        .lines()
+        .iter()
+        .flat_map(|l| super::wrap::wrap(l, width.max(1)))
+        .map(Line::from)
+        .collect();
     lines.push(Line::default());
     lines.push(Line::from(vec![
         Span::styled("y", theme::key()),
