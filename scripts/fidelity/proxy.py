@@ -43,10 +43,12 @@ iam-enforced         A request signed with an access key of an IAM user (made in
                      logs:TagResource or logs:TagLogGroup). A refusal is AWS's
                      AccessDenied(Exception) / UnauthorizedOperation naming the
                      action and the resource. sts:GetCallerIdentity is always
-                     allowed. Keys that are not a user's (the stack's fixed test
-                     key) are not checked. GET /_fidelity/allowed?user=NAME lists
-                     the actions the user was allowed, /_fidelity/refused?user=NAME
-                     what was refused.
+                     allowed. CloudWatch, signed as `monitoring`, is checked as
+                     `cloudwatch:<Action>` (GetMetricData on `*`). Keys that are
+                     not a user's (the stack's fixed test key) are not checked.
+                     GET /_fidelity/allowed?user=NAME lists the actions the
+                     user was allowed, /_fidelity/refused?user=NAME what was
+                     refused.
 
 The Fargate stand-in adds more, switched the same way:
 stopped-task-enis    a stopped task's network interface is deleted.
@@ -58,6 +60,11 @@ execution-role-secrets
                      with the same evaluation as iam-enforced); otherwise it
                      stops with ECS's ResourceInitializationError, as Fargate
                      does. moto runs no task and checks no role.
+ecs-metrics          each service's CPUUtilization and MemoryUtilization
+                     (AWS/ECS, by ClusterName and ServiceName, Percent of what
+                     its task definitions reserve) is put into CloudWatch every
+                     20 s from the engine's stats of its running containers,
+                     as ECS publishes them; moto publishes nothing.
 
 sg-in-use            DeleteSecurityGroup is refused with DependencyViolation
                      while a network interface uses the group or another
@@ -70,6 +77,15 @@ revoke-description   RevokeSecurityGroupIngress of a rule whose source is a
                      security group revokes it whatever its description, as
                      EC2 does; moto finds no such rule unless the request
                      repeats the description.
+
+metric-start-rounding
+                     CloudWatch GetMetricData / GetMetricStatistics round the
+                     StartTime down (to the whole minute when it is less than
+                     15 days ago, 5 minutes up to 63 days, else the hour; to
+                     the period for a high-resolution period under 60 s), so
+                     each point's timestamp is on a period boundary; moto
+                     starts its periods at the StartTime given (12:32:34,
+                     12:33:34, ...). The proxy rounds it before moto sees it.
 
 acm-validation       A certificate requested with DNS validation is ISSUED
                      only once its validation CNAME is in a Route 53 hosted
@@ -152,6 +168,8 @@ BEHAVIOURS = [
     "revoke-description",
     "acm-validation",
     "acm-record-delay",
+    "ecs-metrics",
+    "metric-start-rounding",
 ]
 ACM_RECORD_SECONDS = 4.0
 LB_INTERFACES_SECONDS = 10.0
@@ -717,7 +735,25 @@ def checks_for(service: str, region: str, action: str, body: bytes, form: dict[s
         return (acm_checks if service == "acm" else scaling_checks)(action, region, req)
     if service == "route53":
         return route53_checks(action, form)
+    if service == "monitoring":
+        return cloudwatch_checks(action, region, form)
     return [Check(f"{service}:{action}", None, {})]
+
+
+# CloudWatch's metric actions support no resource-level permissions.
+UNSCOPED_CLOUDWATCH = ("GetMetricData", "GetMetricStatistics", "ListMetrics", "PutMetricData",
+                       "GetMetricWidgetImage", "DescribeAlarmsForMetric")
+
+
+def cloudwatch_checks(action: str, region: str, form: dict[str, str]) -> list[Check]:
+    """CloudWatch is signed as `monitoring` but authorized as
+    `cloudwatch:<Action>`: the metric actions on `*`, an alarm's on its ARN."""
+    if action in UNSCOPED_CLOUDWATCH:
+        return [Check(f"cloudwatch:{action}", "*", {})]
+    alarms = [v for k, v in form.items() if k == "AlarmName" or k.startswith("AlarmNames.member.")]
+    if alarms:
+        return [Check(f"cloudwatch:{action}", arn("cloudwatch", region, f"alarm:{a}"), {}) for a in alarms]
+    return [Check(f"cloudwatch:{action}", None, {})]
 
 
 def moto_json(service: str, target: str, body: dict, region: str) -> dict:
@@ -913,6 +949,33 @@ def with_rule_descriptions(form: dict[str, str], region: str) -> dict[str, str] 
             out[key.replace("GroupId", "Description")] = description
             added = True
     return out if added else None
+
+
+def with_start_rounded(body: bytes) -> bytes | None:
+    """A GetMetricData / GetMetricStatistics form with its StartTime rounded
+    down as CloudWatch rounds it (None: nothing to change or unreadable):
+    under 15 days ago to the minute, under 63 days to 5 minutes, else to the
+    hour; a high-resolution period (under 60 s) to that period."""
+    from datetime import datetime, timezone
+    pairs = urllib.parse.parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
+    form = dict(pairs)
+    try:
+        start = datetime.fromisoformat(form.get("StartTime", "").replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if start.tzinfo is None:
+        start = start.replace(tzinfo=timezone.utc)
+    periods = [int(v) for k, v in pairs if (k == "Period" or k.endswith(".MetricStat.Period")) and v.isdigit()]
+    high_res = [p for p in periods if 0 < p < 60]
+    age = (datetime.now(timezone.utc) - start).total_seconds()
+    step = min(high_res) if high_res else 60 if age < 15 * 86400 else 300 if age < 63 * 86400 else 3600
+    seconds = int(start.timestamp())
+    rounded = datetime.fromtimestamp(seconds - seconds % step, timezone.utc)
+    if rounded == start:
+        return None
+    text = rounded.strftime("%Y-%m-%dT%H:%M:%SZ")
+    log(f"metric-start-rounding: {form.get('Action')} StartTime {form['StartTime']} rounded down to {text}")
+    return urllib.parse.urlencode([(k, text if k == "StartTime" else v) for k, v in pairs]).encode()
 
 
 def route53_get(path: str) -> bytes:
@@ -1222,6 +1285,12 @@ class Handler(BaseHTTPRequestHandler):
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in ("connection", "content-length")}
                 log(f"revoke-description: the revoke of a group rule in {form.get('GroupId')} names its description")
                 return upstream(self.command, self.path, headers, urllib.parse.urlencode(fuller).encode())
+        if service == "monitoring" and action in ("GetMetricData", "GetMetricStatistics") \
+                and on("metric-start-rounding"):
+            rounded = with_start_rounded(body)
+            if rounded is not None:
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("connection", "content-length")}
+                return upstream(self.command, self.path, headers, rounded)
         if service == "elasticloadbalancing" and action == "DeleteLoadBalancer" and on("lb-interfaces"):
             status, data = moto_query("elasticloadbalancing", {
                 "Action": "DescribeLoadBalancers", "Version": "2015-12-01",

@@ -30,7 +30,13 @@ stack's own Docker engine (DOCKER_HOST):
 * a container that exited means StopTask("Essential container in task exited
   (exit code N)"); a container of an old task definition or deployment, of a
   service scaled down, no longer ACTIVE or deleted means StopTask and removal;
-  its addresses are released.
+  its addresses are released;
+* every METRICS_SECONDS (its own thread, so the 2 s pass never waits for it)
+  each service's CPU and memory use, read from the engine in one
+  ``docker stats`` of all running stand-in containers, is put into the
+  emulator's CloudWatch as ECS publishes it: namespace AWS/ECS,
+  CPUUtilization and MemoryUtilization by ClusterName and ServiceName, unit
+  Percent, used over what the task definitions reserve (ecs-metrics).
 
 Containers carry labels (dashdeploy.standin=1 and the task they stand for), so
 the stand-in keeps no state that matters: a restarted stand-in adopts them.
@@ -52,6 +58,7 @@ import threading
 import time
 import urllib.parse
 import urllib.request
+from datetime import datetime, timezone
 from typing import Any
 
 import boto3
@@ -77,6 +84,8 @@ FIRST_ADDRESS, LAST_ADDRESS = 2, 254   # 127.0.0.N
 DOCKER_TIMEOUT = 120
 PULL_TIMEOUT = 900
 STOP_GRACE_SECONDS = 3
+METRICS_SECONDS = 20.0       # ECS publishes once a minute; a 60 s Average then has 3 samples
+STATS_TIMEOUT = 60
 
 STOP = threading.Event()
 
@@ -121,6 +130,9 @@ EC2 = client("ec2")
 ECR = client("ecr")
 SSM = client("ssm")
 ELB = client("elbv2")
+# The metrics thread's own clients (to moto directly: the stand-in plays AWS).
+CLOUDWATCH = client("cloudwatch")
+METRICS_ECS = client("ecs")
 LB_HEALTH = os.path.join(STACK_DIR, "run", "lb-health.json")
 
 
@@ -774,9 +786,160 @@ def one_pass() -> int:
 
 
 # ---------------------------------------------------------------------------
+# CloudWatch AWS/ECS service metrics from the engine's stats (ecs-metrics)
+# ---------------------------------------------------------------------------
+RESERVED: dict[str, tuple[float, float]] = {}   # task definition ARN -> (CPU units, MiB)
+UNITS = {"b": 1 / 2**20, "kib": 1 / 1024, "mib": 1.0, "gib": 1024.0, "tib": 2**20,
+         "kb": 1e3 / 2**20, "mb": 1e6 / 2**20, "gb": 1e9 / 2**20, "tb": 1e12 / 2**20}
+
+
+def task_size(value: Any, unit: str, per_unit: float) -> float:
+    """A task definition's `cpu` or `memory` as a number: "256", 256, or
+    with the unit ECS also accepts ("0.25 vCPU", "1 GB"); 0 when unknown."""
+    text = str(value or "").strip()
+    if text.lower().endswith(unit.lower()):
+        return float(text[: -len(unit)].strip() or 0) * per_unit
+    return float(text or 0)
+
+
+def reserved(td_arn: str) -> tuple[float, float]:
+    """(CPU units, MiB) one task of the definition reserves: the task's
+    `cpu` and `memory` (Fargate's sizes), else its containers' (0: unknown,
+    also for a definition that is gone). A revision never changes, so it is
+    read once."""
+    if td_arn not in RESERVED:
+        try:
+            td = METRICS_ECS.describe_task_definition(taskDefinition=td_arn)["taskDefinition"]
+        except ClientError as e:
+            log(f"cloudwatch: task definition {td_arn.rsplit('/', 1)[-1]} unreadable, its tasks' use "
+                f"is not counted: {short(e, 150)}")
+            td = {}
+        containers = td.get("containerDefinitions") or []
+        cpu = task_size(td.get("cpu"), "vCPU", 1024.0) or sum(float(c.get("cpu") or 0) for c in containers)
+        memory = task_size(td.get("memory"), "GB", 1024.0) or sum(
+            float(c.get("memory") or c.get("memoryReservation") or 0) for c in containers)
+        RESERVED[td_arn] = (cpu, memory)
+    return RESERVED[td_arn]
+
+
+def mebibytes(text: str) -> float:
+    """docker's size ("154.7MiB", "1.2GiB", "0B") in MiB."""
+    text = text.strip().lower()
+    number = text.rstrip("abcdefghijklmnopqrstuvwxyz")
+    return float(number) * UNITS[text[len(number):] or "b"]
+
+
+def running_standins() -> dict[str, dict[str, str]]:
+    """The running stand-in containers by short id: cluster name, service and
+    task definition."""
+    fmt = "\t".join(["{{.ID}}", f'{{{{.Label "{LABEL}.cluster"}}}}', f'{{{{.Label "{LABEL}.service"}}}}',
+                     f'{{{{.Label "{LABEL}.task-definition"}}}}'])
+    ps = docker("ps", "--no-trunc", "--filter", f"label={LABEL}=1", "--filter", "status=running", "--format", fmt)
+    if ps.returncode != 0:
+        raise RuntimeError("docker ps failed: " + short(ps.stderr))
+    out = {}
+    for line in ps.stdout.splitlines():
+        cid, cluster, service, td = (line.split("\t") + ["", "", ""])[:4]
+        if cid and cluster and service and td:
+            out[cid[:12]] = {"cluster": cluster.rsplit("/", 1)[-1], "service": service, "task_definition": td}
+    return out
+
+
+def engine_stats(ids: list[str]) -> dict[str, tuple[float, float]]:
+    """One `docker stats --no-stream` of the containers: id -> (CPU percent,
+    100 = one host CPU; memory used, MiB)."""
+    run = docker("stats", "--no-stream", "--format", "{{json .}}", *ids, timeout=STATS_TIMEOUT)
+    if run.returncode != 0:   # all or nothing: one container gone fails the call
+        raise RuntimeError("docker stats failed: " + short(run.stderr, 150))
+    out = {}
+    for line in run.stdout.splitlines():
+        try:
+            row = json.loads(line)
+            cpu = float(row["CPUPerc"].rstrip("%"))
+            memory = mebibytes(row["MemUsage"].split("/", 1)[0])
+        except (ValueError, KeyError, AttributeError):
+            continue   # "--" while a container starts or stops
+        out[str(row.get("ID", ""))[:12]] = (cpu, memory)
+    return out
+
+
+def service_metric_data() -> list[dict[str, Any]]:
+    """PutMetricData entries for every service with a running stand-in
+    container, as ECS computes them: the CPU units (1024 a vCPU) and MiB its
+    running tasks use over what their task definitions reserve, in percent."""
+    containers = running_standins()
+    if not containers:
+        return []
+    try:
+        stats = engine_stats(sorted(containers))
+    except RuntimeError:
+        containers = running_standins()   # one stopped meanwhile: once more with those still running
+        stats = engine_stats(sorted(containers)) if containers else {}
+    now = datetime.now(timezone.utc)
+    totals: dict[tuple[str, str], list[float]] = {}   # (cluster, service) -> used cpu, mib; reserved cpu, mib
+    for cid, c in containers.items():
+        if cid not in stats:
+            continue
+        cpu_percent, used_mib = stats[cid]
+        cpu_units, mib = reserved(c["task_definition"])
+        t = totals.setdefault((c["cluster"], c["service"]), [0.0, 0.0, 0.0, 0.0])
+        if cpu_units > 0:   # a task whose size is unknown counts for neither side
+            t[0] += cpu_percent / 100.0 * 1024.0
+            t[2] += cpu_units
+        if mib > 0:
+            t[1] += used_mib
+            t[3] += mib
+    data = []
+    for (cluster, service), (cpu, memory, cpu_reserved, mib_reserved) in sorted(totals.items()):
+        dims = [{"Name": "ClusterName", "Value": cluster}, {"Name": "ServiceName", "Value": service}]
+        for name, used, of in (("CPUUtilization", cpu, cpu_reserved), ("MemoryUtilization", memory, mib_reserved)):
+            if of > 0:
+                data.append({"MetricName": name, "Dimensions": dims, "Timestamp": now,
+                             "Value": round(used / of * 100.0, 4), "Unit": "Percent"})
+    return data
+
+
+def publish_metrics() -> list[dict[str, Any]]:
+    """One round: the services' points put into the emulator's CloudWatch."""
+    data = service_metric_data()
+    for i in range(0, len(data), 500):
+        CLOUDWATCH.put_metric_data(Namespace="AWS/ECS", MetricData=data[i:i + 500])
+    return data
+
+
+def metrics_loop() -> None:
+    """Publishes every METRICS_SECONDS (the first round at once) until STOP;
+    a failure is logged (once while it repeats) and the next round tries again."""
+    last_error, published = "", ""
+    while not STOP.is_set():
+        started = time.monotonic()
+        try:
+            if fidelity_on("ecs-metrics"):
+                data = publish_metrics()
+                names = ", ".join(sorted({d["Dimensions"][1]["Value"] for d in data})) or "none"
+                said = (f"cloudwatch: AWS/ECS CPUUtilization and MemoryUtilization every {METRICS_SECONDS:.0f}s "
+                        f"for service(s): {names}")
+            else:
+                said = "cloudwatch: ecs-metrics switched off; no metrics published"
+            STATE["last_metrics"] = time.time()
+            if said != published:   # one line when the set of services changes, not every round
+                log(said)
+                published = said
+            if last_error:
+                log("cloudwatch: metrics published again")
+                last_error = ""
+        except Exception as e:  # never fatal: the stand-in's pass goes on without metrics
+            message = short(e, 200)
+            if message != last_error:
+                log(f"cloudwatch: metrics round failed: {message}")
+                last_error = message
+        STOP.wait(max(0.1, METRICS_SECONDS - (time.monotonic() - started)))
+
+
+# ---------------------------------------------------------------------------
 # Main loop with a heartbeat for `test-stack status`
 # ---------------------------------------------------------------------------
-STATE = {"last_pass": 0.0, "containers": 0}
+STATE = {"last_pass": 0.0, "containers": 0, "last_metrics": 0.0}
 
 
 def heartbeat() -> None:
@@ -787,7 +950,9 @@ def heartbeat() -> None:
 def write_heartbeat() -> None:
     last = STATE["last_pass"]
     ago = f"{time.time() - last:.0f}s ago" if last else "not yet"
-    text = f"last pass {ago}, {STATE['containers']} container(s), log {STACK_DIR}/log/standin.log\n"
+    metrics = f"{time.time() - STATE['last_metrics']:.0f}s ago" if STATE["last_metrics"] else "not yet"
+    text = (f"last pass {ago}, {STATE['containers']} container(s), metrics {metrics}, "
+            f"log {STACK_DIR}/log/standin.log\n")
     try:
         with open(HEARTBEAT + ".new", "w", encoding="utf-8") as f:
             f.write(text)
@@ -806,6 +971,7 @@ def main() -> int:
         f"exits after {MAX_SECONDS}s")
     write_heartbeat()
     threading.Thread(target=heartbeat, daemon=True).start()
+    threading.Thread(target=metrics_loop, daemon=True, name="metrics").start()
     deadline = time.monotonic() + MAX_SECONDS
     last_error = ""
     while not STOP.is_set() and time.monotonic() < deadline:
