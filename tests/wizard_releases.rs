@@ -90,6 +90,8 @@ fn h_lists_the_releases_and_a_rollback_is_asked_for_then_handed_to_the_loop() {
     );
     // The question's keys fit under its sentences, at 100 and at 80 columns.
     assert!(screen.contains("y roll back to release 1"), "{screen}");
+    let wide = render(&app, 110, 32);
+    assert!(wide.contains("y roll back to release 1"), "{wide}");
     let narrow = render(&app, 80, 24);
     assert!(narrow.contains("y roll back to release 1"), "{narrow}");
 
