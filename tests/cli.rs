@@ -52,6 +52,8 @@ fn help_lists_the_shared_options() {
     assert!(help.contains("  status "), "{help}");
     assert!(help.contains("  logs "), "{help}");
     assert!(help.contains("  destroy "), "{help}");
+    assert!(help.contains("  completions "), "{help}");
+    assert!(help.contains("  man "), "{help}");
 }
 
 #[test]

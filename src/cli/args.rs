@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::aws::AwsTarget;
 use crate::docker::DockerTarget;
@@ -115,6 +115,30 @@ pub enum Commands {
         #[arg(long, value_name = "DURATION", default_value = "1h", value_parser = super::logs::parse_duration)]
         since: std::time::Duration,
     },
+    /// Print a shell completion script for bash, zsh or fish
+    #[command(after_help = "Install it, for example:\n  \
+        dashdeploy completions bash > ~/.local/share/bash-completion/completions/dashdeploy\n  \
+        dashdeploy completions zsh > ~/.zfunc/_dashdeploy   (with ~/.zfunc in fpath)\n  \
+        dashdeploy completions fish > ~/.config/fish/completions/dashdeploy.fish")]
+    Completions {
+        /// The shell to complete in
+        #[arg(value_name = "SHELL")]
+        shell: CompletionShell,
+    },
+    /// Print the manual page (roff) on stdout
+    #[command(after_help = "Install it:\n  \
+        mkdir -p ~/.local/share/man/man1\n  \
+        dashdeploy man > ~/.local/share/man/man1/dashdeploy.1\n\
+        then `man dashdeploy` shows it.")]
+    Man,
+}
+
+/// The shells `dashdeploy completions` writes a script for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CompletionShell {
+    Bash,
+    Zsh,
+    Fish,
 }
 
 /// The options every command takes.
