@@ -15,10 +15,19 @@ use crate::pipeline::values::{
 };
 use crate::pipeline::{Choices, StepId};
 
+/// `0.1.0 (commit abc123def456)`: the package's version and the commit it
+/// was built from (build.rs; `unknown` outside a git checkout).
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("DASHDEPLOY_COMMIT"),
+    ")"
+);
+
 #[derive(Debug, Parser)]
 #[command(
     name = "dashdeploy",
-    version,
+    version = VERSION,
     about = "Deploy a Plotly Dash app to AWS ECS Fargate from a full-screen terminal wizard",
     long_about = "Deploy a Plotly Dash app to AWS ECS Fargate from a full-screen terminal wizard.\n\n\
         dashdeploy checks your machine, prepares the app to run in a container, builds and \

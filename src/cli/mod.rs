@@ -38,7 +38,7 @@ pub fn run(cli: Cli, started: Instant) -> ExitCode {
         exit_with_usage_error(&message);
     }
     let (_log_guard, log_file) = crate::logging::init();
-    tracing::info!("dashdeploy {} starting", env!("CARGO_PKG_VERSION"));
+    tracing::info!("dashdeploy {} starting", args::VERSION);
     let shared = &cli.shared;
     match cli.command {
         Some(Commands::Plan { app_dir, json }) => match folder(app_dir) {
