@@ -53,6 +53,8 @@ pub enum Action {
     Less,
     /// b: on the network screen, a load balancer or the task's public IP.
     LoadBalancer,
+    /// o: on the Monitor step, open the app's URL in the browser.
+    OpenUrl,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -123,6 +125,9 @@ pub enum Command {
     /// Remove what dashdeploy made on AWS for this app, one
     /// [`Input::Removal`] per resource, then [`Input::TornDown`].
     TearDown,
+    /// Open `url` in the browser with `program` (`xdg-open`, `open`),
+    /// detached, without waiting for it; if it cannot start, say the URL.
+    OpenUrl { program: &'static str, url: String },
     /// Stop everything that runs, give the terminal back, exit.
     Quit,
 }

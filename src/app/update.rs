@@ -177,6 +177,7 @@ impl App {
                 Vec::new()
             }
             Action::TearDown => self.ask_tear_down(now),
+            Action::OpenUrl => self.open_url(now),
             Action::Help => {
                 self.overlay = Overlay::Help;
                 Vec::new()

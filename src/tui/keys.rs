@@ -33,6 +33,7 @@ pub fn action_for(key: &KeyEvent) -> Option<Action> {
         KeyCode::Char('c') => Some(Action::Credentials),
         KeyCode::Char('t') => Some(Action::TearDown),
         KeyCode::Char('b') => Some(Action::LoadBalancer),
+        KeyCode::Char('o') => Some(Action::OpenUrl),
         KeyCode::Char(c @ '1'..='9') => Some(Action::Choose(c as usize - '0' as usize)),
         KeyCode::PageUp => Some(Action::ScrollUp),
         KeyCode::PageDown | KeyCode::Char(' ') => Some(Action::ScrollDown),
@@ -104,6 +105,10 @@ mod tests {
         assert_eq!(
             action_for(&press(KeyCode::Char('t'), none)),
             Some(Action::TearDown)
+        );
+        assert_eq!(
+            action_for(&press(KeyCode::Char('o'), none)),
+            Some(Action::OpenUrl)
         );
         assert_eq!(action_for(&press(KeyCode::Left, none)), Some(Action::Left));
         assert_eq!(

@@ -54,6 +54,7 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
             match app.step(StepId::Monitor).status {
                 StepStatus::Running => &[
                     ("Esc", "stop watching"),
+                    ("o", "browse"),
                     ("↑↓/jk", "select"),
                     ("t", "tear down"),
                     ("l", "log"),
@@ -62,6 +63,7 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
                 ],
                 StepStatus::Failed => &[
                     ("r", "watch again"),
+                    ("o", "browse"),
                     ("↑↓/jk", "select"),
                     ("t", "tear down"),
                     ("l", "log"),
