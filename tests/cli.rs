@@ -52,16 +52,44 @@ fn help_lists_the_shared_options() {
     assert!(help.contains("  status "), "{help}");
     assert!(help.contains("  logs "), "{help}");
     assert!(help.contains("  destroy "), "{help}");
+    assert!(help.contains("  completions "), "{help}");
+    assert!(help.contains("  man "), "{help}");
 }
 
 #[test]
-fn version() {
+fn version_names_the_commit() {
     let out = dashdeploy(&["--version"]);
     assert!(out.status.success());
-    assert_eq!(
-        String::from_utf8_lossy(&out.stdout).trim(),
-        format!("dashdeploy {}", env!("CARGO_PKG_VERSION"))
-    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let prefix = format!("dashdeploy {} (commit ", env!("CARGO_PKG_VERSION"));
+    let commit = stdout
+        .trim()
+        .strip_prefix(&prefix)
+        .and_then(|rest| rest.strip_suffix(')'))
+        .unwrap_or_else(|| panic!("not `{prefix}…)`: {stdout}"));
+    // In a git checkout of this crate, the commit it was built from: the
+    // one checked out (cargo runs build.rs again when HEAD moves).
+    // Elsewhere (a source tarball), `unknown`.
+    let here = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let git = |args: &[&str]| {
+        Command::new("git")
+            .args(args)
+            .current_dir(here)
+            .output()
+            .ok()
+            .filter(|out| out.status.success())
+            .map(|out| String::from_utf8_lossy(&out.stdout).trim().to_string())
+    };
+    let checkout = git(&["rev-parse", "--show-toplevel"]).is_some_and(|top| {
+        std::path::Path::new(&top).canonicalize().ok() == here.canonicalize().ok()
+    });
+    let head = git(&["rev-parse", "--short=12", "HEAD"]).filter(|_| checkout);
+    match head {
+        Some(head) => assert_eq!(commit, head),
+        None => assert_eq!(commit, "unknown"),
+    }
+    // -V says the same.
+    assert_eq!(dashdeploy(&["-V"]).stdout, out.stdout);
 }
 
 #[test]

@@ -884,6 +884,7 @@ fn monitor_stopped_keeps_the_last_snapshot_and_says_how_to_watch_again() {
         "not watching",
         "1/1 running",
         "r watch again",
+        "o browse",
     ] {
         assert!(screen.contains(text), "{text} missing:\n{screen}");
     }
@@ -894,7 +895,12 @@ fn help_fits_the_smallest_terminal() {
     let mut app = started();
     app.update(Input::Key(Action::Help), NOW);
     let screen = render(&app, 80, 24);
-    for text in ["select a step", "Monitor   Esc stop watching", "Version"] {
+    for text in [
+        "select a step",
+        "Monitor   Esc stop watching",
+        "o open in browser",
+        "Version",
+    ] {
         assert!(screen.contains(text), "{text} missing:\n{screen}");
     }
 }

@@ -1140,6 +1140,92 @@ fn the_monitor_snapshot_is_kept_and_a_later_one_replaces_it() {
     assert!(app.monitor.is_none());
 }
 
+/// A desktop where o can open a browser.
+fn desktop() -> dashdeploy::app::BrowserFacts {
+    dashdeploy::app::BrowserFacts {
+        os: "linux".into(),
+        over_ssh: false,
+        display: true,
+        on_path: vec!["xdg-open".into()],
+    }
+}
+
+#[test]
+fn o_on_the_monitor_opens_the_app_s_url_in_the_browser() {
+    let mut app = watching();
+    app.browser = desktop();
+    let url = "http://203.0.113.7:8050/";
+    app.update(
+        monitor_event(
+            2,
+            dashdeploy::monitor::Snapshot {
+                url: Some(url.into()),
+                ..snapshot(1)
+            },
+        ),
+        NOW,
+    );
+    assert_eq!(
+        app.update(Input::Key(Action::OpenUrl), NOW),
+        vec![Command::OpenUrl {
+            program: "xdg-open",
+            url: url.into()
+        }]
+    );
+    assert_eq!(
+        app.log.back().unwrap().text,
+        format!("opening {url} in your browser")
+    );
+    // After watching stops, the last look's URL still opens.
+    app.update(Input::Key(Action::Back), NOW);
+    assert_eq!(
+        app.update(Input::Key(Action::OpenUrl), NOW),
+        vec![Command::OpenUrl {
+            program: "xdg-open",
+            url: url.into()
+        }]
+    );
+    // Over SSH it is said instead, URL and all.
+    app.browser.over_ssh = true;
+    assert!(app.update(Input::Key(Action::OpenUrl), NOW).is_empty());
+    let said = &app.log.back().unwrap().text;
+    assert!(said.contains("over SSH") && said.contains(url), "{said}");
+}
+
+#[test]
+fn o_without_a_url_says_there_is_none_yet() {
+    let mut app = watching();
+    app.browser = desktop();
+    // No look yet, then a look before any task has an address.
+    assert!(app.update(Input::Key(Action::OpenUrl), NOW).is_empty());
+    assert!(app.log.back().unwrap().text.starts_with("no URL yet"));
+    app.update(monitor_event(2, snapshot(0)), NOW);
+    let before = app.log.len();
+    assert!(app.update(Input::Key(Action::OpenUrl), NOW).is_empty());
+    assert_eq!(app.log.len(), before + 1);
+    assert!(app.log.back().unwrap().text.starts_with("no URL yet"));
+}
+
+#[test]
+fn o_elsewhere_says_where_it_works() {
+    let mut app = watching();
+    app.browser = desktop();
+    app.update(
+        monitor_event(
+            2,
+            dashdeploy::monitor::Snapshot {
+                url: Some("http://203.0.113.7:8050/".into()),
+                ..snapshot(1)
+            },
+        ),
+        NOW,
+    );
+    app.update(Input::Key(Action::Up), NOW);
+    assert_ne!(app.selected, StepId::Monitor);
+    assert!(app.update(Input::Key(Action::OpenUrl), NOW).is_empty());
+    assert!(app.log.back().unwrap().text.contains("on the Monitor step"),);
+}
+
 #[test]
 fn q_while_only_the_monitor_watches_quits_at_once() {
     let mut app = watching();

@@ -55,6 +55,8 @@ pub enum Action {
     LoadBalancer,
     /// h: on the monitor, the app's releases (Enter rolls back to one).
     Releases,
+    /// o: on the Monitor step, open the app's URL in the browser.
+    OpenUrl,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -134,6 +136,9 @@ pub enum Command {
     /// Roll back to release `to`, watched until healthy; notices as it
     /// goes, then [`Input::RolledBack`].
     Rollback { to: u32 },
+    /// Open `url` in the browser with `program` (`xdg-open`, `open`),
+    /// detached, without waiting for it; if it cannot start, say the URL.
+    OpenUrl { program: &'static str, url: String },
     /// Stop everything that runs, give the terminal back, exit.
     Quit,
 }

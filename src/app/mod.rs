@@ -7,6 +7,7 @@ mod choices;
 mod credentials;
 mod environment;
 mod input;
+mod open_url;
 mod releases;
 mod state;
 mod tear_down;
@@ -15,6 +16,7 @@ mod update;
 pub use credentials::{CredentialsForm, Field, FormKey, REGIONS};
 pub use environment::EnvScreen;
 pub use input::{Action, Command, Input};
+pub use open_url::{BrowserFacts, OPENERS, Opening, decide, opener_for};
 pub use state::{
     App, AppInit, LOG_CAPACITY, LogLine, Overlay, Progress, ReleasesBusy, StepState, TearDownPhase,
     Typing, Waiting,

@@ -165,6 +165,9 @@ pub struct App {
     /// the log shows its own. UTC until the event loop sets it; the screens
     /// never read the clock.
     pub local_offset: chrono::FixedOffset,
+    /// Whether key o can open a browser here (SSH, PATH, display). None
+    /// known until the event loop reads them: o then says the URL.
+    pub browser: super::open_url::BrowserFacts,
     pub app_dir: Option<PathBuf>,
     pub app_name: Option<String>,
     pub credentials: String,
@@ -209,6 +212,7 @@ impl App {
             latencies: Vec::new(),
             releases_busy: None,
             local_offset: chrono::Offset::fix(&chrono::Utc),
+            browser: Default::default(),
             app_dir: init.app_dir,
             app_name: init.app_name,
             credentials: init.credentials,

@@ -190,6 +190,7 @@ impl App {
             }
             Action::TearDown => self.ask_tear_down(now),
             Action::Releases => self.ask_releases(now),
+            Action::OpenUrl => self.open_url(now),
             Action::Help => {
                 self.overlay = Overlay::Help;
                 Vec::new()

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::aws::AwsTarget;
 use crate::docker::DockerTarget;
@@ -15,10 +15,19 @@ use crate::pipeline::values::{
 };
 use crate::pipeline::{Choices, StepId};
 
+/// `0.1.0 (commit abc123def456)`: the package's version and the commit it
+/// was built from (build.rs; `unknown` outside a git checkout).
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("DASHDEPLOY_COMMIT"),
+    ")"
+);
+
 #[derive(Debug, Parser)]
 #[command(
     name = "dashdeploy",
-    version,
+    version = VERSION,
     about = "Deploy a Plotly Dash app to AWS ECS Fargate from a full-screen terminal wizard",
     long_about = "Deploy a Plotly Dash app to AWS ECS Fargate from a full-screen terminal wizard.\n\n\
         dashdeploy checks your machine, prepares the app to run in a container, builds and \
@@ -136,6 +145,30 @@ pub enum Commands {
         #[arg(long, value_name = "DURATION", default_value = "1h", value_parser = super::logs::parse_duration)]
         since: std::time::Duration,
     },
+    /// Print a shell completion script for bash, zsh or fish
+    #[command(after_help = "Install it, for example:\n  \
+        dashdeploy completions bash > ~/.local/share/bash-completion/completions/dashdeploy\n  \
+        dashdeploy completions zsh > ~/.zfunc/_dashdeploy   (with ~/.zfunc in fpath)\n  \
+        dashdeploy completions fish > ~/.config/fish/completions/dashdeploy.fish")]
+    Completions {
+        /// The shell to complete in
+        #[arg(value_name = "SHELL")]
+        shell: CompletionShell,
+    },
+    /// Print the manual page (roff) on stdout
+    #[command(after_help = "Install it:\n  \
+        mkdir -p ~/.local/share/man/man1\n  \
+        dashdeploy man > ~/.local/share/man/man1/dashdeploy.1\n\
+        then `man dashdeploy` shows it.")]
+    Man,
+}
+
+/// The shells `dashdeploy completions` writes a script for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CompletionShell {
+    Bash,
+    Zsh,
+    Fish,
 }
 
 /// The options every command takes.

@@ -4,9 +4,11 @@
 //! imports it.
 
 pub mod args;
+pub mod completions;
 pub mod deploy;
 pub mod destroy;
 pub mod logs;
+pub mod man;
 pub mod plan;
 pub mod policy;
 pub mod releases;
@@ -14,6 +16,7 @@ pub mod rollback;
 pub mod status;
 pub mod wizard;
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -27,11 +30,17 @@ use crate::pipeline::{Choices, Spec, ownership, record_rebuild};
 
 /// Runs what the command line asks for: a command, or the wizard.
 pub fn run(cli: Cli, started: Instant) -> ExitCode {
+    // These only print what the definition says: no checks, no log file.
+    match cli.command {
+        Some(Commands::Completions { shell }) => return completions::run(shell),
+        Some(Commands::Man) => return man::run(),
+        _ => {}
+    }
     if let Err(message) = cli.shared.check() {
         exit_with_usage_error(&message);
     }
     let (_log_guard, log_file) = crate::logging::init();
-    tracing::info!("dashdeploy {} starting", env!("CARGO_PKG_VERSION"));
+    tracing::info!("dashdeploy {} starting", args::VERSION);
     let shared = &cli.shared;
     match cli.command {
         Some(Commands::Plan { app_dir, json }) => match folder(app_dir) {
@@ -75,6 +84,8 @@ pub fn run(cli: Cli, started: Instant) -> ExitCode {
             follow,
             since,
         }) => headless(shared, app_dir, |choices| logs::run(choices, follow, since)),
+        Some(Commands::Completions { shell }) => completions::run(shell),
+        Some(Commands::Man) => man::run(),
         None => match wizard::run(cli.app_dir, &cli.shared, log_file, started) {
             Ok(()) => ExitCode::SUCCESS,
             Err(message) => {
@@ -140,6 +151,19 @@ async fn rebuild_record(spec: &Spec, cloud: &Cloud) -> Result<(), String> {
         );
     }
     Ok(())
+}
+
+/// Writes `bytes` (`what` they are, for an error) to stdout. A reader that
+/// stopped early (`| head`) is no failure.
+fn print_out(bytes: &[u8], what: &str) -> ExitCode {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => failed(&format!(
+            "{what} could not be written to stdout ({e}); check where the output goes"
+        )),
+    }
 }
 
 /// A command that could not do its work: the sentence on stderr, exit code 1.

@@ -57,6 +57,7 @@ pub async fn run(
 
     // The screens show AWS's UTC times in the local zone, as the log's.
     app.local_offset = *chrono::Local::now().offset();
+    app.browser = super::open_url::facts();
     jobs.execute(initial, &app);
     terminal.draw(|frame| ui::draw(&app, frame))?;
     tracing::info!(
@@ -299,6 +300,13 @@ impl Jobs {
                         };
                         let _ = tx.send(Input::RolledBack(result.await));
                     }));
+                }
+                Command::OpenUrl { program, url } => {
+                    if let Err(e) = super::open_url::spawn(program, &url) {
+                        let text =
+                            format!("{program} could not start ({e}): open {url} in your browser");
+                        let _ = self.side_tx.send(Input::Notice(LogLevel::Warn, text));
+                    }
                 }
                 Command::Quit => self.stop_all(),
             }

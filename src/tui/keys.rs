@@ -34,6 +34,7 @@ pub fn action_for(key: &KeyEvent) -> Option<Action> {
         KeyCode::Char('t') => Some(Action::TearDown),
         KeyCode::Char('b') => Some(Action::LoadBalancer),
         KeyCode::Char('h') => Some(Action::Releases),
+        KeyCode::Char('o') => Some(Action::OpenUrl),
         KeyCode::Char(c @ '1'..='9') => Some(Action::Choose(c as usize - '0' as usize)),
         KeyCode::PageUp => Some(Action::ScrollUp),
         KeyCode::PageDown | KeyCode::Char(' ') => Some(Action::ScrollDown),
@@ -105,6 +106,10 @@ mod tests {
         assert_eq!(
             action_for(&press(KeyCode::Char('t'), none)),
             Some(Action::TearDown)
+        );
+        assert_eq!(
+            action_for(&press(KeyCode::Char('o'), none)),
+            Some(Action::OpenUrl)
         );
         assert_eq!(action_for(&press(KeyCode::Left, none)), Some(Action::Left));
         assert_eq!(

@@ -3,4 +3,5 @@
 pub mod editor;
 pub mod event_loop;
 pub mod keys;
+mod open_url;
 pub mod terminal;

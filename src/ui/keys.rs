@@ -55,6 +55,7 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
                 StepStatus::Running => &[
                     ("Esc", "stop watching"),
                     ("h", "releases"),
+                    ("o", "browse"),
                     ("t", "tear down"),
                     ("l", "log"),
                     ("?", "help"),
@@ -63,6 +64,7 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
                 StepStatus::Failed => &[
                     ("r", "watch again"),
                     ("h", "releases"),
+                    ("o", "browse"),
                     ("t", "tear down"),
                     ("l", "log"),
                     ("?", "help"),

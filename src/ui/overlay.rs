@@ -230,7 +230,14 @@ fn help(app: &App, frame: &mut Frame, area: Rect) {
                 ("e", "type an address (⏎ use it)"),
             ],
         ),
-        ("Monitor", &[("Esc", "stop watching"), ("r", "watch again")]),
+        (
+            "Monitor",
+            &[
+                ("Esc", "stop watching"),
+                ("r", "watch again"),
+                ("o", "open in browser"),
+            ],
+        ),
     ];
     lines.push(Line::default());
     for (screen, keys) in screens {
