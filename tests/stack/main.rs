@@ -23,6 +23,7 @@ mod dockerfile;
 mod ecr;
 mod engine_down;
 mod load_balancer;
+mod metrics;
 mod monitor;
 mod ownership;
 mod pipeline;

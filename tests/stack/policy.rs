@@ -50,7 +50,7 @@ async fn iam() -> aws_sdk_iam::Client {
 
 /// Makes the user `name` holding only `policy` (as a customer managed
 /// policy, as the header of `dashdeploy policy` says), with an access key.
-async fn user_with(name: &str, policy: &Value) -> User {
+pub(crate) async fn user_with(name: &str, policy: &Value) -> User {
     user_with_all(name, &[policy]).await
 }
 
@@ -136,7 +136,7 @@ pub(crate) fn run_as(stack: &Stack, state: &Path, user: &User, args: &[&str]) ->
 }
 
 /// `dashdeploy policy APP --json` (no AWS call, so any credentials).
-fn policy_of(stack: &Stack, state: &Path, app: &Path, name: &str) -> Value {
+pub(crate) fn policy_of(stack: &Stack, state: &Path, app: &Path, name: &str) -> Value {
     let out = crate::dashdeploy(
         stack,
         state,
@@ -167,7 +167,7 @@ pub(crate) fn actions(policy: &Value) -> BTreeSet<String> {
 
 /// The policy with `action` taken out of every statement (a statement left
 /// with none goes).
-fn without(policy: &Value, action: &str) -> Value {
+pub(crate) fn without(policy: &Value, action: &str) -> Value {
     assert!(
         actions(policy).contains(action),
         "{action} is not in the policy"
