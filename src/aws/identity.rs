@@ -372,16 +372,33 @@ where
     }
 }
 
-/// The account the session's credentials belong to (STS GetCallerIdentity).
-pub async fn account(session: &super::Session) -> Result<String, String> {
+/// Whose the session's credentials are (STS GetCallerIdentity): the
+/// account and the caller's ARN.
+async fn caller(session: &super::Session) -> Result<(Option<String>, Option<String>), String> {
     let who = session
         .sts()
         .get_caller_identity()
         .send()
         .await
         .map_err(|e| super::error::sentence("ask AWS STS whose the credentials are", &e))?;
-    who.account().map(str::to_string).ok_or_else(|| {
+    Ok((
+        who.account().map(str::to_string),
+        who.arn().map(str::to_string),
+    ))
+}
+
+/// The account the session's credentials belong to.
+pub async fn account(session: &super::Session) -> Result<String, String> {
+    caller(session).await?.0.ok_or_else(|| {
         "AWS STS did not name the account of these credentials; retry the step.".to_string()
+    })
+}
+
+/// The ARN of whoever the session's credentials belong to: who deployed a
+/// release.
+pub async fn caller_arn(session: &super::Session) -> Result<String, String> {
+    caller(session).await?.1.ok_or_else(|| {
+        "AWS STS did not name the ARN of these credentials; retry the step.".to_string()
     })
 }
 
@@ -405,20 +422,6 @@ pub(crate) fn network_reason(err: &(dyn std::error::Error + 'static)) -> String 
         return "timed out".into();
     }
     innermost
-}
-
-/// The ARN of whoever the session's credentials belong to (STS
-/// GetCallerIdentity): who deployed a release.
-pub async fn caller_arn(session: &super::Session) -> Result<String, String> {
-    let who = session
-        .sts()
-        .get_caller_identity()
-        .send()
-        .await
-        .map_err(|e| super::error::sentence("ask AWS STS whose the credentials are", &e))?;
-    who.arn().map(str::to_string).ok_or_else(|| {
-        "AWS STS did not name the ARN of these credentials; retry the step.".to_string()
-    })
 }
 
 #[cfg(test)]

@@ -2,13 +2,13 @@
 //! command line: the list, the question (unless --yes), then one line per
 //! resource as it goes.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::Write;
 use std::process::ExitCode;
 
 use crate::pipeline::Choices;
 use crate::pipeline::tear_down;
 
-use super::{cloud, failed, rebuild_record};
+use super::{cloud, confirmed, failed, rebuild_record};
 
 pub async fn run(choices: Choices, yes: bool, keep_repository: bool) -> ExitCode {
     let (spec, cloud) = match cloud(&choices).await {
@@ -31,7 +31,7 @@ pub async fn run(choices: Choices, yes: bool, keep_repository: bool) -> ExitCode
     if keep_repository {
         println!("The ECR repository is kept (--keep-repository).");
     }
-    if !yes && !confirmed(list.remove.len()) {
+    if !yes && !confirmed(&format!("Remove these {}?", list.remove.len())) {
         return failed("Nothing was removed. Run again with --yes to remove them, or answer y.");
     }
     let say = |text: String| eprintln!("{text}");
@@ -47,19 +47,4 @@ pub async fn run(choices: Choices, yes: bool, keep_repository: bool) -> ExitCode
         }
         Err(e) => failed(&e),
     }
-}
-
-/// Asks on the terminal; anything but y/yes is a no. Without a terminal,
-/// no (a script must say --yes).
-fn confirmed(count: usize) -> bool {
-    if !std::io::stdin().is_terminal() {
-        return false;
-    }
-    print!("Remove these {count}? [y/N] ");
-    let _ = std::io::stdout().flush();
-    let mut answer = String::new();
-    if std::io::stdin().lock().read_line(&mut answer).is_err() {
-        return false;
-    }
-    matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes")
 }

@@ -166,6 +166,22 @@ fn print_out(bytes: &[u8], what: &str) -> ExitCode {
     }
 }
 
+/// Asks `question` on the terminal; anything but y/yes is a no. Without a
+/// terminal, no (a script must say --yes).
+pub fn confirmed(question: &str) -> bool {
+    use std::io::{BufRead, IsTerminal, Write};
+    if !std::io::stdin().is_terminal() {
+        return false;
+    }
+    print!("{question} [y/N] ");
+    let _ = std::io::stdout().flush();
+    let mut answer = String::new();
+    if std::io::stdin().lock().read_line(&mut answer).is_err() {
+        return false;
+    }
+    matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes")
+}
+
 /// A command that could not do its work: the sentence on stderr, exit code 1.
 pub fn failed(message: &str) -> ExitCode {
     eprintln!("dashdeploy: {message}");

@@ -1,13 +1,12 @@
 //! `dashdeploy rollback [--to N] [--yes]`: what would change, the question
 //! (unless --yes), then the rollback watched until healthy.
 
-use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 
 use crate::pipeline::Choices;
 use crate::pipeline::rollback;
 
-use super::{cloud, failed};
+use super::{cloud, confirmed, failed};
 
 pub async fn run(choices: Choices, to: Option<u32>, yes: bool) -> ExitCode {
     let (spec, cloud) = match cloud(&choices).await {
@@ -21,7 +20,12 @@ pub async fn run(choices: Choices, to: Option<u32>, yes: bool) -> ExitCode {
     for line in plan.lines() {
         println!("{line}");
     }
-    if !yes && !confirmed(plan.target.release.number) {
+    if !yes
+        && !confirmed(&format!(
+            "Roll back to release {}?",
+            plan.target.release.number
+        ))
+    {
         return failed("Nothing was changed. Run again with --yes to roll back, or answer y.");
     }
     let say = |text: String| eprintln!("{text}");
@@ -32,19 +36,4 @@ pub async fn run(choices: Choices, to: Option<u32>, yes: bool) -> ExitCode {
         }
         Err(e) => failed(&e),
     }
-}
-
-/// Asks on the terminal; anything but y/yes is a no. Without a terminal,
-/// no (a script must say --yes).
-fn confirmed(number: u32) -> bool {
-    if !std::io::stdin().is_terminal() {
-        return false;
-    }
-    print!("Roll back to release {number}? [y/N] ");
-    let _ = std::io::stdout().flush();
-    let mut answer = String::new();
-    if std::io::stdin().lock().read_line(&mut answer).is_err() {
-        return false;
-    }
-    matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes")
 }

@@ -104,6 +104,17 @@ impl Snapshot {
         })
     }
 
+    /// Why it is not healthy, for a watch that gave up: the line and the
+    /// explanations.
+    pub fn why(&self) -> String {
+        let mut why = self.line();
+        for e in &self.explanations {
+            why.push_str(". ");
+            why.push_str(e);
+        }
+        why
+    }
+
     /// The line without the latency, which changes at every look: what a
     /// follower prints when it changes.
     pub fn state_line(&self) -> String {

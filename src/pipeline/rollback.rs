@@ -196,14 +196,7 @@ async fn roll_back(
         if started.elapsed() >= WATCH_LIMIT {
             super::releases::settle(cloud, &release, Outcome::Failed).await?;
             let why = previous
-                .map(|s| {
-                    let mut why = s.line();
-                    for e in &s.explanations {
-                        why.push_str(". ");
-                        why.push_str(e);
-                    }
-                    why
-                })
+                .map(|s| s.why())
                 .unwrap_or_else(|| "the service could not be read".into());
             return Err(format!(
                 "Release {} did not become healthy within {} s: {why}. `dashdeploy status` and `dashdeploy logs` show more.",

@@ -81,14 +81,7 @@ pub async fn run(
         if headless && started.elapsed() >= HEADLESS_LIMIT {
             let why = previous
                 .as_ref()
-                .map(|s| {
-                    let mut why = s.line();
-                    for e in &s.explanations {
-                        why.push_str(". ");
-                        why.push_str(e);
-                    }
-                    why
-                })
+                .map(|s| s.why())
                 .unwrap_or_else(|| "the service could not be read".into());
             if let Some(release) = &open {
                 settle(&cloud, release, Outcome::Failed, reporter).await;
