@@ -109,7 +109,10 @@ async fn status_shows_cpu_and_memory_taken_from_the_running_container() {
     assert!((0.0..100.0).contains(&cpu), "an idle app's CPU: {cpu}");
     for key in ["cpu_percent", "memory_percent"] {
         let at = metrics[key]["at"].as_str().unwrap();
-        assert!(at.ends_with(":00Z"), "one-minute periods start on the minute: {at}");
+        assert!(
+            at.ends_with(":00Z"),
+            "one-minute periods start on the minute: {at}"
+        );
     }
 
     // Credentials that may not read the metrics: the rest of the status,
