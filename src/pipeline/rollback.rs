@@ -157,7 +157,16 @@ async fn roll_back(
     let to = &plan.target.release;
     ecs_revisions::point_service(&cloud.session, &cloud.app, &cloud.app, &to.task_definition)
         .await?;
-    let release = super::releases::begin(cloud, &to.task_definition, Some(to.number)).await?;
+    let release = super::releases::begin(cloud, &to.task_definition, Some(to.number))
+        .await
+        .map_err(|e| {
+            format!(
+                "The service now runs release {}'s {} again, but the rollback could not be written down as a \
+                 release ({e}), so `dashdeploy releases` will not list it. `dashdeploy status` shows it come up.",
+                to.number,
+                status::short_td(&to.task_definition),
+            )
+        })?;
     say(format!(
         "release {} runs release {}'s {} again; watching until it is healthy",
         release.number,
