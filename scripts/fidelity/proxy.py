@@ -101,6 +101,24 @@ ecr-images           ECR's ListImages and BatchDeleteImage answer from the
                      on AWS a pushed image is in ECR; moto knows of no image
                      pushed to the registry and lists none.
 
+The Fargate stand-in runs each task from a copy of the service's task
+definition (family standin-<family>, as moto's RunTask needs container
+memory) and says what it runs in files of $DASHDEPLOY_STACK_DIR/run/, from
+which the proxy answers:
+task-definition-arn  DescribeTasks gives a stand-in task's taskDefinitionArn as
+                     the service's own task definition (the one the copy was
+                     made from, run/standin-task-definitions.json), as ECS
+                     does; moto gives the copy's standin-<family>:<N>.
+rolling-deployments  DescribeServices lists, beside the PRIMARY deployment
+                     (its taskDefinition the service's, its runningCount the
+                     tasks of it), an ACTIVE deployment per task definition
+                     (or older deployment) the service still runs tasks of,
+                     with their runningCount, until they have stopped, as ECS
+                     does during a rolling update (run/standin-deployments.json,
+                     written every pass, ignored once DEPLOYMENTS_FRESH_SECONDS
+                     old); moto lists one deployment, with the task definition
+                     the service was created with.
+
 And it fills one gap of moto's (always on, not a difference from AWS):
 autoscaling-tags     Application Auto Scaling's tags: moto drops the Tags of
                      RegisterScalableTarget and has no ListTagsForResource,
@@ -149,6 +167,9 @@ STACK_DIR = os.environ.get("DASHDEPLOY_STACK_DIR", "/var/lib/dashdeploy-test-sta
 OFF_FILE = os.path.join(STACK_DIR, "run", "fidelity-off")
 LB_HEALTH = os.path.join(STACK_DIR, "run", "lb-health.json")
 SCALING_TAGS = os.path.join(STACK_DIR, "run", "autoscaling-tags.json")
+STANDIN_COPIES = os.path.join(STACK_DIR, "run", "standin-task-definitions.json")
+STANDIN_DEPLOYMENTS = os.path.join(STACK_DIR, "run", "standin-deployments.json")
+DEPLOYMENTS_FRESH_SECONDS = 20.0
 
 BEHAVIOURS = [
     "ecr-images",
@@ -170,6 +191,8 @@ BEHAVIOURS = [
     "acm-record-delay",
     "ecs-metrics",
     "metric-start-rounding",
+    "task-definition-arn",
+    "rolling-deployments",
 ]
 ACM_RECORD_SECONDS = 4.0
 LB_INTERFACES_SECONDS = 10.0
@@ -1094,6 +1117,119 @@ def scaling_tags_answer(action: str, request: dict):
     return 200, [("Content-Type", "application/x-amz-json-1.1")], json.dumps(body).encode()
 
 
+JSON_READ: dict[str, tuple[float, dict]] = {}   # path -> (its mtime, its content)
+
+
+def read_json_file(path: str) -> dict:
+    """A JSON file another piece of the stack writes (atomically), read again
+    only when it changed; {} when missing or unreadable."""
+    try:
+        mtime = os.stat(path).st_mtime
+        with LOCK:
+            cached = JSON_READ.get(path)
+        if cached and cached[0] == mtime:
+            return cached[1]
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+        data = data if isinstance(data, dict) else {}
+        with LOCK:
+            JSON_READ[path] = (mtime, data)
+        return data
+    except (OSError, ValueError):
+        return {}
+
+
+def same_task_definition(ref: str, arn: str) -> bool:
+    """A service's taskDefinition as moto keeps it (an ARN, family:revision or
+    a family) names the task definition ARN `arn`."""
+    if not ref or not arn:
+        return False
+    if ref.startswith("arn:"):
+        return ref == arn
+    short = arn.rsplit("/", 1)[-1]
+    return ref == short if ":" in ref else ref == short.split(":", 1)[0]
+
+
+def task_definition_ref_arn(ref: str, service_arn: str) -> str:
+    """The full ARN of a service's taskDefinition given as family:revision
+    (in the service's region and account); "" for a bare family."""
+    if ref.startswith("arn:"):
+        return ref
+    if ":" not in ref or not service_arn.startswith("arn:"):
+        return ""
+    return ":".join(service_arn.split(":")[:5]) + ":task-definition/" + ref
+
+
+def ecs_answer(action: str, answer):
+    """moto's DescribeTasks / DescribeServices answer, told as ECS would for
+    the tasks the Fargate stand-in runs (task-definition-arn,
+    rolling-deployments)."""
+    status, headers, data = answer
+    if action == "DescribeTasks" and on("task-definition-arn"):
+        copies = read_json_file(STANDIN_COPIES).get("copies") or {}
+        if not copies:
+            return answer
+        got = json.loads(data or b"{}")
+        changed = False
+        for task in got.get("tasks") or []:
+            original = copies.get(task.get("taskDefinitionArn", ""))
+            if original:
+                task["taskDefinitionArn"] = original
+                changed = True
+        return (status, headers, json.dumps(got, default=str).encode()) if changed else answer
+    if action == "DescribeServices" and on("rolling-deployments"):
+        published = read_json_file(STANDIN_DEPLOYMENTS)
+        if time.time() - float(published.get("at") or 0) > DEPLOYMENTS_FRESH_SECONDS:
+            return answer   # the stand-in is not running: moto's answer as it is
+        known = published.get("services") or {}
+        got = json.loads(data or b"{}")
+        changed = False
+        for svc in got.get("services") or []:
+            seen = known.get(svc.get("serviceArn", ""))
+            deployments = svc.get("deployments") or []
+            primary = next((d for d in deployments if d.get("status") == "PRIMARY"), None)
+            if not seen or primary is None or len(deployments) != 1:
+                continue
+            ref = svc.get("taskDefinition", "")
+            old = [dict(o) for o in seen.get("old") or []]
+            running = int(seen.get("runningCount") or 0)
+            if not same_task_definition(ref, seen.get("taskDefinition", "")):
+                # The service was just pointed elsewhere and the stand-in has
+                # not looked since: all it runs is of the old deployment.
+                if running:
+                    old.append({"taskDefinition": seen.get("taskDefinition", ""), "deployment": "",
+                                "runningCount": running})
+                running = 0
+            arn = task_definition_ref_arn(ref, svc.get("serviceArn", "")) or seen.get("taskDefinition", "")
+            if arn and same_task_definition(ref, arn) and primary.get("taskDefinition") != arn:
+                primary["taskDefinition"] = arn
+                changed = True
+            if primary.get("runningCount") != running:
+                primary["runningCount"] = running
+                changed = True
+            if not old:
+                continue
+            now = time.time()
+            for o in old:
+                dep = o.get("deployment") or "ecs-svc/" + str(
+                    int(uuid.uuid5(uuid.NAMESPACE_URL, svc["serviceArn"] + " " + o["taskDefinition"]).int % 10**19))
+                count = int(o.get("runningCount") or 0)
+                deployments.append({
+                    "id": dep, "status": "ACTIVE", "taskDefinition": o["taskDefinition"],
+                    "desiredCount": count, "pendingCount": 0, "runningCount": count, "failedTasks": 0,
+                    "createdAt": svc.get("createdAt", now), "updatedAt": now,
+                    "launchType": primary.get("launchType", "FARGATE"),
+                    "platformVersion": primary.get("platformVersion"),
+                    "platformFamily": primary.get("platformFamily"),
+                    "networkConfiguration": primary.get("networkConfiguration"),
+                    "rolloutState": "COMPLETED", "rolloutStateReason": f"ECS deployment {dep} completed.",
+                })
+            svc["deployments"] = [{k: v for k, v in d.items() if v is not None} for d in deployments]
+            changed = True
+        return (status, headers, json.dumps(got, default=str).encode()) if changed else answer
+    return answer
+
+
 def lb_health() -> dict:
     try:
         with open(LB_HEALTH, encoding="utf-8") as f:
@@ -1230,6 +1366,11 @@ class Handler(BaseHTTPRequestHandler):
             if service == "elasticloadbalancing" and answer[0] == 200:
                 try:
                     answer = balancer_answer(action, form, answer)
+                except Exception as e:  # never worse than moto's own answer
+                    log(f"rewriting {action} failed ({e!r}); moto's answer passed on")
+            if service == "ecs" and answer[0] == 200 and action in ("DescribeTasks", "DescribeServices"):
+                try:
+                    answer = ecs_answer(action, answer)
                 except Exception as e:  # never worse than moto's own answer
                     log(f"rewriting {action} failed ({e!r}); moto's answer passed on")
         self.reply(*answer)

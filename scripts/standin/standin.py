@@ -38,6 +38,20 @@ stack's own Docker engine (DOCKER_HOST):
   CPUUtilization and MemoryUtilization by ClusterName and ServiceName, unit
   Percent, used over what the task definitions reserve (ecs-metrics).
 
+For the fidelity proxy (so that the product sees what ECS shows) it writes,
+atomically, two files under $DASHDEPLOY_STACK_DIR/run/:
+
+* standin-task-definitions.json: each copy standin-<family>:<N> it registered
+  for RunTask -> the service's own task definition ARN it was copied from
+  (merged with what the file held, and rebuilt from the running containers
+  at start), so DescribeTasks can answer the ARN ECS would
+  (task-definition-arn);
+* standin-deployments.json, every pass: per service (by ARN) the task
+  definition it runs now and its tasks still running of another revision or
+  deployment, so DescribeServices can list them as the ACTIVE deployment
+  beside the PRIMARY one, as ECS does during a rolling update
+  (rolling-deployments).
+
 Containers carry labels (dashdeploy.standin=1 and the task they stand for), so
 the stand-in keeps no state that matters: a restarted stand-in adopts them.
 It logs one line per action to stdout (the stack's log file), never secrets,
@@ -134,6 +148,10 @@ ELB = client("elbv2")
 CLOUDWATCH = client("cloudwatch")
 METRICS_ECS = client("ecs")
 LB_HEALTH = os.path.join(STACK_DIR, "run", "lb-health.json")
+# Read by the fidelity proxy (task-definition-arn, rolling-deployments).
+COPIES_FILE = os.path.join(STACK_DIR, "run", "standin-task-definitions.json")
+DEPLOYMENTS_FILE = os.path.join(STACK_DIR, "run", "standin-deployments.json")
+MAX_COPIES_KEPT = 5000
 
 
 TASK_TRANSITION = {"progression": "manual", "times": 2**31 - 1}
@@ -374,6 +392,9 @@ def draining(c: dict) -> bool:
     return False
 
 
+RETIRED: set[str] = set()   # containers stopped in this pass
+
+
 def retire(c: dict, reason: str, exited: bool = False) -> None:
     """Stop the task a container stands for (behind a load balancer: after
     draining), remove the container, free its address and, as Fargate does,
@@ -385,6 +406,7 @@ def retire(c: dict, reason: str, exited: bool = False) -> None:
     elif draining(c):
         return
     stop_task(c["cluster"], c["task_arn"], reason, only_if_running=exited)
+    RETIRED.add(c["id"])
     if c["status"] == "running":
         docker("stop", "-t", str(STOP_GRACE_SECONDS), c["id"], timeout=DOCKER_TIMEOUT)
     rm = docker("rm", "-f", c["id"])
@@ -416,6 +438,68 @@ def in_service(c: dict, states: dict[tuple[str, str, int], str]) -> bool:
 # Starting a task
 # ---------------------------------------------------------------------------
 STANDIN_TD: dict[str, str] = {}
+COPIES: dict[str, str] = {}   # copy ARN (standin-<family>:<N>) -> the original's ARN
+
+
+def write_json(path: str, data: Any) -> None:
+    """Written whole to a new file and renamed over the old one, so a reader
+    never sees half of it."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tmp = f"{path}.{os.getpid()}.new"
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(data, f, sort_keys=True)
+    os.replace(tmp, path)
+
+
+def read_copies() -> dict[str, str]:
+    try:
+        with open(COPIES_FILE, encoding="utf-8") as f:
+            data = json.load(f)
+        return {str(k): str(v) for k, v in (data.get("copies") or {}).items()}
+    except (OSError, ValueError, AttributeError):
+        return {}
+
+
+def remember_copies(found: dict[str, str]) -> None:
+    """copy ARN -> original ARN, merged into the file the fidelity proxy reads
+    (what an earlier stand-in wrote stays, the newest MAX_COPIES_KEPT)."""
+    new = {k: v for k, v in found.items() if k and v and k != v and COPIES.get(k) != v}
+    if not new:
+        return
+    COPIES.update(read_copies())
+    COPIES.update(new)
+    while len(COPIES) > MAX_COPIES_KEPT:
+        COPIES.pop(next(iter(COPIES)))
+    try:
+        write_json(COPIES_FILE, {"copies": COPIES})
+    except OSError as e:
+        log(f"ecs: could not write {COPIES_FILE}: {short(e)}")
+
+
+def adopt_copies(containers: list[dict]) -> None:
+    """At start: the copies the running containers' tasks were started from
+    (DescribeTasks in the emulator itself) -> their labels' task definition,
+    for a file lost or written by a stand-in that died mid-way."""
+    COPIES.update(read_copies())
+    by_cluster: dict[str, list[dict]] = {}
+    for c in containers:
+        if c["task_arn"] and c["task_definition"]:
+            by_cluster.setdefault(c["cluster"], []).append(c)
+    found = {}
+    for cluster, cs in by_cluster.items():
+        original = {c["task_arn"]: c["task_definition"] for c in cs}
+        arns = sorted(original)
+        for i in range(0, len(arns), 100):
+            try:
+                tasks = ECS.describe_tasks(cluster=cluster, tasks=arns[i:i + 100]).get("tasks", [])
+            except (ClientError, BotoCoreError) as e:
+                log(f"ecs: the tasks of {cluster} could not be read to adopt their copies: {short(e)}")
+                break
+            for t in tasks:
+                td = t.get("taskDefinitionArn", "")
+                if td and td != original.get(t.get("taskArn", ""), td):
+                    found[td] = original[t["taskArn"]]
+    remember_copies(found)
 
 
 def forget_copy(original: str, used: str) -> None:
@@ -455,6 +539,7 @@ def runnable_task_definition(td: dict) -> str:
             kwargs[key] = td[key]
     arn = ECS.register_task_definition(**kwargs)["taskDefinition"]["taskDefinitionArn"]
     STANDIN_TD[td["taskDefinitionArn"]] = arn
+    remember_copies({arn: td["taskDefinitionArn"]})
     log(f"ecs: registered {arn.rsplit('/', 1)[-1]} (copy of {td['taskDefinitionArn'].rsplit('/', 1)[-1]} "
         f"with memoryReservation {share})")
     return arn
@@ -698,10 +783,38 @@ BACKOFF: dict[tuple[str, str], tuple[float, float]] = {}   # key -> (not before,
 WAITING: dict[tuple[str, str], str] = {}   # key -> the deployment whose new tasks are awaited
 
 
+ADOPTED = threading.Event()   # the running containers' copies looked up once, at start
+
+
+def old_deployments(td_arn: str, deployment: str, mine: list[dict]) -> list[dict]:
+    """The service's running tasks of another task definition (or an older
+    deployment) than it runs now, by (task definition, deployment): what ECS
+    lists as the ACTIVE deployment until they have stopped."""
+    groups: dict[tuple[str, str], list[dict]] = {}
+    for c in mine:
+        if c["task_definition"] != td_arn or (deployment and c["deployment"] and c["deployment"] != deployment):
+            groups.setdefault((c["task_definition"], c["deployment"]), []).append(c)
+    return [{"taskDefinition": td, "deployment": dep if dep != deployment else "", "runningCount": len(cs)}
+            for (td, dep), cs in sorted(groups.items())]
+
+
+def publish_deployments(services: dict[str, dict]) -> None:
+    """Every pass, for the fidelity proxy (rolling-deployments)."""
+    try:
+        write_json(DEPLOYMENTS_FILE, {"at": time.time(), "services": services})
+    except OSError as e:
+        log(f"could not write {DEPLOYMENTS_FILE}: {short(e)}")
+
+
 def one_pass() -> int:
     services = list_services()
     containers = list_containers()
+    if not ADOPTED.is_set():
+        adopt_copies(containers)
+        ADOPTED.set()
     kept: list[dict] = []
+    seen: dict[str, tuple[str, str, list[dict]]] = {}   # service ARN -> (task definition, deployment, its tasks)
+    RETIRED.clear()
 
     # Containers first: exited ones, and those of services gone or not ACTIVE.
     for c in containers:
@@ -734,6 +847,8 @@ def one_pass() -> int:
             continue
         deployment = primary_deployment(svc)
         mine = [c for c in kept if (c["cluster"], c["service"]) == key]
+        if svc.get("serviceArn"):
+            seen[svc["serviceArn"]] = (td_arn, deployment, mine)
         # Tasks that drain are on their way out: they finish, and count for nothing.
         on_the_way_out = {c["id"] for c in mine if c["id"] in DRAINING}
         for c in [c for c in mine if c["id"] in on_the_way_out]:
@@ -782,6 +897,15 @@ def one_pass() -> int:
                 retire(c, scaling_reason)
         for c in current[desired:] if len(current) > desired else []:
             retire(c, scaling_reason)
+    published = {}
+    for arn, (td_arn, deployment, mine) in seen.items():
+        live = [c for c in mine if c["id"] not in RETIRED]   # still draining counts: it runs
+        published[arn] = {
+            "taskDefinition": td_arn, "deployment": deployment,
+            "runningCount": sum(1 for c in live if c["task_definition"] == td_arn
+                                and (not deployment or not c["deployment"] or c["deployment"] == deployment)),
+            "old": old_deployments(td_arn, deployment, live)}
+    publish_deployments(published)
     return len(kept)
 
 
