@@ -175,3 +175,24 @@ fn the_releases_overlay_at_100x30() {
     }
     insta::assert_snapshot!(screen);
 }
+
+#[test]
+fn while_a_rollback_runs_quitting_asks_and_nothing_else_starts() {
+    let mut app = opened();
+    app.update(Input::Key(Action::Down), NOW);
+    app.update(Input::Key(Action::Down), NOW);
+    app.update(Input::Key(Action::Activate), NOW);
+    assert_eq!(
+        app.update(Input::Key(Action::Yes), NOW),
+        vec![Command::Rollback { to: 1 }]
+    );
+    assert!(app.is_busy() && app.quit_needs_asking());
+    assert!(app.update(Input::Key(Action::TearDown), NOW).is_empty());
+    assert!(app.log.back().unwrap().text.contains("rollback is running"));
+    app.update(Input::Key(Action::Quit), NOW);
+    assert_eq!(app.overlay, Overlay::ConfirmQuit);
+    app.update(Input::Key(Action::No), NOW);
+    app.update(Input::RolledBack(Err("ECS went back".into())), NOW);
+    assert!(!app.is_busy() || app.running_step().is_some());
+    assert!(!app.quit_needs_asking());
+}

@@ -32,6 +32,14 @@ impl App {
             );
             return Vec::new();
         }
+        if self.tear_down.is_some() {
+            self.add_log(
+                now,
+                LogLevel::Info,
+                "a tear-down is under way: no rollback now",
+            );
+            return Vec::new();
+        }
         match self.releases_busy {
             Some(ReleasesBusy::Listing) => Vec::new(),
             Some(ReleasesBusy::RollingBack) => {

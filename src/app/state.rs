@@ -261,7 +261,12 @@ impl App {
     /// Some step is running and not just waiting for an answer, or a
     /// tear-down is under way.
     pub fn is_busy(&self) -> bool {
-        self.tear_down.is_some() || self.step_is_busy()
+        self.tear_down.is_some() || self.rolling_back() || self.step_is_busy()
+    }
+
+    /// A rollback from the releases view is under way.
+    pub fn rolling_back(&self) -> bool {
+        self.releases_busy == Some(ReleasesBusy::RollingBack)
     }
 
     fn step_is_busy(&self) -> bool {
@@ -274,6 +279,7 @@ impl App {
     /// tear-down would remove changes nothing, so quitting loses nothing.
     pub fn quit_needs_asking(&self) -> bool {
         self.tear_down == Some(TearDownPhase::Removing)
+            || self.rolling_back()
             || (self.step_is_busy() && self.running_step() != Some(StepId::Monitor))
     }
 

@@ -29,6 +29,14 @@ impl App {
             self.add_log(now, LogLevel::Info, text);
             return Vec::new();
         }
+        if self.rolling_back() {
+            self.add_log(
+                now,
+                LogLevel::Info,
+                "a rollback is running: press t again once it ends",
+            );
+            return Vec::new();
+        }
         if let Some(text) = self.tear_down_refused() {
             self.add_log(now, LogLevel::Info, text);
             return Vec::new();

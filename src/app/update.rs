@@ -467,6 +467,10 @@ impl App {
     }
 
     fn try_start(&mut self, step: StepId, now: &str) -> Vec<Command> {
+        if self.rolling_back() && step != StepId::Monitor {
+            self.add_log(now, LogLevel::Info, "wait for the rollback to finish first");
+            return Vec::new();
+        }
         if self.tear_down.is_some() {
             self.add_log(
                 now,

@@ -138,10 +138,20 @@ pub fn from_tag(key: &str, value: &str) -> Option<Tagged> {
 /// wins (another machine may have settled an outcome), the record fills
 /// in what AWS no longer shows.
 pub fn merged(from_aws: Vec<Release>, from_record: &[Release]) -> Vec<Release> {
-    let mut all = from_aws;
-    for r in from_record {
+    let mut all: Vec<Release> = Vec::new();
+    // One release a number (a tag written twice counts once).
+    for r in from_aws {
         if !all.iter().any(|a| a.number == r.number) {
-            all.push(r.clone());
+            all.push(r);
+        }
+    }
+    for r in from_record {
+        match all.iter_mut().find(|a| a.number == r.number) {
+            // A settled outcome wins over `deploying` whichever says it (a
+            // tag write that failed after the record was written).
+            Some(a) if a.outcome == Outcome::Deploying => a.outcome = r.outcome,
+            Some(_) => {}
+            None => all.push(r.clone()),
         }
     }
     all.sort_by_key(|r| std::cmp::Reverse(r.number));
@@ -219,6 +229,10 @@ mod tests {
         let all = merged(aws, &record);
         assert_eq!(all.iter().map(|r| r.number).collect::<Vec<_>>(), vec![2, 1]);
         assert_eq!(all[0].outcome, Outcome::Healthy);
+        // The record settled what the tag still calls deploying.
+        let aws = vec![release(2, "sales:2", Outcome::Deploying)];
+        let record = vec![release(2, "sales:2", Outcome::Failed)];
+        assert_eq!(merged(aws, &record)[0].outcome, Outcome::Failed);
     }
 
     #[test]

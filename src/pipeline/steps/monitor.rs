@@ -56,6 +56,18 @@ pub async fn run(
                     && let Some(outcome) = releases::seen(release, &snapshot)
                 {
                     settle(&cloud, release, outcome, reporter).await;
+                    if headless && outcome == Outcome::RolledBack {
+                        return Err(StepFailure::new(format!(
+                            "ECS rolled the deploy back: release {} did not start healthily, and the service runs {} \
+                             again. `dashdeploy status` and `dashdeploy logs` show why.",
+                            release.number,
+                            snapshot
+                                .service
+                                .as_ref()
+                                .map(|s| s.task_definition.as_str())
+                                .unwrap_or("the earlier revision")
+                        )));
+                    }
                     open = None;
                 }
                 if headless && snapshot.is_healthy() {
