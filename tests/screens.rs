@@ -520,7 +520,7 @@ fn deploy_in_progress() {
 use dashdeploy::monitor::Snapshot;
 use dashdeploy::monitor::metrics::{Metrics, Reading};
 use dashdeploy::monitor::snapshot::{Health, ServiceEvent, ServiceFacts, TaskFacts};
-use dashdeploy::pipeline::{EventKind, LogLevel, PipelineEvent};
+use dashdeploy::pipeline::{EventKind, LogLevel, PipelineEvent, StepFailure};
 
 const NEW_TASK: &str = "4f1c2b3a9d8e4c7b8a6f5e4d3c2b1a09";
 const OLD_TASK: &str = "9be0a1c2d3e4f5061728394a5b6c7d8e";
@@ -790,6 +790,52 @@ fn monitor_steady_and_healthy() {
         assert!(screen.contains(text), "{text} missing:\n{screen}");
     }
     insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn monitor_gauges_with_a_long_note_leave_the_task_its_row() {
+    let mut snapshot = healthy();
+    if let Some(m) = snapshot.metrics.as_mut() {
+        m.unavailable = Some(
+            "Memory figures from before the resize at 11:40 are left out of the advice; \
+             the next figures come within a minute, as CloudWatch publishes them."
+                .into(),
+        );
+    }
+    // 80x24: the panel has 14 rows, the gauges at most a third of them.
+    let screen = render(&watching(&[snapshot]), 80, 24);
+    assert!(screen.contains("CPU      16 %"), "{screen}");
+    assert!(
+        screen.contains("Booting worker"),
+        "the log tail keeps rows:\n{screen}"
+    );
+    assert!(screen.contains("resize at 11:40 are…"), "{screen}");
+    assert!(
+        screen.contains("4f1c2b3a  RUNNING"),
+        "the task keeps its row:\n{screen}"
+    );
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn a_step_run_again_forgets_the_latency_history() {
+    let mut app = watching(&[healthy(), healthy()]);
+    assert_eq!(app.latencies, vec![84, 84]);
+    // The watch fails, and is run again: the old facts and latencies go.
+    feed(
+        &mut app,
+        vec![event(
+            StepId::Monitor,
+            2,
+            EventKind::Finished(Err(StepFailure::new("The service could not be read."))),
+        )],
+    );
+    assert_eq!(app.step(StepId::Monitor).status, StepStatus::Failed);
+    app.update(Input::Key(Action::Retry), NOW);
+    assert_eq!(app.step(StepId::Monitor).status, StepStatus::Running);
+    assert!(app.latencies.is_empty(), "{:?}", app.latencies);
+    let screen = render(&app, 100, 30);
+    assert!(!screen.contains("Health    84 ms"), "{screen}");
 }
 
 #[test]

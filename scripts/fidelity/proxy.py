@@ -105,6 +105,9 @@ The Fargate stand-in runs each task from a copy of the service's task
 definition (family standin-<family>, as moto's RunTask needs container
 memory) and says what it runs in files of $DASHDEPLOY_STACK_DIR/run/, from
 which the proxy answers:
+task-size            DescribeTasks gives each task the cpu and memory of its
+                     task definition (strings, as "512" and "1024"), as ECS
+                     does for a Fargate task; moto's tasks carry neither.
 task-definition-arn  DescribeTasks gives a stand-in task's taskDefinitionArn as
                      the service's own task definition (the one the copy was
                      made from, run/standin-task-definitions.json), as ECS
@@ -191,6 +194,7 @@ BEHAVIOURS = [
     "acm-record-delay",
     "ecs-metrics",
     "metric-start-rounding",
+    "task-size",
     "task-definition-arn",
     "rolling-deployments",
 ]
@@ -1160,15 +1164,27 @@ def task_definition_ref_arn(ref: str, service_arn: str) -> str:
     return ":".join(service_arn.split(":")[:5]) + ":task-definition/" + ref
 
 
-def ecs_answer(action: str, answer):
+TASK_SIZES: dict[str, tuple[str, str]] = {}   # task definition ARN -> (cpu, memory); revisions never change
+
+
+def task_size(arn: str, region: str) -> tuple[str, str]:
+    """The task-level cpu and memory of a task definition, from moto."""
+    if arn not in TASK_SIZES:
+        td = moto_json("ecs", "AmazonEC2ContainerServiceV20141113.DescribeTaskDefinition",
+                       {"taskDefinition": arn}, region).get("taskDefinition") or {}
+        if not td:
+            return "", ""
+        TASK_SIZES[arn] = (str(td.get("cpu") or ""), str(td.get("memory") or ""))
+    return TASK_SIZES[arn]
+
+
+def ecs_answer(action: str, answer, region: str):
     """moto's DescribeTasks / DescribeServices answer, told as ECS would for
-    the tasks the Fargate stand-in runs (task-definition-arn,
+    the tasks the Fargate stand-in runs (task-size, task-definition-arn,
     rolling-deployments)."""
     status, headers, data = answer
-    if action == "DescribeTasks" and on("task-definition-arn"):
-        copies = read_json_file(STANDIN_COPIES).get("copies") or {}
-        if not copies:
-            return answer
+    if action == "DescribeTasks" and (on("task-definition-arn") or on("task-size")):
+        copies = (read_json_file(STANDIN_COPIES).get("copies") or {}) if on("task-definition-arn") else {}
         got = json.loads(data or b"{}")
         changed = False
         for task in got.get("tasks") or []:
@@ -1176,6 +1192,12 @@ def ecs_answer(action: str, answer):
             if original:
                 task["taskDefinitionArn"] = original
                 changed = True
+            if on("task-size") and not (task.get("cpu") and task.get("memory")):
+                cpu, memory = task_size(task.get("taskDefinitionArn", ""), region)
+                for key, value in (("cpu", cpu), ("memory", memory)):
+                    if value and not task.get(key):
+                        task[key] = value
+                        changed = True
         return (status, headers, json.dumps(got, default=str).encode()) if changed else answer
     if action == "DescribeServices" and on("rolling-deployments"):
         published = read_json_file(STANDIN_DEPLOYMENTS)
@@ -1370,7 +1392,7 @@ class Handler(BaseHTTPRequestHandler):
                     log(f"rewriting {action} failed ({e!r}); moto's answer passed on")
             if service == "ecs" and answer[0] == 200 and action in ("DescribeTasks", "DescribeServices"):
                 try:
-                    answer = ecs_answer(action, answer)
+                    answer = ecs_answer(action, answer, region)
                 except Exception as e:  # never worse than moto's own answer
                     log(f"rewriting {action} failed ({e!r}); moto's answer passed on")
         self.reply(*answer)

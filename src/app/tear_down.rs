@@ -217,6 +217,7 @@ impl App {
                     self.push = None;
                 }
                 self.monitor = None;
+                self.latencies.clear();
             }
             Err(reason) => self.add_log(
                 now,

@@ -533,6 +533,7 @@ impl App {
         }
         // Monitor is the last step: whatever runs again makes its facts stale.
         self.monitor = None;
+        self.latencies.clear();
         let state = self.step_mut(step);
         state.status = StepStatus::Running;
         state.run_id = Some(run_id);

@@ -96,6 +96,10 @@ pub fn text(s: &Snapshot) -> String {
         },
         _ => out.push_str("URL none yet (no running task with a public IP)\n"),
     }
+    if let Some(line) = metrics_line(s) {
+        out.push_str(&line);
+        out.push('\n');
+    }
     if !s.tasks.is_empty() {
         out.push_str("Tasks\n");
         for t in &s.tasks {
@@ -126,4 +130,30 @@ pub fn text(s: &Snapshot) -> String {
         }
     }
     out.trim_end().to_string()
+}
+
+/// "CPU 12 % of 0.5 vCPU · memory 31 % of 1 GB (12:04:00Z)", or why there
+/// are no figures; None without a service.
+fn metrics_line(s: &Snapshot) -> Option<String> {
+    let m = s.metrics.as_ref()?;
+    let (cpu, memory) = s.reserved();
+    let of = |size: Option<String>| size.map(|z| format!(" of {z}")).unwrap_or_default();
+    let mut parts = Vec::new();
+    if let Some(r) = &m.cpu_percent {
+        parts.push(format!("CPU {:.0} %{}", r.value, of(cpu)));
+    }
+    if let Some(r) = &m.memory_percent {
+        parts.push(format!("memory {:.0} %{}", r.value, of(memory)));
+    }
+    match (parts.is_empty(), &m.unavailable) {
+        (false, _) => {
+            let at = m.cpu_percent.as_ref().or(m.memory_percent.as_ref());
+            let at = at
+                .map(|r| format!(" (minute of {})", r.at))
+                .unwrap_or_default();
+            Some(format!("{}{at}", parts.join(" · ")))
+        }
+        (true, Some(why)) => Some(why.clone()),
+        (true, None) => None,
+    }
 }

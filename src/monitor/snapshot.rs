@@ -62,6 +62,21 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
+    /// The size the running task reserves, as labels: ("0.5 vCPU", "1 GB")
+    /// (a starting task's when none runs; None where ECS did not say).
+    pub fn reserved(&self) -> (Option<String>, Option<String>) {
+        let task = self
+            .tasks
+            .iter()
+            .find(|t| t.last_status == "RUNNING")
+            .or(self.tasks.first());
+        (
+            task.and_then(|t| t.cpu).map(crate::fargate::vcpu_label),
+            task.and_then(|t| t.memory)
+                .map(crate::fargate::memory_label),
+        )
+    }
+
     /// The service runs what it should and the app answers with a Dash
     /// page (behind a load balancer, through it, every task in service).
     pub fn is_healthy(&self) -> bool {

@@ -8,7 +8,6 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Sparkline};
 
 use crate::app::App;
-use crate::fargate;
 use crate::monitor::Snapshot;
 
 use super::theme;
@@ -24,41 +23,30 @@ struct Row {
     max: Option<u64>,
 }
 
+/// A utilisation row: "CPU      12 % of 0.5 vCPU" and the hour's points
+/// in tenths of a per cent, a full bar standing for 100 %.
+fn percent_row(name: &str, value: f64, of: Option<String>, history: &[f64]) -> Row {
+    let of = of.map(|o| format!(" of {o}")).unwrap_or_default();
+    Row {
+        label: format!("{name:<7} {value:>3.0} %{of}"),
+        data: history
+            .iter()
+            .map(|v| (v * 10.0).round().max(0.0) as u64)
+            .collect(),
+        max: Some(1000),
+    }
+}
+
 fn rows(app: &App, snapshot: &Snapshot) -> (Vec<Row>, Option<String>) {
     let mut out = Vec::new();
     let mut note = None;
-    let task = snapshot
-        .tasks
-        .iter()
-        .find(|t| t.last_status == "RUNNING")
-        .or(snapshot.tasks.first());
+    let (cpu, memory) = snapshot.reserved();
     if let Some(m) = &snapshot.metrics {
-        let percent = |h: &[f64]| {
-            h.iter()
-                .map(|v| (v * 10.0).round().max(0.0) as u64)
-                .collect()
-        };
         if let Some(r) = &m.cpu_percent {
-            let of = task
-                .and_then(|t| t.cpu)
-                .map(|c| format!(" of {}", fargate::vcpu_label(c)))
-                .unwrap_or_default();
-            out.push(Row {
-                label: format!("CPU     {:>3.0} %{of}", r.value),
-                data: percent(&m.cpu_history),
-                max: Some(1000),
-            });
+            out.push(percent_row("CPU", r.value, cpu, &m.cpu_history));
         }
         if let Some(r) = &m.memory_percent {
-            let of = task
-                .and_then(|t| t.memory)
-                .map(|c| format!(" of {}", fargate::memory_label(c)))
-                .unwrap_or_default();
-            out.push(Row {
-                label: format!("Memory  {:>3.0} %{of}", r.value),
-                data: percent(&m.memory_history),
-                max: Some(1000),
-            });
+            out.push(percent_row("Memory", r.value, memory, &m.memory_history));
         }
         note = m.unavailable.clone();
     }
@@ -78,17 +66,26 @@ pub fn height(app: &App, snapshot: &Snapshot, width: usize) -> usize {
     rows.len() + note.map(|n| wrap(&n, width).len()).unwrap_or(0)
 }
 
+/// Draws what fits in `area`: the rows first, then the note's lines.
 pub fn draw(app: &App, snapshot: &Snapshot, frame: &mut Frame, area: Rect) {
-    let (rows, note) = rows(app, snapshot);
+    let (mut rows, note) = rows(app, snapshot);
     let width = usize::from(area.width);
+    let height = usize::from(area.height);
+    rows.truncate(height);
+    let mut note = note.map(|n| wrap(&n, width)).unwrap_or_default();
+    let room = height - rows.len();
+    if note.len() > room {
+        // Cut short: the last line that fits says there is more.
+        note.truncate(room);
+        if let Some(last) = note.last_mut() {
+            let keep = last.chars().count().min(width.saturating_sub(1));
+            *last = last.chars().take(keep).collect::<String>() + "…";
+        }
+    }
     let note_lines: Vec<Line> = note
-        .map(|n| {
-            wrap(&n, width)
-                .into_iter()
-                .map(|l| Line::from(Span::styled(l, theme::dim())))
-                .collect()
-        })
-        .unwrap_or_default();
+        .into_iter()
+        .map(|l| Line::from(Span::styled(l, theme::dim())))
+        .collect();
     let mut constraints: Vec<Constraint> = rows.iter().map(|_| Constraint::Length(1)).collect();
     constraints.push(Constraint::Length(
         u16::try_from(note_lines.len()).unwrap_or(u16::MAX),

@@ -62,7 +62,8 @@ pub fn draw(app: &App, snapshot: &Snapshot, frame: &mut Frame, area: Rect) {
     }
     top.extend(service_lines(snapshot.service.as_ref(), width));
     top.extend(url_lines(snapshot, offset, width));
-    let gauge_rows = gauges::height(app, snapshot, width);
+    // The gauges never take more than a third of a short panel.
+    let gauge_rows = gauges::height(app, snapshot, width).min(height / 3);
     let explanations = explanation_lines(&snapshot.explanations, width, height / 2);
     let room = height.saturating_sub(top.len() + gauge_rows + explanations.len() + BOTTOM_ROWS);
     let tasks = task_lines(snapshot, offset, width, room);

@@ -107,6 +107,25 @@ async fn status_shows_cpu_and_memory_taken_from_the_running_container() {
     assert!(memory > 1.0, "a running Python app uses memory: {memory}");
     let cpu = metrics["cpu_percent"]["value"].as_f64().unwrap();
     assert!((0.0..100.0).contains(&cpu), "an idle app's CPU: {cpu}");
+    // The task's size, as ECS gives it for a Fargate task (task-size): the
+    // figures are shares of it, and the text status says so.
+    let s = status(&stack, &state, &app, &name);
+    let task = &s["tasks"][0];
+    assert_eq!(
+        (task["cpu"].as_u64(), task["memory"].as_u64()),
+        (Some(512), Some(1024)),
+        "{s:#}"
+    );
+    let out = dashdeploy(&stack, &state, &["status", &app.to_string_lossy()])
+        .args(["--name", &name])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", said(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("% of 0.5 vCPU · memory ") && text.contains("% of 1 GB"),
+        "{text}"
+    );
     for key in ["cpu_percent", "memory_percent"] {
         let at = metrics[key]["at"].as_str().unwrap();
         assert!(
