@@ -29,7 +29,8 @@ fn release(number: u32, rev: u32, restorable: bool, running: bool) -> Listed {
             outcome: Outcome::Healthy,
             rollback_of: None,
         },
-        restorable,
+        restorable: Some(restorable),
+        restorable_unknown: None,
         running,
     }
 }
@@ -71,7 +72,9 @@ fn h_lists_the_releases_and_a_rollback_is_asked_for_then_handed_to_the_loop() {
         app.overlay,
         Overlay::Releases {
             list: three(),
-            selected: 0
+            // On the release `rollback` goes back to by default: the one
+            // before the release that runs.
+            selected: 1
         }
     );
     app.update(Input::Key(Action::Down), NOW);
@@ -124,6 +127,7 @@ fn h_lists_the_releases_and_a_rollback_is_asked_for_then_handed_to_the_loop() {
 fn a_release_that_cannot_run_again_is_refused_with_the_reason() {
     let mut app = opened();
     // The one that runs now.
+    app.update(Input::Key(Action::Up), NOW);
     app.update(Input::Key(Action::Activate), NOW);
     assert!(app.log.back().unwrap().text.contains("runs now"));
     assert!(matches!(app.overlay, Overlay::Releases { selected: 0, .. }));

@@ -69,7 +69,17 @@ impl App {
                 "no releases yet: each deploy that changes what runs is written down as one",
             ),
             Ok(list) if matches!(self.overlay, Overlay::None | Overlay::Help) => {
-                self.overlay = Overlay::Releases { list, selected: 0 };
+                // The cursor starts on the release `rollback` goes back to
+                // by default.
+                let all: Vec<_> = list.iter().map(|l| l.release.clone()).collect();
+                let running = list
+                    .iter()
+                    .find(|l| l.running)
+                    .map(|l| l.release.task_definition.as_str());
+                let selected = crate::store::releases::previous(&all, running)
+                    .and_then(|p| list.iter().position(|l| l.release.number == p.number))
+                    .unwrap_or(0);
+                self.overlay = Overlay::Releases { list, selected };
             }
             Ok(_) => {}
             Err(e) => self.add_log(

@@ -327,14 +327,22 @@ fn load_balancers(spec: &ServiceSpec) -> Vec<aws_sdk_ecs::types::LoadBalancer> {
         .collect()
 }
 
+/// What `ensure_service` found and did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnsuredService {
+    pub arn: String,
+    pub change: ServiceChange,
+    /// The task definition the service ran before (None when it was made).
+    pub ran_before: Option<String>,
+}
+
 /// The service: created (Fargate, public IP, circuit breaker with
-/// rollback), or updated when it runs another revision or count. Returns
-/// the service's ARN and what changed.
+/// rollback), or updated when it runs another revision or count.
 pub async fn ensure_service(
     session: &Session,
     spec: &ServiceSpec,
     owner: &Owner,
-) -> Result<(String, ServiceChange), EcsError> {
+) -> Result<EnsuredService, EcsError> {
     let mut tries = 0;
     loop {
         match ensure_service_once(session, spec, owner).await? {
@@ -361,7 +369,7 @@ async fn ensure_service_once(
     session: &Session,
     spec: &ServiceSpec,
     owner: &Owner,
-) -> Result<Option<(String, ServiceChange)>, EcsError> {
+) -> Result<Option<EnsuredService>, EcsError> {
     let client = session.ecs();
     let found = client
         .describe_services()
@@ -377,6 +385,7 @@ async fn ensure_service_once(
         .find(|s| s.status() == Some("ACTIVE"))
     {
         let arn = service.service_arn().unwrap_or_default().to_string();
+        let ran_before = service.task_definition().map(str::to_string);
         if let Some((min, max)) = spec.scaling {
             // The count is the scaling's to decide, within its bounds.
             let (min, max) = (min as i32, max as i32);
@@ -394,7 +403,11 @@ async fn ensure_service_once(
             && !spec.force_new_deployment
             && same_balancers
         {
-            return Ok(Some((arn, ServiceChange::Unchanged)));
+            return Ok(Some(EnsuredService {
+                arn,
+                change: ServiceChange::Unchanged,
+                ran_before,
+            }));
         }
         let mut update = client
             .update_service()
@@ -413,7 +426,11 @@ async fn ensure_service_once(
             .send()
             .await
             .map_err(|e| ecs_error("update the ECS service", &e))?;
-        return Ok(Some((arn, ServiceChange::Updated)));
+        return Ok(Some(EnsuredService {
+            arn,
+            change: ServiceChange::Updated,
+            ran_before,
+        }));
     }
     let network = AwsVpcConfiguration::builder()
         .set_subnets(Some(spec.subnets.clone()))
@@ -474,7 +491,11 @@ async fn ensure_service_once(
         .and_then(|s| s.service_arn())
         .unwrap_or_default()
         .to_string();
-    Ok(Some((arn, ServiceChange::Created)))
+    Ok(Some(EnsuredService {
+        arn,
+        change: ServiceChange::Created,
+        ran_before: None,
+    }))
 }
 
 /// The task definition an active service runs and the image of its app
@@ -484,34 +505,45 @@ pub async fn service_image(
     cluster: &str,
     service: &str,
 ) -> Option<(String, Option<String>)> {
-    let ecs = session.ecs();
-    let task_definition = ecs
+    let task_definition = active_service(session, cluster, service, false)
+        .await
+        .ok()
+        .flatten()?
+        .task_definition()?
+        .to_string();
+    let image = super::ecs_revisions::revision(session, &task_definition)
+        .await
+        .ok()
+        .map(|r| r.image)
+        .filter(|i| !i.is_empty());
+    Some((task_definition, image))
+}
+
+/// The active service `name` in `cluster` (with its tags when asked), when
+/// there is one; a cluster that is not there has none.
+pub async fn active_service(
+    session: &Session,
+    cluster: &str,
+    name: &str,
+    with_tags: bool,
+) -> Result<Option<aws_sdk_ecs::types::Service>, String> {
+    let mut ask = session
+        .ecs()
         .describe_services()
         .cluster(cluster)
-        .services(service)
-        .send()
-        .await
-        .ok()
-        .and_then(|s| {
-            s.services()
-                .iter()
-                .find(|s| s.status() == Some("ACTIVE"))
-                .and_then(|s| s.task_definition().map(str::to_string))
-        })?;
-    let image = ecs
-        .describe_task_definition()
-        .task_definition(&task_definition)
-        .send()
-        .await
-        .ok()
-        .and_then(|t| {
-            t.task_definition()?
-                .container_definitions()
-                .iter()
-                .find(|c| c.name() == Some(CONTAINER))
-                .and_then(|c| c.image().map(str::to_string))
-        });
-    Some((task_definition, image))
+        .services(name);
+    if with_tags {
+        ask = ask.include(aws_sdk_ecs::types::ServiceField::Tags);
+    }
+    match ask.send().await {
+        Ok(found) => Ok(found
+            .services()
+            .iter()
+            .find(|s| s.status() == Some("ACTIVE"))
+            .cloned()),
+        Err(e) if error::code(&e) == Some("ClusterNotFoundException") => Ok(None),
+        Err(e) => Err(error::sentence("look up the ECS service", &e)),
+    }
 }
 
 fn pairs(tags: &[Tag]) -> Vec<(String, String)> {
@@ -546,23 +578,8 @@ pub async fn service_tags(
     cluster: &str,
     name: &str,
 ) -> Result<Option<(String, Vec<(String, String)>)>, String> {
-    let found = match session
-        .ecs()
-        .describe_services()
-        .cluster(cluster)
-        .services(name)
-        .include(aws_sdk_ecs::types::ServiceField::Tags)
-        .send()
-        .await
-    {
-        Ok(found) => found,
-        Err(e) if error::code(&e) == Some("ClusterNotFoundException") => return Ok(None),
-        Err(e) => return Err(error::sentence("look up the ECS service", &e)),
-    };
-    Ok(found
-        .services()
-        .iter()
-        .find(|s| s.status() == Some("ACTIVE"))
+    Ok(active_service(session, cluster, name, true)
+        .await?
         .map(|s| {
             (
                 s.service_arn().unwrap_or_default().to_string(),
@@ -577,41 +594,12 @@ pub async fn task_definitions(
     session: &Session,
     family: &str,
 ) -> Result<Vec<(String, Vec<(String, String)>)>, String> {
-    let ecs = session.ecs();
-    let mut arns = Vec::new();
-    let mut token = None;
-    loop {
-        let page = ecs
-            .list_task_definitions()
-            .family_prefix(family)
-            .status(aws_sdk_ecs::types::TaskDefinitionStatus::Active)
-            .set_next_token(token.take())
-            .send()
-            .await
-            .map_err(|e| error::sentence("list the task definitions", &e))?;
-        arns.extend(page.task_definition_arns().iter().cloned());
-        match page.next_token() {
-            Some(next) => token = Some(next.to_string()),
-            None => break,
-        }
-    }
     let mut out = Vec::new();
-    // The prefix matches other families too (`app` and `app-2`).
-    for arn in arns.into_iter().filter(|a| {
-        a.rsplit('/')
-            .next()
-            .and_then(|f| f.rsplit_once(':'))
-            .is_some_and(|(f, _)| f == family)
-    }) {
-        let found = ecs
-            .describe_task_definition()
-            .task_definition(&arn)
-            .include(aws_sdk_ecs::types::TaskDefinitionField::Tags)
-            .send()
-            .await
-            .map_err(|e| error::sentence("read a task definition", &e))?;
-        out.push((arn, pairs(found.tags())));
+    for arn in super::ecs_revisions::active_arns(session, family, None).await? {
+        let rev = super::ecs_revisions::revision(session, &arn).await?;
+        out.push((rev.arn, rev.tags));
     }
+    out.reverse();
     Ok(out)
 }
 

@@ -31,7 +31,23 @@ impl Revision {
 
 /// The family's active revisions, newest first, at most [`REVISIONS_READ`].
 pub async fn revisions(session: &Session, family: &str) -> Result<Vec<Revision>, String> {
+    let mut out = Vec::new();
+    for arn in active_arns(session, family, Some(REVISIONS_READ)).await? {
+        out.push(revision(session, &arn).await?);
+    }
+    Ok(out)
+}
+
+/// The ARNs of the family's active revisions, newest first (the newest
+/// `limit` of them when given). The prefix of ListTaskDefinitions matches
+/// other families too (`app` and `app-2`); only `family`'s are kept.
+pub async fn active_arns(
+    session: &Session,
+    family: &str,
+    limit: Option<usize>,
+) -> Result<Vec<String>, String> {
     let ecs = session.ecs();
+    let limit = limit.unwrap_or(usize::MAX);
     let mut arns = Vec::new();
     let mut token = None;
     loop {
@@ -51,18 +67,14 @@ pub async fn revisions(session: &Session, family: &str) -> Result<Vec<Revision>,
                 .cloned(),
         );
         match page.next_token() {
-            Some(next) if arns.len() < REVISIONS_READ => token = Some(next.to_string()),
+            Some(next) if arns.len() < limit => token = Some(next.to_string()),
             _ => break,
         }
     }
     // Newest first whatever order the pages came in.
     arns.sort_by_key(|a| std::cmp::Reverse(revision_of(a)));
-    arns.truncate(REVISIONS_READ);
-    let mut out = Vec::new();
-    for arn in arns {
-        out.push(revision(session, &arn).await?);
-    }
-    Ok(out)
+    arns.truncate(limit);
+    Ok(arns)
 }
 
 /// One revision, by ARN.
@@ -129,22 +141,8 @@ pub async fn running(
     cluster: &str,
     service: &str,
 ) -> Result<Option<String>, String> {
-    let found = match session
-        .ecs()
-        .describe_services()
-        .cluster(cluster)
-        .services(service)
-        .send()
-        .await
-    {
-        Ok(found) => found,
-        Err(e) if error::code(&e) == Some("ClusterNotFoundException") => return Ok(None),
-        Err(e) => return Err(error::sentence("look up the ECS service", &e)),
-    };
-    Ok(found
-        .services()
-        .iter()
-        .find(|s| s.status() == Some("ACTIVE"))
+    Ok(super::ecs::active_service(session, cluster, service, false)
+        .await?
         .and_then(|s| s.task_definition().map(str::to_string)))
 }
 

@@ -16,8 +16,12 @@ use super::cloud::Cloud;
 pub struct Listed {
     #[serde(flatten)]
     pub release: Release,
-    /// Its image is still in ECR, so a rollback can run it again.
-    pub restorable: bool,
+    /// Its image is still in ECR, so a rollback can run it again; null
+    /// when ECR's image list could not be read.
+    pub restorable: Option<bool>,
+    /// Why `restorable` is not known (the permission, or ECR's answer).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub restorable_unknown: Option<String>,
     /// The service runs its task definition now.
     pub running: bool,
 }
@@ -60,16 +64,16 @@ pub async fn all(cloud: &Cloud) -> Result<Vec<Release>, String> {
 /// whether it runs now.
 pub async fn list(cloud: &Cloud) -> Result<Vec<Listed>, String> {
     let all = all(cloud).await?;
-    let present: HashSet<String> = ecr_images::images(&cloud.session, &cloud.app)
-        .await?
-        .into_iter()
-        .map(|(digest, _)| digest)
-        .collect();
+    // Without ecr:ListImages the history is still shown, restorable unknown.
+    let present: Result<HashSet<String>, String> = ecr_images::images(&cloud.session, &cloud.app)
+        .await
+        .map(|images| images.into_iter().map(|(digest, _)| digest).collect());
     let running = ecs_revisions::running(&cloud.session, &cloud.app, &cloud.app).await?;
     Ok(all
         .into_iter()
         .map(|release| Listed {
-            restorable: present.contains(&release.digest),
+            restorable: present.as_ref().ok().map(|p| p.contains(&release.digest)),
+            restorable_unknown: present.as_ref().err().cloned(),
             running: running.as_deref() == Some(release.task_definition.as_str()),
             release,
         })
@@ -177,8 +181,10 @@ pub fn table(listed: &[Listed]) -> Vec<String> {
             outcome.push_str(&format!(" (back to {n})"));
         }
         let mut note = String::new();
-        if !l.restorable {
-            note.push_str("  image gone from ECR: not restorable");
+        match l.restorable {
+            Some(false) => note.push_str("  image gone from ECR: not restorable"),
+            None => note.push_str("  image in ECR: not known"),
+            Some(true) => {}
         }
         out.push(format!(
             "{} {:>3}  {:<20}  {:<12}  {:<12}  {:<14}  {:<11}  {}{note}",
@@ -194,6 +200,11 @@ pub fn table(listed: &[Listed]) -> Vec<String> {
             ),
             outcome,
             r.deployed_by.rsplit(':').next().unwrap_or(&r.deployed_by),
+        ));
+    }
+    if let Some(why) = listed.iter().find_map(|l| l.restorable_unknown.as_ref()) {
+        out.push(format!(
+            "Whether each image is still in ECR is not known: {why} (dashdeploy policy lists ecr:ListImages)."
         ));
     }
     out

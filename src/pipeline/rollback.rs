@@ -61,6 +61,12 @@ impl Plan {
             ),
         }
         lines.push(format!("back: {}", describe(&self.target)));
+        if let Some(why) = &self.target.restorable_unknown {
+            lines.push(format!(
+                "Whether its image is still in ECR could not be checked ({why}); if it is gone, its tasks cannot \
+                 start and ECS keeps the current release."
+            ));
+        }
         lines.push(
             "The service starts tasks of the earlier release; the current ones stop once those are healthy. \
              Settings and secrets are the earlier release's (they are part of its task definition)."
@@ -94,7 +100,8 @@ pub fn choose(listed: Vec<Listed>, to: Option<u32>, app: &str) -> Result<Plan, S
             })?,
         None => {
             let all: Vec<_> = listed.iter().map(|l| l.release.clone()).collect();
-            let previous = releases::previous(&all).ok_or_else(|| {
+            let running = current.as_ref().map(|c| c.release.task_definition.as_str());
+            let previous = releases::previous(&all, running).ok_or_else(|| {
                 format!("{app} has no earlier release to go back to (dashdeploy releases lists them).")
             })?;
             listed
@@ -111,7 +118,7 @@ pub fn choose(listed: Vec<Listed>, to: Option<u32>, app: &str) -> Result<Plan, S
             status::short_td(&target.release.task_definition)
         ));
     }
-    if !target.restorable {
+    if target.restorable == Some(false) {
         return Err(format!(
             "Release {} cannot be restored: its image {} is no longer in the ECR repository {app} (the repository's \
              lifecycle policy keeps only the newest images). Nothing was changed; deploy that version of the app \
@@ -236,7 +243,8 @@ mod tests {
                 outcome: Outcome::Healthy,
                 rollback_of: None,
             },
-            restorable,
+            restorable: Some(restorable),
+            restorable_unknown: None,
             running,
         }
     }
@@ -255,6 +263,27 @@ mod tests {
         assert!(e.contains("no release 7") && e.contains("2, 1"), "{e}");
         let e = choose(vec![], None, "sales").unwrap_err();
         assert!(e.contains("no releases"), "{e}");
+
+        // ECS went back from release 3 to release 2's revision: the default
+        // is release 1, not the release 2 that runs.
+        let mut three = listed(3, 3, true, false);
+        three.release.outcome = Outcome::RolledBack;
+        let after_breaker = vec![three, listed(2, 2, true, true), listed(1, 1, true, false)];
+        let plan = choose(after_breaker, None, "sales").unwrap();
+        assert_eq!(plan.target.release.number, 1);
+
+        // Not known (no ecr:ListImages): it goes ahead, and says so.
+        let mut unknown = vec![listed(2, 2, true, true), listed(1, 1, true, false)];
+        for l in &mut unknown {
+            l.restorable = None;
+            l.restorable_unknown = Some("ecr:ListImages was denied".into());
+        }
+        let plan = choose(unknown, None, "sales").unwrap();
+        assert!(
+            plan.lines()[2].contains("could not be checked (ecr:ListImages was denied)"),
+            "{:?}",
+            plan.lines()
+        );
 
         let gone = vec![listed(2, 2, true, true), listed(1, 1, false, false)];
         let e = choose(gone, None, "sales").unwrap_err();

@@ -158,12 +158,19 @@ pub fn merged(from_aws: Vec<Release>, from_record: &[Release]) -> Vec<Release> {
     all
 }
 
-/// The release a rollback goes back to by default: the newest one before
-/// the newest that runs another task definition and did not fail.
-pub fn previous(releases: &[Release]) -> Option<&Release> {
-    let newest = releases.first()?;
-    releases.iter().skip(1).find(|r| {
-        r.task_definition != newest.task_definition
+/// The release a rollback goes back to by default (`releases` newest
+/// first): the newest one before the release that runs now (the newest of
+/// the task definition `running`; the newest release when none runs) that
+/// runs another task definition and did not fail. After ECS's circuit
+/// breaker went back from release 3 to release 2's revision, that is
+/// release 1, not the release 2 already running.
+pub fn previous<'a>(releases: &'a [Release], running: Option<&str>) -> Option<&'a Release> {
+    let anchor = running
+        .and_then(|td| releases.iter().find(|r| r.task_definition == td))
+        .or(releases.first())?;
+    releases.iter().find(|r| {
+        r.number < anchor.number
+            && r.task_definition != anchor.task_definition
             && !matches!(r.outcome, Outcome::Failed | Outcome::RolledBack)
     })
 }
@@ -243,8 +250,29 @@ mod tests {
             release(2, "sales:2", Outcome::Failed),
             release(1, "sales:1", Outcome::Healthy),
         ];
-        assert_eq!(previous(&all).map(|r| r.number), Some(1));
-        assert!(previous(&all[..2]).is_none());
-        assert!(previous(&[]).is_none());
+        assert_eq!(previous(&all, None).map(|r| r.number), Some(1));
+        assert!(previous(&all[..2], None).is_none());
+        assert!(previous(&[], None).is_none());
+    }
+
+    #[test]
+    fn the_default_rollback_counts_back_from_what_runs() {
+        let td = |n: u32| format!("arn:aws:ecs:us-east-1:1:task-definition/sales:{n}");
+        // Release 3 was rolled back by ECS: sales:2 (release 2) runs.
+        let all = vec![
+            release(3, "sales:3", Outcome::RolledBack),
+            release(2, "sales:2", Outcome::Healthy),
+            release(1, "sales:1", Outcome::Healthy),
+        ];
+        assert_eq!(previous(&all, Some(&td(2))).map(|r| r.number), Some(1));
+        // A rollback to 1 (release 4) runs: back from it is release 3's
+        // revision only if it did not fail; it did, so release 2.
+        let mut all = all;
+        let mut four = release(4, "sales:1", Outcome::Healthy);
+        four.rollback_of = Some(1);
+        all.insert(0, four);
+        assert_eq!(previous(&all, Some(&td(1))).map(|r| r.number), Some(2));
+        // Something dashdeploy did not write down runs: from the newest.
+        assert_eq!(previous(&all, Some(&td(9))).map(|r| r.number), Some(2));
     }
 }

@@ -18,8 +18,10 @@ fn row(l: &Listed) -> String {
     if let Some(n) = r.rollback_of {
         outcome.push_str(&format!(" (back to {n})"));
     }
-    if !l.restorable {
-        outcome.push_str(" · image gone from ECR");
+    match l.restorable {
+        Some(false) => outcome.push_str(" · image gone from ECR"),
+        None => outcome.push_str(" · image in ECR not known"),
+        Some(true) => {}
     }
     format!(
         "{} {:>3}  {when}  {:<8} {:<12}  {outcome}",
@@ -44,7 +46,7 @@ pub fn list_lines(list: &[Listed], selected: usize, rows: usize) -> Vec<Line<'st
     for (i, l) in list.iter().enumerate().skip(start).take(rows) {
         let style = if i == selected {
             theme::strong().add_modifier(ratatui::style::Modifier::REVERSED)
-        } else if l.restorable {
+        } else if l.restorable != Some(false) {
             ratatui::style::Style::default()
         } else {
             theme::dim()

@@ -206,6 +206,39 @@ async fn two_deploys_and_a_rollback_are_three_releases_and_the_first_version_ser
     assert_eq!(running_digest(&name).await, first_digest);
     assert_eq!(releases(&stack, &app, &state, &name).len(), 3);
 
+    // Credentials that may not list ECR's images still see the history,
+    // with whether each image is there unknown and why.
+    crate::policy::require_enforcement(&stack);
+    let policy = crate::policy::policy_of(&stack, &state, &app, &name);
+    let user = crate::policy::user_with(
+        &format!("{name}-noli"),
+        &crate::policy::without(&policy, "ecr:ListImages"),
+    )
+    .await;
+    let app_dir = app.to_string_lossy();
+    let args = ["releases", &app_dir, "--json", "--name", &name];
+    let out = crate::policy::run_as(&stack, &state, &user, &args);
+    assert!(out.status.success(), "{}", said(&out));
+    let unknown: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(unknown.len(), 3, "{unknown:#?}");
+    assert!(unknown[1]["restorable"].is_null(), "{unknown:#?}");
+    let why = unknown[1]["restorable_unknown"].as_str().unwrap();
+    assert!(why.contains("ecr:ListImages"), "{why}");
+    let out = crate::policy::run_as(
+        &stack,
+        &state,
+        &user,
+        &["releases", &app_dir, "--name", &name],
+    );
+    assert!(out.status.success(), "{}", said(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains("Whether each image is still in ECR is not known"),
+        "{}",
+        said(&out)
+    );
+    crate::policy::remove(&user).await;
+
     let out = dashdeploy(&stack, &state, &["destroy", &app.to_string_lossy()])
         .args(["--yes", "--name", &name])
         .output()

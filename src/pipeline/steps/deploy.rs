@@ -174,10 +174,11 @@ pub async fn run(spec: &Spec, reporter: &Reporter) -> Result<String, StepFailure
             "the ECS service-linked role AWSServiceRoleForECS was made (once for the account)",
         );
     }
-    let ran_before = crate::aws::ecs_revisions::running(session, &app, &app)
-        .await
-        .map_err(StepFailure::new)?;
-    let (service_arn, change) = until_ready(reporter, role.young, || {
+    let ecs::EnsuredService {
+        arn: service_arn,
+        change,
+        ran_before,
+    } = until_ready(reporter, role.young, || {
         ecs::ensure_service(session, &service, &owner)
     })
     .await?;
