@@ -122,7 +122,8 @@ fn revision_of(arn: &str) -> u32 {
         .unwrap_or(0)
 }
 
-/// Writes one tag on the revision `arn` (a release's, or its outcome).
+/// Writes one tag on `arn`: a release on its revision, or the service's
+/// mark of the last release number.
 pub async fn set_tag(session: &Session, arn: &str, key: &str, value: &str) -> Result<(), String> {
     session
         .ecs()
@@ -132,7 +133,7 @@ pub async fn set_tag(session: &Session, arn: &str, key: &str, value: &str) -> Re
         .send()
         .await
         .map(|_| ())
-        .map_err(|e| error::sentence("tag the task definition with its release", &e))
+        .map_err(|e| error::sentence("write the release down in an ECS tag", &e))
 }
 
 /// The task definition ARN the active service runs, when there is one.

@@ -5,7 +5,7 @@
 
 use std::collections::HashSet;
 
-use crate::aws::{ecr_images, ecs_revisions, status};
+use crate::aws::{ecr_images, ecs, ecs_revisions, status};
 use crate::store::record;
 use crate::store::releases::{self, Outcome, Release};
 
@@ -94,14 +94,21 @@ async fn write(cloud: &Cloud, release: &Release) -> Result<(), String> {
 }
 
 /// A new release of the revision `task_definition` (a rollback to release
-/// `rollback_of` when given), numbered after every one known, outcome
-/// `deploying`, in the record and on the revision.
+/// `rollback_of` when given), numbered after every one known and the
+/// service's mark of the last number given, outcome `deploying`, in the
+/// record and on the revision; the service's mark moves on to it.
 pub async fn begin(
     cloud: &Cloud,
     task_definition: &str,
     rollback_of: Option<u32>,
 ) -> Result<Release, String> {
     let known = all(cloud).await?;
+    let service = ecs::service_tags(&cloud.session, &cloud.app, &cloud.app).await?;
+    let mark = service
+        .as_ref()
+        .and_then(|(_, tags)| tags.iter().find(|(k, _)| k == releases::LAST_RELEASE_TAG))
+        .and_then(|(_, v)| v.parse::<u32>().ok())
+        .unwrap_or(0);
     let rev = ecs_revisions::revision(&cloud.session, task_definition).await?;
     let digest = rev.digest().unwrap_or_default().to_string();
     let content_tag = ecr_images::images(&cloud.session, &cloud.app)
@@ -120,7 +127,7 @@ pub async fn begin(
                 .and_then(|r| r.content_tag.clone())
         });
     let release = Release {
-        number: known.iter().map(|r| r.number).max().unwrap_or(0) + 1,
+        number: known.iter().map(|r| r.number).max().unwrap_or(0).max(mark) + 1,
         at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         task_definition: task_definition.to_string(),
         digest,
@@ -132,6 +139,15 @@ pub async fn begin(
         rollback_of,
     };
     write(cloud, &release).await?;
+    if let Some((arn, _)) = service {
+        ecs_revisions::set_tag(
+            &cloud.session,
+            &arn,
+            releases::LAST_RELEASE_TAG,
+            &release.number.to_string(),
+        )
+        .await?;
+    }
     Ok(release)
 }
 

@@ -8,6 +8,10 @@ use serde::{Deserialize, Serialize};
 
 /// The tag key prefix of a release on its task definition revision.
 pub const TAG_PREFIX: &str = "dashdeploy:release:";
+/// The service's tag holding the highest release number given out, so a
+/// machine without the record numbers on from it even when that release's
+/// revision is older than the revisions read.
+pub const LAST_RELEASE_TAG: &str = "dashdeploy:last-release";
 /// ECS's limit on a tag's value.
 const TAG_VALUE_MAX: usize = 256;
 

@@ -3,7 +3,9 @@
 //! again (the page is the first version's) and is a third release; the
 //! history reads the same from AWS alone (the record moved aside, as on a
 //! second machine); a release whose image was removed from ECR is refused
-//! with the reason and nothing changed.
+//! with the reason and nothing changed; without ecr:ListImages the history
+//! is still listed, restorable unknown; numbering goes on from the
+//! service's mark of the last release number.
 //!
 //! Needs `scripts/test-stack up`; fails, never skips, without it.
 
@@ -238,6 +240,42 @@ async fn two_deploys_and_a_rollback_are_three_releases_and_the_first_version_ser
         said(&out)
     );
     crate::policy::remove(&user).await;
+
+    // The service keeps the last number given out, and numbering goes on
+    // from it even when no revision read shows that release (one older
+    // than the newest revisions read, on a machine without the record).
+    let session = Session::open(&AwsTarget::default()).await.unwrap();
+    let (service_arn, tags) = dashdeploy::aws::ecs::service_tags(&session, &name, &name)
+        .await
+        .unwrap()
+        .unwrap();
+    let mark = |tags: &[(String, String)]| {
+        tags.iter()
+            .find(|(k, _)| k == "dashdeploy:last-release")
+            .map(|(_, v)| v.clone())
+    };
+    assert_eq!(mark(&tags).as_deref(), Some("3"), "{tags:?}");
+    dashdeploy::aws::ecs_revisions::set_tag(
+        &session,
+        &service_arn,
+        "dashdeploy:last-release",
+        "10",
+    )
+    .await
+    .unwrap();
+    std::fs::write(
+        &source,
+        text.replace("Sales dashboard", "Sales dashboard v3"),
+    )
+    .unwrap();
+    let out = deploy(&stack, &app, &state, &name);
+    assert!(out.status.success(), "{}", said(&out));
+    assert!(said(&out).contains("release 11"), "{}", said(&out));
+    let (_, tags) = dashdeploy::aws::ecs::service_tags(&session, &name, &name)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(mark(&tags).as_deref(), Some("11"), "{tags:?}");
 
     let out = dashdeploy(&stack, &state, &["destroy", &app.to_string_lossy()])
         .args(["--yes", "--name", &name])
