@@ -30,6 +30,42 @@ pub struct Utilisation {
     pub memory: Vec<Point>,
 }
 
+impl Utilisation {
+    /// Only the points of the minutes that began at or after `since` (RFC
+    /// 3339): what the tasks of the current size used, not those before a
+    /// resize.
+    pub fn since(&self, since: &str) -> Utilisation {
+        let Ok(since) = chrono::DateTime::parse_from_rfc3339(since) else {
+            return self.clone();
+        };
+        let keep = |points: &[Point]| -> Vec<Point> {
+            points
+                .iter()
+                .filter(|p| chrono::DateTime::parse_from_rfc3339(&p.at).is_ok_and(|at| at >= since))
+                .cloned()
+                .collect()
+        };
+        Utilisation {
+            cpu: keep(&self.cpu),
+            memory: keep(&self.memory),
+        }
+    }
+
+    /// The newest point of both series is at most `minutes` old at `now`
+    /// (CloudWatch's one-minute figures arrive a minute or two late; older
+    /// means the figures stopped, and they say nothing of now).
+    pub fn is_current(&self, now: chrono::DateTime<chrono::Utc>, minutes: i64) -> bool {
+        let fresh = |points: &[Point]| {
+            points.last().is_some_and(|p| {
+                chrono::DateTime::parse_from_rfc3339(&p.at).is_ok_and(|at| {
+                    now.signed_duration_since(at) <= chrono::Duration::minutes(minutes)
+                })
+            })
+        };
+        fresh(&self.cpu) && fresh(&self.memory)
+    }
+}
+
 /// The two series' queries, for the service `service` of `cluster`.
 fn params(cluster: &str, service: &str, start: &str, end: &str) -> Vec<(String, String)> {
     let mut p = vec![
@@ -137,6 +173,40 @@ pub async fn utilisation(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn points(ats: &[&str]) -> Vec<Point> {
+        ats.iter()
+            .map(|at| Point {
+                at: at.to_string(),
+                value: 50.0,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn figures_before_a_resize_are_left_out_and_stale_ones_are_not_current() {
+        let u = Utilisation {
+            cpu: points(&[
+                "2026-12-04T18:00:00Z",
+                "2026-12-04T18:01:00Z",
+                "2026-12-04T18:02:00Z",
+            ]),
+            memory: points(&["2026-12-04T18:00:00Z", "2026-12-04T18:02:00Z"]),
+        };
+        // The tasks of this size started at 18:00:30: the 18:00 minute was
+        // the old size's.
+        let since = u.since("2026-12-04T18:00:30Z");
+        assert_eq!(since.cpu.len(), 2);
+        assert_eq!(since.memory.len(), 1);
+        let at = |t: &str| {
+            chrono::DateTime::parse_from_rfc3339(t)
+                .unwrap()
+                .with_timezone(&chrono::Utc)
+        };
+        assert!(u.is_current(at("2026-12-04T18:04:00Z"), 5));
+        assert!(!u.is_current(at("2026-12-04T18:08:00Z"), 5));
+        assert!(!Utilisation::default().is_current(at("2026-12-04T18:04:00Z"), 5));
+    }
 
     #[test]
     fn both_series_are_read_oldest_first_whatever_the_order() {

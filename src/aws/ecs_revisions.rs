@@ -19,6 +19,8 @@ pub struct Revision {
     pub image: String,
     pub cpu: u32,
     pub memory: u32,
+    /// The CPU architecture it runs on (x86_64 unless it says ARM64).
+    pub arch: crate::fargate::Arch,
     pub tags: Vec<(String, String)>,
 }
 
@@ -102,6 +104,13 @@ pub async fn revision(session: &Session, arn: &str) -> Result<Revision, String> 
             .to_string(),
         cpu: number(td.and_then(|t| t.cpu())),
         memory: number(td.and_then(|t| t.memory())),
+        arch: match td
+            .and_then(|t| t.runtime_platform())
+            .and_then(|p| p.cpu_architecture())
+        {
+            Some(aws_sdk_ecs::types::CpuArchitecture::Arm64) => crate::fargate::Arch::Arm64,
+            _ => crate::fargate::Arch::X86_64,
+        },
         tags: found
             .tags()
             .iter()
@@ -180,6 +189,7 @@ mod tests {
             image: "1.dkr.ecr.us-east-1.amazonaws.com/sales@sha256:ab".into(),
             cpu: 512,
             memory: 1024,
+            arch: crate::fargate::Arch::X86_64,
             tags: vec![],
         };
         assert_eq!(r.digest(), Some("sha256:ab"));

@@ -8,6 +8,10 @@ use crate::aws::network::APP_PORT;
 use crate::aws::{cloudwatch, status};
 
 use super::metrics::{Metrics, advice};
+use crate::fargate::Arch;
+
+/// How old the newest CPU and memory figures may be for advice on the size.
+const FIGURES_CURRENT_MINUTES: i64 = 5;
 
 use super::explain::explain;
 use super::snapshot::{Health, LoadBalancerFacts, Snapshot};
@@ -153,11 +157,16 @@ pub async fn take(session: &Session, target: &Target) -> Result<Snapshot, String
         snapshot.logs = lines;
         snapshot.api_calls += calls;
     }
+    let mut used = None;
     if snapshot.service.is_some() {
         snapshot.api_calls += 1;
         snapshot.metrics = Some(
             match cloudwatch::utilisation(session, &target.cluster, &target.service, 60).await {
-                Ok(u) => Metrics::from(&u),
+                Ok(u) => {
+                    let m = Metrics::from(&u);
+                    used = Some(u);
+                    m
+                }
                 Err(e) => Metrics::unavailable(&e),
             },
         );
@@ -195,26 +204,53 @@ pub async fn take(session: &Session, target: &Target) -> Result<Snapshot, String
     let found = std::mem::take(&mut snapshot.explanations);
     snapshot.explanations = explain(&snapshot, &session.region);
     snapshot.explanations.extend(found);
-    if let Some(advice) = size_advice(&snapshot, &session.region) {
+    if let Some(used) = used
+        && let Some(advice) = size_advice(session, &snapshot, &used).await
+    {
         snapshot.explanations.push(advice);
     }
     Ok(snapshot)
 }
 
-/// Advice on the size from the figures, for the size the running tasks have.
-fn size_advice(snapshot: &Snapshot, region: &str) -> Option<String> {
-    let metrics = snapshot.metrics.as_ref()?;
+/// Advice on the size from the figures, for the size the running tasks
+/// have: only the minutes since the oldest of them started count (not a
+/// size before a resize), and only while the figures are current. The
+/// cost difference is priced for the tasks' architecture, read (one
+/// DescribeTaskDefinition) only when there is advice to give.
+async fn size_advice(
+    session: &Session,
+    snapshot: &Snapshot,
+    used: &cloudwatch::Utilisation,
+) -> Option<String> {
     let running: Vec<_> = snapshot
         .tasks
         .iter()
         .filter(|t| t.last_status == "RUNNING")
         .collect();
     let task = running.first()?;
-    advice(
-        metrics,
-        task.cpu?,
-        task.memory?,
-        u32::try_from(running.len()).unwrap_or(1),
-        region,
-    )
+    let (cpu, memory) = (task.cpu?, task.memory?);
+    // Mid-resize (tasks of two sizes): nothing to say until it is done.
+    if running
+        .iter()
+        .any(|t| t.cpu != Some(cpu) || t.memory != Some(memory))
+    {
+        return None;
+    }
+    let since = running
+        .iter()
+        .filter_map(|t| t.started_at.as_deref())
+        .min()?;
+    let used = used.since(since);
+    if !used.is_current(chrono::Utc::now(), FIGURES_CURRENT_MINUTES) {
+        return None;
+    }
+    let seen = Metrics::from(&used);
+    let tasks = u32::try_from(running.len()).unwrap_or(1);
+    let region = &session.region;
+    advice(&seen, cpu, memory, tasks, Arch::X86_64, region)?;
+    let arch = crate::aws::ecs_revisions::revision(session, &task.task_definition)
+        .await
+        .map(|r| r.arch)
+        .unwrap_or(Arch::X86_64);
+    advice(&seen, cpu, memory, tasks, arch, region)
 }

@@ -78,14 +78,21 @@ impl Metrics {
 }
 
 /// What the figures say of the size (`cpu` units, `memory` MiB, `tasks`
-/// running), with the monthly difference in `region`: memory above 85 %
+/// running, priced for `arch`), with the monthly difference in `region`: memory above 85 %
 /// for the last 5 minutes wants the next size; CPU under 10 % for an hour
 /// on a size above the smallest allows the smaller one.
-pub fn advice(m: &Metrics, cpu: u32, memory: u32, tasks: u32, region: &str) -> Option<String> {
+pub fn advice(
+    m: &Metrics,
+    cpu: u32,
+    memory: u32,
+    tasks: u32,
+    arch: Arch,
+    region: &str,
+) -> Option<String> {
     let monthly = |to_cpu: u32, to_memory: u32| -> String {
         match (
-            pricing::cost(region, cpu, memory, Arch::X86_64, tasks.max(1)),
-            pricing::cost(region, to_cpu, to_memory, Arch::X86_64, tasks.max(1)),
+            pricing::cost(region, cpu, memory, arch, tasks.max(1)),
+            pricing::cost(region, to_cpu, to_memory, arch, tasks.max(1)),
         ) {
             (Ok(now), Ok(then)) => {
                 let d = then.per_month() - now.per_month();
@@ -152,25 +159,42 @@ mod tests {
     #[test]
     fn memory_held_high_asks_for_the_next_size_with_its_cost() {
         let m = metrics(&[30.0; 10], &[50.0, 86.0, 90.0, 91.0, 95.0, 88.0]);
-        let a = advice(&m, 512, 1024, 1, "us-east-1").unwrap();
+        let a = advice(&m, 512, 1024, 1, Arch::X86_64, "us-east-1").unwrap();
         assert!(
             a.contains("above 85 %") && a.contains("2 GB") && a.contains("more)"),
             "{a}"
         );
         // Four minutes high is not yet five.
         let m = metrics(&[30.0; 10], &[50.0, 50.0, 90.0, 91.0, 95.0, 88.0]);
-        assert_eq!(advice(&m, 512, 1024, 1, "us-east-1"), None);
+        assert_eq!(advice(&m, 512, 1024, 1, Arch::X86_64, "us-east-1"), None);
     }
 
     #[test]
     fn an_idle_hour_on_a_bigger_size_suggests_the_smaller_one() {
         let m = metrics(&[3.0; 60], &[20.0; 60]);
-        let a = advice(&m, 1024, 2048, 1, "us-east-1").unwrap();
+        let a = advice(&m, 1024, 2048, 1, Arch::X86_64, "us-east-1").unwrap();
         assert!(a.contains("0.5 vCPU") && a.contains("less)"), "{a}");
         // The smallest size has nothing smaller; half an hour is not an hour.
-        assert_eq!(advice(&m, 256, 512, 1, "us-east-1"), None);
+        assert_eq!(advice(&m, 256, 512, 1, Arch::X86_64, "us-east-1"), None);
         let m = metrics(&[3.0; 30], &[20.0; 30]);
-        assert_eq!(advice(&m, 1024, 2048, 1, "us-east-1"), None);
+        assert_eq!(advice(&m, 1024, 2048, 1, Arch::X86_64, "us-east-1"), None);
+    }
+
+    #[test]
+    fn the_cost_difference_is_priced_for_the_tasks_architecture() {
+        let m = metrics(&[30.0; 10], &[90.0; 6]);
+        let dollars = |arch| {
+            let a = advice(&m, 512, 1024, 1, arch, "us-east-1").unwrap();
+            let at = a.find("about $").unwrap() + "about $".len();
+            a[at..].split(' ').next().unwrap().parse::<f64>().unwrap()
+        };
+        // Graviton (arm64) costs about a fifth less than x86.
+        assert!(
+            dollars(Arch::Arm64) < dollars(Arch::X86_64),
+            "{} vs {}",
+            dollars(Arch::Arm64),
+            dollars(Arch::X86_64)
+        );
     }
 
     #[test]

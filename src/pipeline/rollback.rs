@@ -182,9 +182,12 @@ async fn roll_back(
     ));
     let target = super::load_balancer::monitor_target(spec, &cloud.app);
     let mut previous = None;
+    // An error said once, not at every look while it lasts.
+    let mut last_error: Option<String> = None;
     loop {
         match take(&cloud.session, &target).await {
             Ok(snapshot) => {
+                last_error = None;
                 for line in changes(previous.as_ref(), &snapshot) {
                     say(line);
                 }
@@ -207,7 +210,12 @@ async fn roll_back(
                 }
                 previous = Some(snapshot);
             }
-            Err(e) => say(format!("{e} (looking again shortly)")),
+            Err(e) => {
+                if last_error.as_deref() != Some(e.as_str()) {
+                    say(format!("{e} (looking again shortly)"));
+                }
+                last_error = Some(e);
+            }
         }
         if started.elapsed() >= WATCH_LIMIT {
             super::releases::settle(cloud, &release, Outcome::Failed).await?;
