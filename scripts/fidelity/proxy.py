@@ -108,6 +108,10 @@ which the proxy answers:
 task-size            DescribeTasks gives each task the cpu and memory of its
                      task definition (strings, as "512" and "1024"), as ECS
                      does for a Fargate task; moto's tasks carry neither.
+task-started-at      DescribeTasks gives a task that has run its startedAt (when
+                     its container started, published by the stand-in in
+                     run/standin-deployments.json), as ECS does from the
+                     moment a task is RUNNING; moto's tasks have none.
 task-definition-arn  DescribeTasks gives a stand-in task's taskDefinitionArn as
                      the service's own task definition (the one the copy was
                      made from, run/standin-task-definitions.json), as ECS
@@ -121,6 +125,13 @@ rolling-deployments  DescribeServices lists, beside the PRIMARY deployment
                      written every pass, ignored once DEPLOYMENTS_FRESH_SECONDS
                      old); moto lists one deployment, with the task definition
                      the service was created with.
+rollout-state        DescribeServices gives the PRIMARY deployment rolloutState
+                     COMPLETED once it has been steady (all its tasks running,
+                     none of an older deployment left) for
+                     ROLLOUT_SETTLE_SECONDS, and keeps it so, as ECS does when
+                     the service reaches a steady state; moto sets it once, when
+                     the service is made (IN_PROGRESS, as no task runs yet), and
+                     never moves it.
 
 And it fills one gap of moto's (always on, not a difference from AWS):
 autoscaling-tags     Application Auto Scaling's tags: moto drops the Tags of
@@ -195,10 +206,13 @@ BEHAVIOURS = [
     "ecs-metrics",
     "metric-start-rounding",
     "task-size",
+    "task-started-at",
     "task-definition-arn",
     "rolling-deployments",
+    "rollout-state",
 ]
 ACM_RECORD_SECONDS = 4.0
+ROLLOUT_SETTLE_SECONDS = 20.0
 LB_INTERFACES_SECONDS = 10.0
 PROPAGATION_SECONDS = 6.0
 DRAIN_SECONDS = 6.0
@@ -1178,19 +1192,48 @@ def task_size(arn: str, region: str) -> tuple[str, str]:
     return TASK_SIZES[arn]
 
 
+ROLLOUT_STEADY_SINCE: dict[str, float] = {}   # rollout -> first seen steady
+ROLLOUT_COMPLETED: set[str] = set()
+
+
+def rollout_state(rollout: str, steady: bool) -> str:
+    """IN_PROGRESS until the deployment has been steady (every task of it
+    running, none of an older one) for ROLLOUT_SETTLE_SECONDS, then COMPLETED
+    for good, as ECS marks a deployment once the service reached a steady
+    state (rollout-state)."""
+    if rollout in ROLLOUT_COMPLETED:
+        return "COMPLETED"
+    if not steady:
+        ROLLOUT_STEADY_SINCE.pop(rollout, None)
+        return "IN_PROGRESS"
+    since = ROLLOUT_STEADY_SINCE.setdefault(rollout, time.time())
+    if time.time() - since >= ROLLOUT_SETTLE_SECONDS:
+        ROLLOUT_COMPLETED.add(rollout)
+        ROLLOUT_STEADY_SINCE.pop(rollout, None)
+        return "COMPLETED"
+    return "IN_PROGRESS"
+
+
 def ecs_answer(action: str, answer, region: str):
     """moto's DescribeTasks / DescribeServices answer, told as ECS would for
     the tasks the Fargate stand-in runs (task-size, task-definition-arn,
     rolling-deployments)."""
     status, headers, data = answer
-    if action == "DescribeTasks" and (on("task-definition-arn") or on("task-size")):
+    if action == "DescribeTasks" and (on("task-definition-arn") or on("task-size") or on("task-started-at")):
         copies = (read_json_file(STANDIN_COPIES).get("copies") or {}) if on("task-definition-arn") else {}
+        started = (read_json_file(STANDIN_DEPLOYMENTS).get("tasks") or {}) if on("task-started-at") else {}
         got = json.loads(data or b"{}")
         changed = False
         for task in got.get("tasks") or []:
             original = copies.get(task.get("taskDefinitionArn", ""))
             if original:
                 task["taskDefinitionArn"] = original
+                changed = True
+            at = started.get(task.get("taskArn", ""))
+            if at and not task.get("startedAt") and task.get("lastStatus") in ("RUNNING", "DEACTIVATING",
+                                                                                "STOPPING", "DEPROVISIONING",
+                                                                                "STOPPED"):
+                task["startedAt"] = at
                 changed = True
             if on("task-size") and not (task.get("cpu") and task.get("memory")):
                 cpu, memory = task_size(task.get("taskDefinitionArn", ""), region)
@@ -1229,6 +1272,17 @@ def ecs_answer(action: str, answer, region: str):
             if primary.get("runningCount") != running:
                 primary["runningCount"] = running
                 changed = True
+            if on("rollout-state") and primary.get("rolloutState") != "FAILED":
+                # moto keeps the deployment's id when the service is pointed at
+                # another revision: the revision is part of what a rollout is.
+                rollout = f"{svc.get('serviceArn', '')} {primary.get('id', '')} {ref}"
+                state = rollout_state(rollout, running >= int(svc.get("desiredCount") or 0) and not old)
+                if primary.get("rolloutState") != state:
+                    primary["rolloutState"] = state
+                    primary["rolloutStateReason"] = (f"ECS deployment {primary.get('id', '')} completed."
+                                                     if state == "COMPLETED" else
+                                                     f"ECS deployment {primary.get('id', '')} in progress.")
+                    changed = True
             if not old:
                 continue
             now = time.time()

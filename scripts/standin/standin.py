@@ -204,6 +204,7 @@ def list_containers() -> list[dict[str, Any]]:
             "id": c["Id"][:12],
             "name": c["Name"].lstrip("/"),
             "status": c["State"]["Status"],          # created/running/exited/dead/...
+            "started_at": c["State"].get("StartedAt", ""),
             "exit_code": c["State"].get("ExitCode", 0),
             "error": c["State"].get("Error", ""),
             "cluster": labels.get(f"{LABEL}.cluster", ""),
@@ -798,10 +799,25 @@ def old_deployments(td_arn: str, deployment: str, mine: list[dict]) -> list[dict
             for (td, dep), cs in sorted(groups.items())]
 
 
-def publish_deployments(services: dict[str, dict]) -> None:
-    """Every pass, for the fidelity proxy (rolling-deployments)."""
+def started_epoch(text: str) -> float | None:
+    """Docker's StartedAt ("2026-12-04T21:38:06.123456789Z") in seconds since
+    the epoch; None before the container started."""
+    if not text or text.startswith("0001-"):
+        return None
+    whole, _, rest = text.rstrip("Z").partition(".")
     try:
-        write_json(DEPLOYMENTS_FILE, {"at": time.time(), "services": services})
+        at = datetime.strptime(whole, "%Y-%m-%dT%H:%M:%S").replace(tzinfo=timezone.utc)
+    except ValueError:
+        return None
+    fraction = float("0." + rest[:6]) if rest[:6].isdigit() else 0.0
+    return at.timestamp() + fraction
+
+
+def publish_deployments(services: dict[str, dict], tasks: dict[str, float]) -> None:
+    """Every pass, for the fidelity proxy (rolling-deployments; task-started-at:
+    when each task's container started, by task ARN)."""
+    try:
+        write_json(DEPLOYMENTS_FILE, {"at": time.time(), "services": services, "tasks": tasks})
     except OSError as e:
         log(f"could not write {DEPLOYMENTS_FILE}: {short(e)}")
 
@@ -905,7 +921,9 @@ def one_pass() -> int:
             "runningCount": sum(1 for c in live if c["task_definition"] == td_arn
                                 and (not deployment or not c["deployment"] or c["deployment"] == deployment)),
             "old": old_deployments(td_arn, deployment, live)}
-    publish_deployments(published)
+    started = {c["task_arn"]: at for c in containers
+               if c["task_arn"] and (at := started_epoch(c.get("started_at", ""))) is not None}
+    publish_deployments(published, started)
     return len(kept)
 
 

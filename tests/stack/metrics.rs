@@ -116,6 +116,27 @@ async fn status_shows_cpu_and_memory_taken_from_the_running_container() {
         (Some(512), Some(1024)),
         "{s:#}"
     );
+    // A running task says when it started (task-started-at), and the
+    // rollout becomes COMPLETED once the service has been steady a while,
+    // as ECS marks it (rollout-state; 20 s on the stack).
+    assert!(
+        task["started_at"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("20")),
+        "{s:#}"
+    );
+    let steady = Instant::now();
+    loop {
+        let s = status(&stack, &state, &app, &name);
+        if s["service"]["rollout"] == "COMPLETED" {
+            break;
+        }
+        assert!(
+            steady.elapsed() < Duration::from_secs(90),
+            "the rollout is not COMPLETED 90 s after the service was steady: {s:#}"
+        );
+        tokio::time::sleep(Duration::from_secs(3)).await;
+    }
     let out = dashdeploy(&stack, &state, &["status", &app.to_string_lossy()])
         .args(["--name", &name])
         .output()
