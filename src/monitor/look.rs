@@ -8,6 +8,7 @@ use crate::aws::network::APP_PORT;
 use crate::aws::{cloudwatch, status};
 
 use super::metrics::{Metrics, advice};
+use super::metrics_cache;
 use crate::fargate::Arch;
 
 /// How old the newest CPU and memory figures may be for advice on the size.
@@ -159,17 +160,9 @@ pub async fn take(session: &Session, target: &Target) -> Result<Snapshot, String
     }
     let mut used = None;
     if snapshot.service.is_some() {
-        snapshot.api_calls += 1;
-        snapshot.metrics = Some(
-            match cloudwatch::utilisation(session, &target.cluster, &target.service, 60).await {
-                Ok(u) => {
-                    let m = Metrics::from(&u);
-                    used = Some(u);
-                    m
-                }
-                Err(e) => Metrics::unavailable(&e),
-            },
-        );
+        let reading = metrics_of(session, target, &mut snapshot.api_calls).await;
+        snapshot.metrics = Some(reading.metrics);
+        used = reading.used;
     }
     snapshot.url = live
         .and_then(|task| task.public_ip.as_ref())
@@ -210,6 +203,29 @@ pub async fn take(session: &Session, target: &Target) -> Result<Snapshot, String
         snapshot.explanations.push(advice);
     }
     Ok(snapshot)
+}
+
+/// The service's figures: the reading of the last minute, or one
+/// GetMetricData call (counted in `calls`).
+async fn metrics_of(session: &Session, target: &Target, calls: &mut u32) -> metrics_cache::Reading {
+    let now = std::time::Instant::now();
+    let (region, cluster, service) = (&session.region, &target.cluster, &target.service);
+    if let Some(kept) = metrics_cache::get(region, cluster, service, now) {
+        return kept;
+    }
+    *calls += 1;
+    let reading = match cloudwatch::utilisation(session, cluster, service, 60).await {
+        Ok(u) => metrics_cache::Reading {
+            metrics: Metrics::from(&u),
+            used: Some(u),
+        },
+        Err(e) => metrics_cache::Reading {
+            metrics: Metrics::unavailable(&e),
+            used: None,
+        },
+    };
+    metrics_cache::put(region, cluster, service, now, reading.clone());
+    reading
 }
 
 /// Advice on the size from the figures, for the size the running tasks

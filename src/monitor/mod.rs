@@ -7,6 +7,7 @@ pub mod explain;
 pub mod log_follow;
 pub mod look;
 pub mod metrics;
+pub mod metrics_cache;
 pub mod snapshot;
 
 use std::time::Duration;
