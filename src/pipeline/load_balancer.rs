@@ -149,8 +149,8 @@ pub async fn ensure(
         )?;
     }
     // The tasks admit 8050 from the load balancer (an address rule of an
-    // earlier public-IP run goes once the service is attached to the target
-    // group, in the Deploy step: close_direct_rules).
+    // earlier public-IP run goes once the app answers healthily through the
+    // load balancer, in the Monitor step: close_direct_rules).
     let added = network::allow(session, &task_group.id, APP_PORT, &lb_group.id)
         .await
         .map_err(StepFailure::new)?;
@@ -280,27 +280,31 @@ pub async fn ensure(
     })
 }
 
+/// The tasks' direct 8050 rules from addresses (not from a group) that a
+/// public-IP run of this app opened, as the deployment record lists them:
+/// (rule id, task group, source).
+fn direct_rules(rec: &record::Record) -> Vec<(String, String, String)> {
+    let port = format!("/tcp/{APP_PORT}/");
+    rec.of(ResourceKind::IngressRule)
+        .filter(|r| r.created)
+        .filter_map(|r| {
+            let (group, source) = r.id.split_once(&port)?;
+            (group.starts_with("sg-") && !source.starts_with("sg-"))
+                .then(|| (r.id.clone(), group.to_string(), source.to_string()))
+        })
+        .collect()
+}
+
 /// Closes the tasks' direct 8050 rules from addresses that an earlier
 /// public-IP run of this app opened (the deployment record lists them):
-/// for the Deploy step, once the service is attached to the target group.
-pub async fn close_direct_rules(
-    cloud: &Cloud,
-    task_group: &str,
-    reporter: &Reporter,
-) -> Result<(), StepFailure> {
+/// for the Monitor step, once the app answers healthily through the load
+/// balancer, so the old address works until the new one does (on AWS a new
+/// load balancer takes minutes to be active and its targets to pass).
+pub async fn close_direct_rules(cloud: &Cloud, reporter: &Reporter) -> Result<(), StepFailure> {
     let state = crate::store::state_dir().map_err(StepFailure::new)?;
     let rec = record::load(&state, &cloud.app, &cloud.region).map_err(StepFailure::new)?;
-    let prefix = format!("{task_group}/tcp/{APP_PORT}/");
-    let direct: Vec<String> = rec
-        .of(ResourceKind::IngressRule)
-        .filter(|r| {
-            r.created && r.id.starts_with(&prefix) && !r.id[prefix.len()..].starts_with("sg-")
-        })
-        .map(|r| r.id.clone())
-        .collect();
-    for rule in direct {
-        let source = &rule[prefix.len()..];
-        network::revoke(&cloud.session, task_group, APP_PORT, source)
+    for (rule, task_group, source) in direct_rules(&rec) {
+        network::revoke(&cloud.session, &task_group, APP_PORT, &source)
             .await
             .map_err(StepFailure::new)?;
         record::forget(
@@ -678,6 +682,39 @@ pub async fn remove_unused(
 mod tests {
     use super::*;
     use crate::aws::network::Subnet;
+
+    #[test]
+    fn only_the_address_rules_dashdeploy_made_on_8050_are_direct() {
+        let mut rec = record::Record::new("sales", "us-east-1");
+        rec.note(
+            ResourceKind::IngressRule,
+            "sg-task/tcp/8050/203.0.113.7/32",
+            true,
+        );
+        rec.note(
+            ResourceKind::IngressRule,
+            "sg-task/tcp/8050/0.0.0.0/0",
+            true,
+        );
+        // From the load balancer's group: stays.
+        rec.note(ResourceKind::IngressRule, "sg-task/tcp/8050/sg-lb", true);
+        // Found, not made: not ours to close.
+        rec.note(
+            ResourceKind::IngressRule,
+            "sg-task/tcp/8050/198.51.100.0/24",
+            false,
+        );
+        // The load balancer's own listener rule.
+        rec.note(ResourceKind::IngressRule, "sg-lb/tcp/80/0.0.0.0/0", true);
+        let direct = direct_rules(&rec);
+        assert_eq!(
+            direct
+                .iter()
+                .map(|(_, g, s)| format!("{g} {s}"))
+                .collect::<Vec<_>>(),
+            ["sg-task 203.0.113.7/32", "sg-task 0.0.0.0/0"]
+        );
+    }
 
     fn vpc(zones: &[&str]) -> Vpc {
         Vpc {

@@ -442,9 +442,17 @@ async fn a_deployment_switches_from_public_ip_to_the_load_balancer_with_scaling_
     );
     let log = said(&out);
     assert!(out.status.success(), "{log}");
+    // The old address closes only once the app answers through the load
+    // balancer, so it works until the new one does.
+    let closed = log
+        .find("closed: the tasks are reached through the load balancer only")
+        .unwrap_or_else(|| panic!("the direct rule is closed: {log}"));
+    let through = log
+        .find("answers 200 with a Dash page")
+        .unwrap_or_else(|| panic!("the app answers through the load balancer: {log}"));
     assert!(
-        log.contains("closed: the tasks are reached through the load balancer only"),
-        "{log}"
+        through < closed,
+        "closed before the load balancer answered: {log}"
     );
     assert!(log.contains("scaling between 1 and 3 tasks"), "{log}");
     let lb = elbv2::find_load_balancer(&session().await, &elbv2::load_balancer_name(&name))

@@ -211,10 +211,9 @@ pub async fn run(spec: &Spec, reporter: &Reporter) -> Result<String, StepFailure
         reporter,
     )
     .await?;
-    if balancing.is_some() {
-        // The tasks are reached through the load balancer from now on.
-        load_balancer::close_direct_rules(&cloud, &group.id, reporter).await?;
-    } else {
+    // The load balancer way: the direct rules of an earlier public-IP run
+    // close once the app answers through the load balancer (Monitor step).
+    if balancing.is_none() {
         // Back on public IPs: the load balancer way's resources go.
         load_balancer::remove_unused(&cloud, &owner, reporter).await?;
     }

@@ -30,6 +30,8 @@ pub async fn run(
     let mut previous: Option<Snapshot> = None;
     let mut calls = 0u32;
     let mut last_error: Option<String> = None;
+    // The direct rules closed once healthy behind a load balancer.
+    let mut closed = false;
     // The release the Deploy step began, settled by what is seen.
     let mut open = releases::open(&cloud).await.unwrap_or_else(|e| {
         reporter.log(
@@ -69,6 +71,22 @@ pub async fn run(
                         )));
                     }
                     open = None;
+                }
+                if target.balancer.is_some() && snapshot.is_healthy() && !closed {
+                    // The app answers through the load balancer: the tasks'
+                    // direct address rules of a public-IP run go now.
+                    if let Err(e) =
+                        crate::pipeline::load_balancer::close_direct_rules(&cloud, reporter).await
+                    {
+                        reporter.log(
+                            LogLevel::Warn,
+                            format!(
+                                "the tasks' direct address rules could not be closed: {} (the next watch tries again)",
+                                e.message
+                            ),
+                        );
+                    }
+                    closed = true;
                 }
                 if headless && snapshot.is_healthy() {
                     return Ok(format!(
