@@ -191,7 +191,6 @@ pub fn table(listed: &[Listed]) -> Vec<String> {
     )];
     for l in listed {
         let r = &l.release;
-        let hex = r.digest.strip_prefix("sha256:").unwrap_or(&r.digest);
         let mut outcome = r.outcome.word().to_string();
         if let Some(n) = r.rollback_of {
             outcome.push_str(&format!(" (back to {n})"));
@@ -208,7 +207,7 @@ pub fn table(listed: &[Listed]) -> Vec<String> {
             r.number,
             r.at,
             crate::aws::status::short_td(&r.task_definition),
-            hex.get(..12).unwrap_or(hex),
+            r.short_digest(),
             format!(
                 "{}, {}",
                 crate::fargate::vcpu_label(r.cpu),

@@ -26,11 +26,6 @@ pub struct Plan {
     pub target: Listed,
 }
 
-fn short_digest(digest: &str) -> &str {
-    let hex = digest.strip_prefix("sha256:").unwrap_or(digest);
-    hex.get(..12).unwrap_or(hex)
-}
-
 /// A release in a few words: `release 2 · sales:2 · image 0123456789ab (c-1f2e) · 0.5 vCPU, 1 GB`.
 pub fn describe(l: &Listed) -> String {
     let r = &l.release;
@@ -43,7 +38,7 @@ pub fn describe(l: &Listed) -> String {
         "release {} · {} · image {}{tag} · {}, {}",
         r.number,
         status::short_td(&r.task_definition),
-        short_digest(&r.digest),
+        r.short_digest(),
         crate::fargate::vcpu_label(r.cpu),
         crate::fargate::memory_label(r.memory),
     )
@@ -124,7 +119,7 @@ pub fn choose(listed: Vec<Listed>, to: Option<u32>, app: &str) -> Result<Plan, S
              lifecycle policy keeps only the newest images). Nothing was changed; deploy that version of the app \
              again instead.",
             target.release.number,
-            short_digest(&target.release.digest)
+            target.release.short_digest()
         ));
     }
     Ok(Plan { current, target })

@@ -96,6 +96,12 @@ fn allowed(c: char) -> char {
 }
 
 impl Release {
+    /// The image digest's first 12 hex digits, as `docker images` shows it.
+    pub fn short_digest(&self) -> &str {
+        let hex = self.digest.strip_prefix("sha256:").unwrap_or(&self.digest);
+        hex.get(..12).unwrap_or(hex)
+    }
+
     /// The release's ECS tag: key and value.
     pub fn tag(&self) -> (String, String) {
         let mut value = format!("at={} outcome={}", self.at, self.outcome.word());

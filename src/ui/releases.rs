@@ -12,7 +12,6 @@ use super::theme;
 /// One row: `▶   3  2026-12-04 18:10  rev 1    0123456789ab  healthy (back to 1)`.
 fn row(l: &Listed) -> String {
     let r = &l.release;
-    let hex = r.digest.strip_prefix("sha256:").unwrap_or(&r.digest);
     let when = r.at.get(..16).unwrap_or(&r.at).replace('T', " ");
     let mut outcome = r.outcome.word().to_string();
     if let Some(n) = r.rollback_of {
@@ -31,7 +30,7 @@ fn row(l: &Listed) -> String {
             "rev {}",
             r.task_definition.rsplit(':').next().unwrap_or("?")
         ),
-        hex.get(..12).unwrap_or(hex),
+        r.short_digest(),
     )
 }
 

@@ -43,15 +43,6 @@ fn deploy(stack: &Stack, app: &Path, state: &Path, name: &str, extra: &[&str]) -
         .expect("run dashdeploy")
 }
 
-fn status_json(stack: &Stack, app: &Path, state: &Path, name: &str) -> serde_json::Value {
-    let out = dashdeploy(stack, state, &["status", &app.to_string_lossy()])
-        .args(["--json", "--name", name])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", said(&out));
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
 /// The page's `<title>`: which version of the app answered.
 fn title(body: &str) -> Option<String> {
     let start = body.find("<title>")? + "<title>".len();
@@ -259,7 +250,7 @@ async fn one_name_answers_through_a_redeploy_and_a_killed_task_and_destroy_leave
         .unwrap()
         .expect("the load balancer");
     let url = format!("http://{}/", lb.dns_name);
-    let json = status_json(&stack, &app, &state, &name);
+    let json = crate::status_json(&stack, &app, &state, &name);
     assert_eq!(json["url"], url.as_str(), "{json:#}");
     assert_eq!(json["load_balancer"]["dns_name"], lb.dns_name.as_str());
     assert_eq!(json["load_balancer"]["state"], "active");
@@ -612,7 +603,7 @@ async fn a_failing_health_check_and_a_blocking_group_are_explained_and_fixed_by_
         task.target_health_reason.as_deref(),
         Some("Target.ResponseCodeMismatch: Health checks failed with these codes: [404]")
     );
-    let json = status_json(&stack, &app, &state, &name);
+    let json = crate::status_json(&stack, &app, &state, &name);
     let explained = json["explanations"].to_string();
     assert!(
         explained.contains("fails the load balancer's health check")
@@ -771,7 +762,7 @@ async fn a_domain_gets_a_validated_certificate_https_and_an_alias_and_destroy_re
         );
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
-    let json = status_json(&stack, &app, &state, &name);
+    let json = crate::status_json(&stack, &app, &state, &name);
     assert_eq!(json["url"], format!("https://{domain}/"), "{json:#}");
 
     // destroy removes the records and the certificate it requested.
@@ -826,7 +817,7 @@ async fn a_domain_whose_zone_is_elsewhere_waits_for_its_validation_record_and_sa
         .unwrap();
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0].status, "PENDING_VALIDATION");
-    let json = status_json(&stack, &app, &state, &name);
+    let json = crate::status_json(&stack, &app, &state, &name);
     assert!(
         json["explanations"].to_string().contains("HTTPS on"),
         "{json:#}"

@@ -58,6 +58,16 @@ pub fn dashdeploy(stack: &Stack, state: &Path, args: &[&str]) -> Command {
     command
 }
 
+/// `dashdeploy status APP --json --name NAME`, which must succeed, as JSON.
+pub fn status_json(stack: &Stack, app: &Path, state: &Path, name: &str) -> serde_json::Value {
+    let out = dashdeploy(stack, state, &["status", &app.to_string_lossy()])
+        .args(["--json", "--name", name])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", said(&out));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 /// What a command printed, stdout then stderr, for assertions to search
 /// and show.
 pub fn said(out: &std::process::Output) -> String {

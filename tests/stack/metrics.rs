@@ -8,26 +8,16 @@
 //!
 //! Needs `scripts/test-stack up`; fails, never skips, without it.
 
-use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::common::stack::{self, Stack};
+use crate::common::stack;
 use crate::{dashdeploy, said};
 
 /// The stand-in publishes every 20 s; CloudWatch's one-minute periods.
 const WAIT: Duration = Duration::from_secs(180);
-
-fn status(stack: &Stack, state: &Path, app: &Path, name: &str) -> Value {
-    let out = dashdeploy(stack, state, &["status", &app.to_string_lossy()])
-        .args(["--json", "--name", name])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", said(&out));
-    serde_json::from_slice(&out.stdout).unwrap()
-}
 
 /// MiB of "155.2MiB / 23.4GiB".
 fn mib(text: &str) -> f64 {
@@ -78,7 +68,7 @@ async fn status_shows_cpu_and_memory_taken_from_the_running_container() {
     // Before the first figures: null, and the panel says why.
     let started = Instant::now();
     let metrics = loop {
-        let s = status(&stack, &state, &app, &name);
+        let s = crate::status_json(&stack, &app, &state, &name);
         let m = s["metrics"].clone();
         assert!(m.is_object(), "status --json has metrics: {s:#}");
         if m["cpu_percent"].is_object() && m["memory_percent"].is_object() {
@@ -109,7 +99,7 @@ async fn status_shows_cpu_and_memory_taken_from_the_running_container() {
     assert!((0.0..100.0).contains(&cpu), "an idle app's CPU: {cpu}");
     // The task's size, as ECS gives it for a Fargate task (task-size): the
     // figures are shares of it, and the text status says so.
-    let s = status(&stack, &state, &app, &name);
+    let s = crate::status_json(&stack, &app, &state, &name);
     let task = &s["tasks"][0];
     assert_eq!(
         (task["cpu"].as_u64(), task["memory"].as_u64()),
@@ -127,7 +117,7 @@ async fn status_shows_cpu_and_memory_taken_from_the_running_container() {
     );
     let steady = Instant::now();
     loop {
-        let s = status(&stack, &state, &app, &name);
+        let s = crate::status_json(&stack, &app, &state, &name);
         if s["service"]["rollout"] == "COMPLETED" {
             break;
         }

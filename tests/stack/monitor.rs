@@ -10,7 +10,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::common::stack::{self, Stack};
@@ -44,20 +44,6 @@ async fn watch_until(name: &str, what: &str, done: impl Fn(&Snapshot) -> bool) -
     crate::watch_until(name, what, WAIT, done).await
 }
 
-fn status_json(stack: &Stack, app: &Path, state: &Path, name: &str) -> serde_json::Value {
-    let out: Output = dashdeploy(stack, state, &["status"])
-        .arg(app)
-        .args(["--json", "--name", name])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_monitor_follows_a_task_from_running_to_killed_to_replaced() {
     let stack = stack::require();
@@ -78,7 +64,7 @@ async fn the_monitor_follows_a_task_from_running_to_killed_to_replaced() {
         healthy.url.as_deref(),
         Some(format!("http://{ip}:8050/").as_str())
     );
-    let json = status_json(&stack, &app, &state, &name);
+    let json = crate::status_json(&stack, &app, &state, &name);
     assert_eq!(json["service"]["status"], "ACTIVE");
     assert_eq!(json["service"]["desired"], 1);
     assert_eq!(json["service"]["running"], 1);
@@ -172,7 +158,7 @@ async fn the_monitor_follows_a_task_from_running_to_killed_to_replaced() {
     );
     // Fargate deletes the stopped task's interface: `status` still finds
     // the new task's address, and it answers.
-    let json = status_json(&stack, &app, &state, &name);
+    let json = crate::status_json(&stack, &app, &state, &name);
     assert_eq!(
         json["url"],
         replaced.url.clone().unwrap().as_str(),

@@ -36,12 +36,7 @@ fn releases(stack: &Stack, app: &Path, state: &Path, name: &str) -> Vec<serde_js
 
 /// The page's `<title>` at the app's URL (from `status --json`).
 async fn title(stack: &Stack, app: &Path, state: &Path, name: &str) -> String {
-    let out = dashdeploy(stack, state, &["status", &app.to_string_lossy()])
-        .args(["--json", "--name", name])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", said(&out));
-    let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let status = crate::status_json(stack, app, state, name);
     let url = status["url"].as_str().unwrap().to_string();
     let probe = dashdeploy::http_probe::get_url(&url, Duration::from_secs(5))
         .await
